@@ -1,0 +1,118 @@
+import { z } from 'zod';
+
+/**
+ * The environment of shared/PRODUCT.md ("Fixed interface"), validated once at boot.
+ * Only the process roots call `loadConfig`; everything else receives the typed result.
+ */
+
+const secretsKey = z
+  .string()
+  .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes encoded as base64 (openssl rand -base64 32)');
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .url('must be a URL')
+    .refine((v) => protocols.includes(new URL(v).protocol), `must start with ${protocols.map((p) => p + '//').join(' or ')}`);
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const schema = z.object({
+  DATABASE_URL: url(['mysql:', 'mariadb:']).optional(),
+  AMQP_URL: url(['amqp:', 'amqps:']).optional(),
+  CLOUDAMQP_URL: url(['amqp:', 'amqps:']).optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SECRETS_KEY: secretsKey.optional(),
+  SECRETS_KEY_PREVIOUS: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((k) => k.trim()).filter(Boolean) : []))
+    .pipe(z.array(secretsKey)),
+  BOL_LOGIN_URL: url(['http:', 'https:']).default('https://login.bol.com'),
+  BOL_API_URL: url(['http:', 'https:']).default('https://api.bol.com'),
+  DHL_API_URL: url(['http:', 'https:']).default('https://api-eu.dhl.com'),
+  DHL_API_KEY: z.string().optional(),
+  WEATHERAPI_URL: url(['http:', 'https:']).default('https://api.weatherapi.com'),
+  WEATHERAPI_KEY: z.string().optional(),
+  OPEN_METEO_URL: url(['http:', 'https:']).default('https://api.open-meteo.com'),
+  DATA_DIR: z.string().default('data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  QUEUE_PREFIX: z.string().regex(/^[a-z0-9._-]+$/i, 'letters, digits, dot, dash and underscore only').default('shipsync'),
+  WORKER_PREFETCH: positiveInt(4),
+  JOB_DELIVERY_LIMIT: positiveInt(5),
+  JOB_MAX_ATTEMPTS: positiveInt(8),
+  /** Safety margin on every provider limit, so jitter between our clock and theirs never costs a 429. */
+  RATE_LIMIT_MARGIN: z.coerce.number().min(0).max(1).default(0.05),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config {
+  databaseUrl: string | undefined;
+  amqpUrl: string | undefined;
+  /** Embedded mode: SQLite file + in-process queue, no services needed. */
+  embedded: boolean;
+  port: number;
+  apiToken: string | undefined;
+  secretsKey: string | undefined;
+  previousSecretsKeys: string[];
+  bol: { loginUrl: string; apiUrl: string };
+  dhl: { apiUrl: string; apiKey: string | undefined };
+  weather: { weatherApiUrl: string; weatherApiKey: string | undefined; openMeteoUrl: string };
+  dataDir: string;
+  logLevel: Env['LOG_LEVEL'];
+  queuePrefix: string;
+  workerPrefetch: number;
+  jobDeliveryLimit: number;
+  jobMaxAttempts: number;
+  rateLimitMargin: number;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`shipsync cannot start; fix the environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Validates the whole environment and reports every problem at once, not the first one. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset: `FOO= npm start` should mean "no FOO".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const amqpUrl = e.AMQP_URL ?? e.CLOUDAMQP_URL;
+  if (e.DATABASE_URL) {
+    // With a shared database, secrets cannot be generated per process: every process must agree.
+    if (!e.API_TOKEN) problems.push('API_TOKEN: required when DATABASE_URL is set');
+    if (!e.SECRETS_KEY) problems.push('SECRETS_KEY: required when DATABASE_URL is set (openssl rand -base64 32)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    databaseUrl: e.DATABASE_URL,
+    amqpUrl,
+    embedded: !e.DATABASE_URL && !amqpUrl,
+    port: e.PORT,
+    apiToken: e.API_TOKEN,
+    secretsKey: e.SECRETS_KEY,
+    previousSecretsKeys: e.SECRETS_KEY_PREVIOUS,
+    bol: { loginUrl: e.BOL_LOGIN_URL, apiUrl: e.BOL_API_URL },
+    dhl: { apiUrl: e.DHL_API_URL, apiKey: e.DHL_API_KEY },
+    weather: { weatherApiUrl: e.WEATHERAPI_URL, weatherApiKey: e.WEATHERAPI_KEY, openMeteoUrl: e.OPEN_METEO_URL },
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    queuePrefix: e.QUEUE_PREFIX,
+    workerPrefetch: e.WORKER_PREFETCH,
+    jobDeliveryLimit: e.JOB_DELIVERY_LIMIT,
+    jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
+    rateLimitMargin: e.RATE_LIMIT_MARGIN,
+  };
+}

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import knexFactory, { type Knex } from 'knex';
+import { migrationSource } from '../migrations/index.ts';
+
+export type Dialect = 'mysql' | 'sqlite';
+
+/** Builds the knex config for MySQL/MariaDB (`DATABASE_URL`) or the embedded SQLite file. */
+export function knexConfig(opts: { databaseUrl?: string; sqliteFile?: string; poolMax?: number }): Knex.Config {
+  if (opts.databaseUrl) {
+    const u = new URL(opts.databaseUrl);
+    return {
+      client: 'mysql2',
+      connection: {
+        host: u.hostname,
+        port: Number(u.port || 3306),
+        user: decodeURIComponent(u.username),
+        password: decodeURIComponent(u.password),
+        database: u.pathname.replace(/^\//, ''),
+        charset: 'utf8mb4',
+        // Timestamps are stored as epoch milliseconds, so no timezone conversion can creep in.
+        supportBigNumbers: true,
+        bigNumberStrings: false,
+      },
+      pool: { min: 0, max: opts.poolMax ?? 10 },
+      migrations: { migrationSource, tableName: 'knex_migrations' },
+    };
+  }
+  const file = opts.sqliteFile ?? path.join('data', 'shipsync.sqlite');
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  return {
+    client: 'better-sqlite3',
+    connection: { filename: file },
+    useNullAsDefault: true,
+    // better-sqlite3 is synchronous and SQLite has one writer: one connection, transactions queue up.
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        conn.pragma('journal_mode = WAL');
+        conn.pragma('foreign_keys = ON');
+        conn.pragma('busy_timeout = 5000');
+        conn.pragma('synchronous = NORMAL');
+        done(null, conn);
+      },
+    },
+    migrations: { migrationSource, tableName: 'knex_migrations' },
+  };
+}
+
+export function createKnex(opts: { databaseUrl?: string; sqliteFile?: string; poolMax?: number }): Knex {
+  return knexFactory(knexConfig(opts));
+}
+
+export function dialectOf(knex: Knex): Dialect {
+  return knex.client.config.client === 'better-sqlite3' ? 'sqlite' : 'mysql';
+}
+
+export async function migrateLatest(knex: Knex): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest()) as [number, string[]];
+  return applied;
+}
