@@ -5,7 +5,7 @@ export async function up(knex: Knex): Promise<void> {
     t.bigIncrements('id').primary();
     t.bigInteger('shipment_id').unsigned().notNullable().references('shipments.id').onDelete('CASCADE');
     t.string('source', 16).notNullable(); // bol | dhl | csv ...
-    t.string('status', 32).notNullable(); // canonical
+    t.string('status', 32).nullable(); // canonical; NULL when no mapping rule knows the raw status
     t.string('raw_status', 128).notNullable(); // the source's own words, always kept
     t.text('description').nullable();
     t.string('location', 255).nullable();

@@ -1,0 +1,60 @@
+import type { Knex } from 'knex';
+import type { Queue } from '../../lib/queue/port.ts';
+import { ConflictError } from '../../lib/errors.ts';
+import { SyncRun, activeKeyOf, type Stream, type SyncType } from '../../models/sync-run.ts';
+import { enqueue } from '../jobs.ts';
+
+export interface StartSyncDeps {
+  knex: Knex;
+  queue: Queue;
+}
+
+/**
+ * Creates a queued sync run and enqueues its first page. The `active_key` unique index makes a
+ * second concurrent start fail in the database, whoever asks (API, clock, two clocks).
+ */
+export async function startSyncRun(deps: StartSyncDeps, shopId: number, type: SyncType, stream: Stream = 'shipments'): Promise<SyncRun> {
+  if (type === 'incremental') {
+    const initial = await SyncRun.query(deps.knex).findOne({ shop_id: shopId, stream, type: 'initial', status: 'succeeded' });
+    if (!initial) {
+      throw new ConflictError('initial_sync_required', 'This shop has no finished initial sync yet; start one with {"type":"initial"} first.', { shop_id: shopId });
+    }
+  }
+  let run: SyncRun;
+  try {
+    run = await SyncRun.query(deps.knex).insertAndFetch({
+      shop_id: shopId,
+      stream,
+      type,
+      status: 'queued',
+      active_key: activeKeyOf(shopId, stream),
+      step: 0,
+      checkpoint: null,
+      pages_fetched: 0,
+      records_upserted: 0,
+      requests_made: 0,
+    });
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const active = await SyncRun.query(deps.knex).findOne({ active_key: activeKeyOf(shopId, stream) });
+    throw new ConflictError('sync_already_running', `A ${active?.type ?? ''} sync of this shop is already ${active?.status ?? 'running'} (sync run ${active?.id}); wait for it to finish.`.replace('  ', ' '), {
+      shop_id: shopId,
+      sync_run_id: active?.id,
+    });
+  }
+  try {
+    await enqueue(deps.queue, 'sync.page', { sync_run_id: run.id, step: 0 });
+  } catch (err) {
+    // Without its first job the run would hold the shop's active slot forever.
+    await SyncRun.query(deps.knex)
+      .patch({ status: 'failed', active_key: null, error: 'The queue did not accept the first job; start the sync again.', finished_at: Date.now() })
+      .where({ id: run.id });
+    throw err;
+  }
+  return run;
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number };
+  return e?.code === 'ER_DUP_ENTRY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

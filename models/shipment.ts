@@ -1,0 +1,84 @@
+import { Model } from 'objection';
+import { BaseModel } from './base.ts';
+
+export const SHIPMENT_STATUSES = [
+  'pending',
+  'info_received',
+  'in_transit',
+  'out_for_delivery',
+  'available_for_pickup',
+  'attempt_fail',
+  'delivered',
+  'returned',
+  'exception',
+  'expired',
+] as const;
+export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
+export const FINAL_STATUSES: readonly ShipmentStatus[] = ['delivered', 'returned', 'expired'];
+
+export class ShipmentItem extends Model {
+  static override tableName = 'shipment_items';
+  id!: number;
+  shipment_id!: number;
+  item_key!: string;
+  ean!: string | null;
+  sku!: string | null;
+  title!: string | null;
+  quantity!: number;
+  quantity_shipped!: number | null;
+  unit_price!: string | number | null;
+}
+
+export class TrackingEvent extends Model {
+  static override tableName = 'tracking_events';
+  id!: number;
+  shipment_id!: number;
+  source!: string;
+  status!: ShipmentStatus | null;
+  raw_status!: string;
+  description!: string | null;
+  location!: string | null;
+  occurred_at!: number;
+  dedupe_key!: string;
+  created_at!: number;
+}
+
+export class Shipment extends BaseModel {
+  static override tableName = 'shipments';
+
+  id!: number;
+  shop_id!: number | null;
+  source!: string;
+  platform_id!: string | null;
+  order_id!: string | null;
+  reference!: string | null;
+  fulfilment_method!: string | null;
+  carrier!: string | null;
+  tracking_number!: string | null;
+  status!: ShipmentStatus;
+  status_at!: number | null;
+  shipped_at!: number | null;
+  receiver_postal_code!: string | null;
+  receiver_city!: string | null;
+  receiver_country!: string | null;
+  receiver_phone!: string | null;
+  phone_key!: string | null;
+  synced_run_id!: number | null;
+  items?: ShipmentItem[];
+  events?: TrackingEvent[];
+
+  static override get relationMappings() {
+    return {
+      items: {
+        relation: Model.HasManyRelation,
+        modelClass: ShipmentItem,
+        join: { from: 'shipments.id', to: 'shipment_items.shipment_id' },
+      },
+      events: {
+        relation: Model.HasManyRelation,
+        modelClass: TrackingEvent,
+        join: { from: 'shipments.id', to: 'tracking_events.shipment_id' },
+      },
+    };
+  }
+}
