@@ -32,8 +32,11 @@ export interface Delivery {
 /** What a handler decided about a delivery; the adapter carries it out. */
 export type Outcome =
   | { kind: 'ack' }
-  /** Publish the job again after `delayMs` (never earlier) and ack this delivery. */
-  | { kind: 'retry'; delayMs: number; countAttempt: boolean }
+  /**
+   * Publish the job again after `delayMs` (never earlier) and ack this delivery. `payload`, when
+   * given, replaces the job's payload (a handler that saved progress says where to resume).
+   */
+  | { kind: 'retry'; delayMs: number; countAttempt: boolean; payload?: unknown }
   /** Move the job to the dead-letter queue with a reason and ack this delivery. */
   | { kind: 'dead'; reason: string };
 

@@ -1,0 +1,144 @@
+import pRetry, { AbortError } from 'p-retry';
+import { AuthError, PermanentError, RateLimitedError, RetryableError, ShutdownError } from '../../../lib/errors.ts';
+import { send, parseJson, NetworkError, type HttpAnswer } from '../../../lib/http.ts';
+import type { RateLimiter } from '../../../lib/rate-limiter.ts';
+import type { ShipmentRecord } from '../types.ts';
+import { parseRateHeaders, parseRetryAfterMs, parsePublishedLimits, type BolEndpoint } from './limits.ts';
+import { parseShipmentDetail, parseShipmentsPage, type ReducedShipment } from './parse.ts';
+import type { BolTokens } from './token.ts';
+
+/**
+ * The bol Retailer API v10 shipments connector (shared contract: bol-retailer-v10.md).
+ * Every request goes through the shop's rate limiter, including retries. The error classes it
+ * raises are the worker's retry policy: 429 → RateLimitedError (waits, costs no attempt),
+ * 5xx/network after in-place retries → RetryableError, refused credentials → AuthError.
+ */
+
+export const MEDIA_TYPE = 'application/vnd.retailer.v10+json';
+export const PAGE_SIZE = 50;
+export type FulfilmentMethod = 'FBR' | 'FBB';
+
+export interface BolClientOptions {
+  apiUrl: string;
+  tokens: BolTokens;
+  limiter: RateLimiter;
+  /** Called once per HTTP request sent, whatever its answer: the run's `requests_made`. */
+  onRequest: () => void;
+  signal?: AbortSignal;
+  /** In-place retries of a 5xx or network error before the job itself is retried. */
+  retries?: number;
+  retryMinDelayMs?: number;
+  timeoutMs?: number;
+}
+
+export interface BolClient {
+  listShipments(method: FulfilmentMethod, page: number): Promise<ReducedShipment[]>;
+  /** null when bol no longer knows the shipment (404). */
+  getShipment(shipmentId: string): Promise<ShipmentRecord | null>;
+}
+
+export function createBolClient(opts: BolClientOptions): BolClient {
+  const call = (endpoint: BolEndpoint, path: string, searchParams?: Record<string, string | number>) =>
+    pRetry(() => callOnce(opts, endpoint, path, searchParams), {
+      retries: opts.retries ?? 4,
+      minTimeout: opts.retryMinDelayMs ?? 250,
+      maxTimeout: 4_000,
+      factor: 2,
+      randomize: true,
+      signal: opts.signal,
+      shouldRetry: ({ error }) => error instanceof TransientError,
+    }).catch((err: unknown) => {
+      if (err instanceof TransientError) throw new RetryableError(err.message, { cause: err });
+      throw err;
+    });
+
+  return {
+    async listShipments(method, page) {
+      const answer = await call('list', '/retailer/shipments', { page, 'fulfilment-method': method });
+      return parseShipmentsPage(jsonOf(answer));
+    },
+    async getShipment(shipmentId) {
+      const answer = await call('detail', `/retailer/shipments/${encodeURIComponent(shipmentId)}`);
+      if (answer.status === 404) return null;
+      return parseShipmentDetail(jsonOf(answer));
+    },
+  };
+}
+
+/** A failure worth retrying in place (5xx, network); becomes RetryableError when retries run out. */
+class TransientError extends Error {}
+
+async function callOnce(opts: BolClientOptions, endpoint: BolEndpoint, path: string, searchParams?: Record<string, string | number>): Promise<HttpAnswer> {
+  let token = await opts.tokens.current();
+  for (let refreshed = false; ; refreshed = true) {
+    const answer = await sendLimited(opts, endpoint, path, token, searchParams);
+    if (answer.status === 401 && !refreshed) {
+      // Expired ("JWT expired" in detail) or otherwise refused token: one shared refresh, then once more.
+      token = await opts.tokens.refresh(token);
+      continue;
+    }
+    return classify(answer, path);
+  }
+}
+
+async function sendLimited(opts: BolClientOptions, endpoint: BolEndpoint, path: string, token: string, searchParams?: Record<string, string | number>): Promise<HttpAnswer> {
+  if (opts.signal?.aborted) throw new AbortError(new ShutdownError());
+  const answer = await opts.limiter
+    .schedule(endpoint, async () => {
+      if (opts.signal?.aborted) throw new ShutdownError();
+      opts.onRequest();
+      return send({
+        url: new URL(path, opts.apiUrl).toString(),
+        headers: { authorization: `Bearer ${token}`, accept: MEDIA_TYPE },
+        searchParams,
+        timeoutMs: opts.timeoutMs,
+        signal: opts.signal,
+      });
+    })
+    .catch((err: unknown) => {
+      if (err instanceof NetworkError) throw new TransientError(err.message);
+      if (err instanceof ShutdownError || opts.signal?.aborted) throw new AbortError(new ShutdownError());
+      throw err;
+    });
+  opts.limiter.observe(endpoint, parseRateHeaders(answer.headers));
+  if (answer.status === 429) {
+    const waitMs = parseRetryAfterMs(answer.headers['retry-after']) ?? parseRateHeaders(answer.headers).resetMs ?? 5_000;
+    opts.limiter.blockUntil(endpoint, Date.now() + waitMs);
+    throw new AbortError(new RateLimitedError(`bol answered 429 on ${endpoint}; retry in ${Math.ceil(waitMs / 1000)} s`, waitMs));
+  }
+  return answer;
+}
+
+function classify(answer: HttpAnswer, path: string): HttpAnswer {
+  const { status } = answer;
+  if ((status >= 200 && status < 300) || status === 404) return answer;
+  const problem = jsonOf(answer, true) as { detail?: string; title?: string; violations?: unknown } | undefined;
+  const what = problem?.detail ?? problem?.title ?? `HTTP ${status}`;
+  if (status === 401 || status === 403) {
+    throw new AbortError(
+      new AuthError(`bol refused access to ${path} (${status}: ${what}). Check that the shop's API credentials are valid and the bol account is active, then replace them with PATCH /shops/:id.`, {
+        details: { provider_status: status },
+      }),
+    );
+  }
+  if (status >= 500 || status === 408) throw new TransientError(`bol answered ${status} on ${path}`);
+  throw new AbortError(new PermanentError(`bol answered ${status} on ${path}: ${what}`, { details: problem?.violations }));
+}
+
+function jsonOf(answer: HttpAnswer, lenient = false): unknown {
+  const body = parseJson(answer.body);
+  if (body === undefined && !lenient) throw new TransientError(`bol answered ${answer.status} with a body that is not JSON`);
+  return body;
+}
+
+/** bol's published limits; null when the list cannot be read (then documented figures and headers serve). */
+export async function fetchPublishedLimits(apiUrl: string, onRequest: () => void, signal?: AbortSignal) {
+  try {
+    onRequest();
+    const answer = await send({ url: new URL('/retailer/public/ratelimits', apiUrl).toString(), headers: { accept: 'application/json' }, signal, timeoutMs: 10_000 });
+    if (answer.status !== 200) return null;
+    return parsePublishedLimits(parseJson(answer.body));
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,119 @@
+import { AuthError, RetryableError } from '../../../lib/errors.ts';
+import { send, parseJson, NetworkError } from '../../../lib/http.ts';
+import { z } from 'zod';
+
+/**
+ * bol client-credentials tokens (shared contract: bol-retailer-v10.md §1). A token lives about
+ * five minutes; bol blocks IPs that ask for tokens too often, so one token is reused by every
+ * request and every worker of a shop (through `TokenStore`) until shortly before it expires.
+ */
+
+export interface StoredToken {
+  accessToken: string;
+  expiresAt: number;
+}
+
+export interface TokenStore {
+  load(): Promise<StoredToken | null>;
+  save(token: StoredToken): Promise<void>;
+}
+
+export interface BolCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** Refresh this long before `expires_in` runs out, so no request leaves with a dying token. */
+export const TOKEN_EARLY_REFRESH_MS = 30_000;
+
+const tokenAnswer = z.object({
+  access_token: z.string().min(1),
+  token_type: z.string().refine((t) => t.toLowerCase() === 'bearer', 'token_type must be Bearer'),
+  expires_in: z.number().positive(),
+});
+
+/** One token request. Bad credentials raise `AuthError` with what a person should do. */
+export async function requestBolToken(loginUrl: string, credentials: BolCredentials, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<StoredToken> {
+  let answer;
+  try {
+    answer = await send({
+      method: 'POST',
+      url: new URL('/token', loginUrl).toString(),
+      headers: {
+        authorization: `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      },
+      // In the body, never the query: bol rejects secrets in URLs since November 2024.
+      body: 'grant_type=client_credentials',
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
+    });
+  } catch (err) {
+    if (err instanceof NetworkError) throw new RetryableError(`bol login is unreachable: ${err.message}`, { cause: err });
+    throw err;
+  }
+  const body = parseJson(answer.body) as { error?: string; error_description?: string } | undefined;
+  if (answer.status === 200) {
+    const parsed = tokenAnswer.safeParse(body);
+    if (!parsed.success) throw new RetryableError('bol login answered 200 without a usable token');
+    return { accessToken: parsed.data.access_token, expiresAt: Date.now() + parsed.data.expires_in * 1000 };
+  }
+  if (answer.status === 400 || answer.status === 401 || answer.status === 403) {
+    const why = body?.error_description ?? body?.error ?? `HTTP ${answer.status}`;
+    throw new AuthError(
+      `bol refused the shop's client id and secret (${why}). Check them in the bol.com partner platform (Settings > API settings) and replace them with PATCH /shops/:id.`,
+      { details: { provider_status: answer.status, provider_error: body?.error ?? null } },
+    );
+  }
+  // bol's docs: a 404 from login.bol.com is the symptom of an IP block, which passes.
+  throw new RetryableError(`bol login answered HTTP ${answer.status}`);
+}
+
+export class BolTokens {
+  private token: StoredToken | null = null;
+  private inflight: Promise<StoredToken> | null = null;
+
+  constructor(
+    private readonly loginUrl: string,
+    private readonly credentials: BolCredentials,
+    private readonly store: TokenStore,
+    private readonly onRequest: () => void,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  /** A token valid for at least TOKEN_EARLY_REFRESH_MS more. */
+  async current(): Promise<string> {
+    if (!usable(this.token)) this.token = await this.store.load();
+    if (usable(this.token)) return this.token!.accessToken;
+    return (await this.fetchOnce()).accessToken;
+  }
+
+  /**
+   * The token `stale` was refused as expired. Every request that saw the same refusal shares one
+   * new token (single flight); a request that comes late and finds a newer token just uses it.
+   */
+  async refresh(stale: string): Promise<string> {
+    if (this.token && this.token.accessToken !== stale && usable(this.token)) return this.token.accessToken;
+    return (await this.fetchOnce()).accessToken;
+  }
+
+  private fetchOnce(): Promise<StoredToken> {
+    this.inflight ??= (async () => {
+      try {
+        this.onRequest();
+        const token = await requestBolToken(this.loginUrl, this.credentials, { signal: this.signal });
+        this.token = token;
+        await this.store.save(token);
+        return token;
+      } finally {
+        this.inflight = null;
+      }
+    })();
+    return this.inflight;
+  }
+}
+
+function usable(t: StoredToken | null): boolean {
+  return t !== null && t.expiresAt - TOKEN_EARLY_REFRESH_MS > Date.now();
+}

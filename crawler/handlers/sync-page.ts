@@ -1,0 +1,192 @@
+import type { Knex } from 'knex';
+import { AuthError, PermanentError } from '../../lib/errors.ts';
+import { RateLimiter } from '../../lib/rate-limiter.ts';
+import type { SecretBox } from '../../lib/secret-box.ts';
+import type { Queue } from '../../lib/queue/port.ts';
+import type { Logger } from '../../config/logger.ts';
+import { Shop } from '../../models/shop.ts';
+import { loadShopCredentials, loadShopToken, saveShopToken } from '../../models/shop-credential.ts';
+import { SyncRun } from '../../models/sync-run.ts';
+import { createBolClient, fetchPublishedLimits, PAGE_SIZE, type BolClient } from '../connectors/bol/client.ts';
+import { DOCUMENTED_LIMITS } from '../connectors/bol/limits.ts';
+import { BolTokens } from '../connectors/bol/token.ts';
+import type { ShipmentRecord } from '../connectors/types.ts';
+import { enqueue, type JobPayload } from '../jobs.ts';
+import { nextPage, readCheckpoint, type Checkpoint } from '../sync/checkpoint.ts';
+import { PUBLISHED_LIMITS_TTL_MS, readRateState, type ShopRateState } from '../sync/rate-state.ts';
+import { findKnownPlatformIds, upsertShipments } from '../sync/shipments.ts';
+import type { JobContext } from '../consume.ts';
+
+export interface SyncPageDeps {
+  knex: Knex;
+  queue: Queue;
+  secretBox: SecretBox;
+  logger: Logger;
+  bol: { loginUrl: string; apiUrl: string };
+  rateLimitMargin: number;
+  /** First in-place retry delay for a 5xx; tests shorten it. */
+  retryMinDelayMs?: number;
+}
+
+type Payload = JobPayload<'sync.page'>;
+
+/**
+ * One step of a shipments sync run: fetch the page the checkpoint names (unless already
+ * fetched), fetch the details it still needs, and commit records + checkpoint + counters +
+ * the shop's rate-limit position in one transaction; then enqueue the next step.
+ *
+ * Only one step of a run is ever in flight: the next job is published after the commit, and a
+ * job whose `step` is behind the run's is a duplicate and does nothing. That chain is also what
+ * keeps a shop inside its limits across every worker process (see crawler/sync/rate-state.ts).
+ */
+export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: JobContext): Promise<void> {
+  const run = await SyncRun.query(deps.knex).findById(payload.sync_run_id);
+  if (!run || run.status === 'succeeded' || run.status === 'failed') return;
+  if (run.step !== payload.step) {
+    // A redelivered job one step behind means its worker died after committing but maybe before
+    // publishing the next job: publish it again (a duplicate is harmless, see above).
+    if (ctx.redelivered && run.step === payload.step + 1) await enqueue(deps.queue, 'sync.page', { sync_run_id: run.id, step: run.step });
+    return;
+  }
+  const log = deps.logger.child({ sync_run_id: run.id, shop_id: run.shop_id, step: run.step });
+
+  const shop = await Shop.query(deps.knex).findById(run.shop_id);
+  if (!shop || shop.status !== 'active') {
+    await failRun(deps.knex, run, shop ? `The shop is ${shop.status.replace('_', ' ')}${shop.status_reason ? `: ${shop.status_reason}` : ''}.` : 'The shop was deleted.');
+    return;
+  }
+  const credentials = await loadShopCredentials(deps.knex, deps.secretBox, shop.id);
+  if (!credentials) {
+    await failRun(deps.knex, run, 'The shop has no credentials; add them with PATCH /shops/:id.');
+    return;
+  }
+  if (run.status === 'queued') await SyncRun.query(deps.knex).patch({ status: 'running', started_at: Date.now() }).where({ id: run.id, status: 'queued' });
+
+  let requests = 0;
+  const countRequest = () => void requests++;
+  const rateState = readRateState(shop.rate_state);
+  if (!rateState.limits || (rateState.limitsFetchedAt ?? 0) + PUBLISHED_LIMITS_TTL_MS < Date.now()) {
+    const published = await fetchPublishedLimits(deps.bol.apiUrl, countRequest, ctx.signal);
+    rateState.limits = { ...DOCUMENTED_LIMITS, ...rateState.limits, ...published };
+    rateState.limitsFetchedAt = Date.now();
+  }
+  const limiter = new RateLimiter(rateState.limits, { marginRatio: deps.rateLimitMargin, carried: rateState.lanes });
+  const tokens = new BolTokens(
+    deps.bol.loginUrl,
+    { clientId: credentials.client_id, clientSecret: credentials.client_secret },
+    { load: () => loadShopToken(deps.knex, deps.secretBox, shop.id), save: (t) => saveShopToken(deps.knex, deps.secretBox, shop.id, t) },
+    countRequest,
+    ctx.signal,
+  );
+  const client = createBolClient({ apiUrl: deps.bol.apiUrl, tokens, limiter, onRequest: countRequest, signal: ctx.signal, retryMinDelayMs: deps.retryMinDelayMs });
+
+  let cp = readCheckpoint(run.checkpoint);
+  let pagesFetched = 0;
+  const records: ShipmentRecord[] = [];
+  const settled = new Set<string>();
+  let failure: unknown;
+  try {
+    if (cp.pending === null) {
+      cp = await fetchPage(deps.knex, client, run, cp);
+      pagesFetched = 1;
+    }
+    await fetchDetails(client, limiter, cp.pending ?? [], records, settled);
+  } catch (err) {
+    failure = err;
+  } finally {
+    await limiter.stop();
+  }
+
+  const remaining = (cp.pending ?? []).filter((id) => !settled.has(id));
+  const next = cp.pending === null || remaining.length > 0 ? { ...cp, pending: cp.pending === null ? null : remaining } : nextPage(cp);
+  const refused = failure instanceof AuthError || failure instanceof PermanentError ? (failure as Error) : undefined;
+  const done = next === null && !failure;
+
+  const committed = await deps.knex.transaction(async (trx) => {
+    const upserted = await upsertShipments(trx, { shopId: shop.id, runId: run.id, source: 'bol', records });
+    const now = Date.now();
+    const changed = await trx('sync_runs')
+      .where({ id: run.id, step: run.step })
+      .update({
+        step: run.step + 1,
+        checkpoint: JSON.stringify(next),
+        status: refused ? 'failed' : done ? 'succeeded' : 'running',
+        error: refused ? refused.message : null,
+        active_key: refused || done ? null : run.active_key,
+        finished_at: refused || done ? now : null,
+        pages_fetched: trx.raw('pages_fetched + ?', [pagesFetched]),
+        records_upserted: trx.raw('records_upserted + ?', [upserted]),
+        requests_made: trx.raw('requests_made + ?', [requests]),
+        updated_at: now,
+      });
+    // Another delivery of this step committed first: roll back, it owns the run now.
+    if (changed === 0) throw new StaleStep();
+    const state: ShopRateState = { ...rateState, lanes: limiter.snapshot() };
+    const shopPatch: Record<string, unknown> = { rate_state: JSON.stringify(state), updated_at: now };
+    if (done) shopPatch.last_synced_at = now;
+    if (failure instanceof AuthError) Object.assign(shopPatch, { status: 'credentials_refused', status_reason: failure.message });
+    await trx('shops').where({ id: shop.id }).update(shopPatch);
+    return true;
+  }).catch((err: unknown) => {
+    if (err instanceof StaleStep) return false;
+    throw err;
+  });
+  if (!committed) {
+    log.info('step already committed by another delivery; dropping this one');
+    return;
+  }
+
+  const nextPayload = { sync_run_id: run.id, step: run.step + 1 };
+  log.info({ pages: pagesFetched, records: records.length, requests, pending: remaining.length, done, failure: failure ? String(failure) : undefined }, 'sync step committed');
+  if (refused) return;
+  if (failure) {
+    // Progress is saved; the retry resumes from the new step, with the wrapper's delay policy.
+    ctx.setPayload(nextPayload);
+    throw failure;
+  }
+  if (!done) await enqueue(deps.queue, 'sync.page', nextPayload);
+}
+
+class StaleStep extends Error {}
+
+async function fetchPage(knex: Knex, client: BolClient, run: SyncRun, cp: Checkpoint): Promise<Checkpoint> {
+  const listed = await client.listShipments(cp.method, cp.page);
+  const ids = [...new Set(listed.map((s) => s.shipmentId))];
+  // Initial: skip only what this run already stored (pages shift as new shipments arrive).
+  // Incremental: skip everything the shop already has, and stop paging at the first one:
+  // the list is newest first, so everything after it is older and known.
+  const known = await findKnownPlatformIds(knex, run.shop_id, ids, run.type === 'initial' ? run.id : undefined);
+  const pending = ids.filter((id) => !known.has(id));
+  const reachedKnown = run.type === 'incremental' && pending.length < ids.length;
+  return { ...cp, pending, lastPage: listed.length < PAGE_SIZE || reachedKnown };
+}
+
+/**
+ * Fetches details concurrently at the limiter's pace. On the first failure nothing new is sent
+ * (the limiter drops what waits), requests in flight finish, and what succeeded is kept.
+ */
+async function fetchDetails(client: BolClient, limiter: RateLimiter, ids: string[], records: ShipmentRecord[], settled: Set<string>): Promise<void> {
+  let firstError: unknown;
+  await Promise.all(
+    ids.map(async (id) => {
+      try {
+        const record = await client.getShipment(id);
+        if (record) records.push(record);
+        settled.add(id);
+      } catch (err) {
+        if (firstError === undefined) {
+          firstError = err;
+          void limiter.stop();
+        }
+      }
+    }),
+  );
+  if (firstError !== undefined) throw firstError;
+}
+
+export async function failRun(knex: Knex, run: SyncRun, reason: string): Promise<void> {
+  await SyncRun.query(knex)
+    .patch({ status: 'failed', error: reason, active_key: null, finished_at: Date.now() })
+    .where({ id: run.id })
+    .whereIn('status', ['queued', 'running']);
+}

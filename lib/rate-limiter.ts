@@ -1,0 +1,140 @@
+import Bottleneck from 'bottleneck';
+
+/**
+ * Per-endpoint request pacing on top of Bottleneck.
+ *
+ * Providers publish limits as "capacity requests per window". We space requests evenly at
+ * window/capacity × (1 + margin) instead of bursting: an even pace satisfies both a fixed-window
+ * and a sliding-window server whatever their window alignment, and the margin absorbs clock
+ * and network jitter between us and them. The pace's position (`nextAt`) and any block from the
+ * provider (`blockedUntil`) are plain data, so a job can hand them to the next job of the same
+ * shop on another worker process: that is how a shop's limit holds across all workers.
+ */
+
+export interface RateRule {
+  capacity: number;
+  windowMs: number;
+}
+
+export interface RateKeyState {
+  rule: RateRule;
+  /** Earliest epoch ms at which the next request may start. */
+  nextAt: number;
+  /** The provider told us to wait until this epoch ms (429 or remaining = 0). */
+  blockedUntil: number;
+}
+
+export type RateState = Record<string, RateKeyState>;
+
+export interface RateObservation {
+  limit?: number;
+  remaining?: number;
+  resetMs?: number;
+}
+
+export function spacingMs(rule: RateRule, marginRatio: number): number {
+  return Math.ceil((rule.windowMs / rule.capacity) * (1 + marginRatio));
+}
+
+/** The least time `requests` requests take under `rule` at an even pace, without margin. */
+export function leastTimeMs(requests: number, rule: RateRule): number {
+  return (requests * rule.windowMs) / rule.capacity;
+}
+
+interface Lane {
+  state: RateKeyState;
+  bottleneck: Bottleneck;
+  gateTimer: NodeJS.Timeout | undefined;
+}
+
+export class RateLimiter {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly marginRatio: number;
+  private readonly maxConcurrent: number;
+
+  constructor(rules: Record<string, RateRule>, opts: { marginRatio: number; carried?: RateState; maxConcurrent?: number }) {
+    this.marginRatio = opts.marginRatio;
+    this.maxConcurrent = opts.maxConcurrent ?? 8;
+    for (const [key, rule] of Object.entries(rules)) {
+      const carried = opts.carried?.[key];
+      this.addLane(key, { rule, nextAt: carried?.nextAt ?? 0, blockedUntil: carried?.blockedUntil ?? 0 });
+    }
+  }
+
+  /** Runs `fn` when `key`'s pace allows it. */
+  schedule<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const lane = this.lane(key);
+    return lane.bottleneck.schedule(() => {
+      lane.state.nextAt = Date.now() + spacingMs(lane.state.rule, this.marginRatio);
+      return fn();
+    });
+  }
+
+  /** Feeds a provider's rate-limit headers back into the pace. */
+  observe(key: string, seen: RateObservation): void {
+    const lane = this.lane(key);
+    if (seen.limit && seen.limit > 0 && seen.limit !== lane.state.rule.capacity) {
+      lane.state.rule = { ...lane.state.rule, capacity: seen.limit };
+      lane.bottleneck.updateSettings({ minTime: spacingMs(lane.state.rule, this.marginRatio) });
+    }
+    if (seen.remaining === 0 && seen.resetMs !== undefined) this.blockUntil(key, Date.now() + seen.resetMs);
+  }
+
+  /** No request on `key` starts before `untilMs` (epoch). */
+  blockUntil(key: string, untilMs: number): void {
+    const lane = this.lane(key);
+    lane.state.blockedUntil = Math.max(lane.state.blockedUntil, untilMs);
+    this.gate(lane);
+  }
+
+  /** Milliseconds until `key` may send again (0 when it may now). */
+  waitMs(key: string): number {
+    const s = this.lane(key).state;
+    return Math.max(0, Math.max(s.nextAt, s.blockedUntil) - Date.now());
+  }
+
+  snapshot(): RateState {
+    const out: RateState = {};
+    for (const [key, lane] of this.lanes) out[key] = { ...lane.state, rule: { ...lane.state.rule } };
+    return out;
+  }
+
+  /** Drops every request not yet started (they reject) and releases timers. */
+  async stop(): Promise<void> {
+    await Promise.all(
+      [...this.lanes.values()].map(async (lane) => {
+        clearTimeout(lane.gateTimer);
+        await lane.bottleneck.stop({ dropWaitingJobs: true }).catch(() => undefined);
+      }),
+    );
+  }
+
+  private addLane(key: string, state: RateKeyState): void {
+    const bottleneck = new Bottleneck({ minTime: spacingMs(state.rule, this.marginRatio), maxConcurrent: this.maxConcurrent });
+    const lane: Lane = { state, bottleneck, gateTimer: undefined };
+    this.lanes.set(key, lane);
+    this.gate(lane);
+  }
+
+  /**
+   * Bottleneck's minTime paces requests within this process; the gate holds the lane's
+   * reservoir at 0 until the carried-over pace position or the provider's block has passed.
+   */
+  private gate(lane: Lane): void {
+    const openAt = Math.max(lane.state.nextAt, lane.state.blockedUntil);
+    const waitMs = openAt - Date.now();
+    if (waitMs <= 0) return;
+    clearTimeout(lane.gateTimer);
+    lane.bottleneck.updateSettings({ reservoir: 0 });
+    lane.gateTimer = setTimeout(() => {
+      lane.gateTimer = undefined;
+      lane.bottleneck.updateSettings({ reservoir: null });
+    }, waitMs);
+  }
+
+  private lane(key: string): Lane {
+    const lane = this.lanes.get(key);
+    if (!lane) throw new Error(`No rate rule for ${key}`);
+    return lane;
+  }
+}
