@@ -13,7 +13,7 @@ const url = (protocols: string[]) =>
   z
     .string()
     .url('must be a URL')
-    .refine((v) => protocols.includes(new URL(v).protocol), `must start with ${protocols.map((p) => p + '//').join(' or ')}`);
+    .refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol), `must start with ${protocols.map((p) => p + '//').join(' or ')}`);
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 

@@ -1,0 +1,33 @@
+import test from 'ava';
+import { RateLimiter, leastTimeMs, spacingMs } from '../../lib/rate-limiter.ts';
+
+test('spacing is the window divided by the capacity, plus the margin', (t) => {
+  t.is(spacingMs({ capacity: 50, windowMs: 60_000 }, 0), 1200);
+  t.is(spacingMs({ capacity: 50, windowMs: 60_000 }, 0.05), 1260);
+  t.is(leastTimeMs(2000, { capacity: 50, windowMs: 1000 }), 40_000);
+});
+
+test('no window of the limit ever holds more than its capacity, also across a hand-over', async (t) => {
+  const rule = { capacity: 10, windowMs: 400 };
+  const starts: number[] = [];
+  const first = new RateLimiter({ a: rule }, { marginRatio: 0.05 });
+  await Promise.all(Array.from({ length: 15 }, () => first.schedule('a', async () => void starts.push(Date.now()))));
+  // A second job (another worker) continues from the first one's carried position.
+  const second = new RateLimiter({ a: rule }, { marginRatio: 0.05, carried: first.snapshot() });
+  await Promise.all(Array.from({ length: 15 }, () => second.schedule('a', async () => void starts.push(Date.now()))));
+  for (let i = 0; i + rule.capacity < starts.length; i++) {
+    t.true(starts[i + rule.capacity]! - starts[i]! >= rule.windowMs, `requests ${i}..${i + rule.capacity} within one window`);
+  }
+});
+
+test('remaining = 0 blocks the lane until the reset; a new capacity changes the pace', async (t) => {
+  const limiter = new RateLimiter({ a: { capacity: 100, windowMs: 1000 } }, { marginRatio: 0 });
+  limiter.observe('a', { remaining: 0, resetMs: 300 });
+  t.true(limiter.waitMs('a') > 250);
+  const before = Date.now();
+  await limiter.schedule('a', async () => undefined);
+  t.true(Date.now() - before >= 290);
+  limiter.observe('a', { limit: 10 });
+  t.is(limiter.snapshot().a!.rule.capacity, 10);
+  await limiter.stop();
+});
