@@ -1,0 +1,701 @@
+import amqp from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, GetMessage, Options } from 'amqplib';
+import type pino from 'pino';
+import { AppError } from '../errors.ts';
+import {
+  DEFAULT_DELIVERY_LIMIT,
+  DEFAULT_PEEK_MAX,
+  DEFAULT_STOP_GRACE_MS,
+  DELIVERY_LIMIT_REASON,
+  buildJob,
+  checkDelayMs,
+  checkDeliveryLimit,
+  checkOutcome,
+  checkPrefetch,
+  parseJob,
+  queueClosedError,
+  queueUnavailableError,
+  retryCopy,
+  silentLogger,
+  sleep,
+} from './job.ts';
+import type { ConsumeOptions, Consumer, DeadLetter, Delivery, Handler, JobMessage, Outcome, PublishOptions, Queue } from './port.ts';
+
+/**
+ * RabbitMQ adapter.
+ *
+ * Topology, every name under `prefix`:
+ * - `<prefix>.jobs`: durable quorum queue with an explicit `x-delivery-limit` (RabbitMQ 3.10 has
+ *   none by default), dead-lettering to `<prefix>.dead`. A job whose deliveries keep ending
+ *   without an outcome (handler threw, consumer died) is dead-lettered by the broker itself.
+ * - `<prefix>.dead`: durable classic queue, read with get + requeue so peeking removes nothing.
+ * - `<prefix>.delay.<N>ms`: delay queues, see DELAYS below.
+ *
+ * DELAYS. No plugin and no consumer holding messages: a delayed job goes to a durable queue
+ * without consumers whose queue-level `x-message-ttl` is the delay and which dead-letters expired
+ * messages back to `<prefix>.jobs`. The TTL is per queue because per-message TTLs only expire at
+ * the head of a queue: a 1 h job in front would hold back a 1 s one. Delay queues are created on
+ * demand, one per delay bucket: the delay is rounded UP to two significant digits with a 100 ms
+ * floor (1234 ms -> 1300 ms, 50 ms -> 100 ms), so delivery is never early and at most
+ * max(10 %, 100 ms) late, while jittered rate-limit waits share a bounded set of queues. An
+ * `x-expires` of delay + DELAY_QUEUE_IDLE_MS lets the broker delete buckets nobody uses any more;
+ * it is far enough past the TTL that no message is still inside when a queue expires, because the
+ * queue is redeclared (which renews that lease) at least every DELAY_REDECLARE_MS while in use.
+ *
+ * RECONNECTION. One connection holds a confirm channel for publishing and one channel per
+ * consumer (prefetch is per consumer). When the connection or any of its channels drops, the
+ * whole connection is dropped and rebuilt: backoff from 100 ms doubling to 5 s, topology
+ * redeclared, active consumers started again. Deliveries from the dead channel were requeued by
+ * the broker, so their late acks are skipped. publish() waits for a connection up to
+ * `publishTimeoutMs`, and publishes again if the connection dropped before the broker confirmed
+ * (at-least-once: a job may then be stored twice, with the same id).
+ */
+export interface RabbitQueueOptions {
+  url: string;
+  prefix?: string;
+  /** Becomes the jobs queue's `x-delivery-limit`; see DEFAULT_DELIVERY_LIMIT. */
+  deliveryLimit?: number;
+  logger?: pino.Logger;
+  /** How long publish() (and reads) wait for the broker during an outage before throwing. */
+  publishTimeoutMs?: number;
+}
+
+export interface RabbitQueue extends Queue {
+  /** For tests: deletes this prefix's queues, including the delay queues this instance made. Call after close(). */
+  deleteTopology(): Promise<void>;
+}
+
+const DEFAULT_PREFIX = 'shipsync';
+const DEFAULT_PUBLISH_TIMEOUT_MS = 30_000;
+const HEARTBEAT_S = 10;
+const CONNECT_TIMEOUT_MS = 5_000;
+const PING_TIMEOUT_MS = 5_000;
+const FIRST_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 5_000;
+const REPUBLISH_PAUSE_MS = 100;
+const DELAY_QUEUE_IDLE_MS = 10 * 60_000;
+const DELAY_REDECLARE_MS = 60_000;
+const DEAD_REASON_HEADER = 'x-shipsync-dead-reason';
+
+export async function createRabbitQueue(opts: RabbitQueueOptions): Promise<RabbitQueue> {
+  const deliveryLimit = opts.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT;
+  checkDeliveryLimit(deliveryLimit);
+  const prefix = opts.prefix ?? DEFAULT_PREFIX;
+  const settings: Settings = {
+    url: opts.url,
+    prefix,
+    names: topologyNames(prefix),
+    deliveryLimit,
+    logger: opts.logger ?? silentLogger,
+    publishTimeoutMs: opts.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS,
+  };
+  const queue = new RabbitQueueImpl(settings);
+  await queue.start();
+  return queue;
+}
+
+/** Deletes a prefix's main and dead queues and the given delay queues (for tests). */
+export async function destroyRabbitTopology(url: string, prefix: string, delayQueues: Iterable<string> = []): Promise<void> {
+  const names = topologyNames(prefix);
+  const model = await amqp.connect(url, { timeout: CONNECT_TIMEOUT_MS });
+  model.on('error', () => {});
+  try {
+    const channel = await model.createChannel();
+    channel.on('error', () => {});
+    for (const queue of [names.jobs, names.dead, ...delayQueues]) await channel.deleteQueue(queue);
+  } finally {
+    await model.close().catch(() => {});
+  }
+}
+
+/** The delay actually used for `delayMs`: the next bucket up, see DELAYS above. */
+export function delayBucketMs(delayMs: number): number {
+  const stepMs = Math.max(100, 10 ** (Math.floor(Math.log10(Math.max(delayMs, 1))) - 1));
+  return Math.ceil(delayMs / stepMs) * stepMs;
+}
+
+interface TopologyNames {
+  jobs: string;
+  dead: string;
+  delay(bucketMs: number): string;
+}
+
+function topologyNames(prefix: string): TopologyNames {
+  return {
+    jobs: `${prefix}.jobs`,
+    dead: `${prefix}.dead`,
+    delay: (bucketMs) => `${prefix}.delay.${bucketMs}ms`,
+  };
+}
+
+interface Settings {
+  url: string;
+  prefix: string;
+  names: TopologyNames;
+  deliveryLimit: number;
+  logger: pino.Logger;
+  publishTimeoutMs: number;
+}
+
+/** One connection and what was set up on it; once broken it is never used again. */
+interface Session {
+  readonly model: ChannelModel;
+  readonly publisher: ConfirmChannel;
+  /** Delay bucket -> when its queue was last declared on this connection. */
+  readonly delayDeclaredAtMs: Map<number, number>;
+  broken: boolean;
+}
+
+class RabbitQueueImpl implements RabbitQueue {
+  private readonly link: Link;
+  private readonly consumers = new Set<RabbitConsumer>();
+  private readonly delayQueuesMade = new Set<string>();
+
+  constructor(private readonly settings: Settings) {
+    this.link = new Link(settings, (session) => this.restartConsumers(session));
+  }
+
+  start(): Promise<void> {
+    return this.link.connect();
+  }
+
+  async publish(name: string, payload: unknown, opts: PublishOptions = {}): Promise<void> {
+    await this.publishJob(buildJob(name, payload, opts), opts.delayMs ?? 0);
+  }
+
+  async consume(handler: Handler, opts: ConsumeOptions): Promise<Consumer> {
+    checkPrefetch(opts.prefetch);
+    const session = await this.link.session(this.deadline());
+    const consumer = new RabbitConsumer({
+      handler,
+      prefetch: opts.prefetch,
+      settings: this.settings,
+      link: this.link,
+      publishJob: (job, delayMs) => this.publishJob(job, delayMs),
+      publishDead: (job, reason) => this.publishDead(job, reason),
+      onStop: (stopped) => this.consumers.delete(stopped),
+    });
+    this.consumers.add(consumer);
+    try {
+      await consumer.attach(session);
+    } catch (err) {
+      // A connection that broke meanwhile is not the caller's problem: the reconnection restarts the consumer.
+      if (!session.broken) {
+        this.consumers.delete(consumer);
+        throw err;
+      }
+    }
+    return consumer;
+  }
+
+  async ping(): Promise<void> {
+    const session = await this.link.session(Date.now());
+    await withTimeout(
+      this.withTempChannel(session, (channel) => channel.checkQueue(this.settings.names.jobs)),
+      PING_TIMEOUT_MS,
+      'RabbitMQ did not answer the ping',
+    );
+  }
+
+  async countReady(): Promise<number> {
+    const session = await this.link.session(this.deadline());
+    const { messageCount } = await this.withTempChannel(session, (channel) => channel.checkQueue(this.settings.names.jobs));
+    return messageCount;
+  }
+
+  async peekDeadLetters(max = DEFAULT_PEEK_MAX): Promise<DeadLetter[]> {
+    const session = await this.link.session(this.deadline());
+    return this.withTempChannel(session, async (channel) => {
+      const letters: DeadLetter[] = [];
+      // Unacked messages are not handed out again by get, so each get returns the next one.
+      while (letters.length < max) {
+        const message = await channel.get(this.settings.names.dead, { noAck: false });
+        if (!message) break;
+        letters.push(readDeadLetter(message));
+      }
+      channel.nackAll(true);
+      return letters;
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((consumer) => consumer.stop(0)));
+    await this.link.close();
+  }
+
+  deleteTopology(): Promise<void> {
+    return destroyRabbitTopology(this.settings.url, this.settings.prefix, this.delayQueuesMade);
+  }
+
+  private deadline(): number {
+    return Date.now() + this.settings.publishTimeoutMs;
+  }
+
+  private async restartConsumers(session: Session): Promise<void> {
+    for (const consumer of this.consumers) await consumer.attach(session);
+  }
+
+  private async publishJob(job: JobMessage, delayMs: number): Promise<void> {
+    checkDelayMs(delayMs);
+    const content = Buffer.from(JSON.stringify(job));
+    const props = jobProperties(job);
+    await this.publishConfirmed(job, content, props, (session) => this.targetQueue(session, delayMs));
+  }
+
+  private async publishDead(job: JobMessage, reason: string): Promise<void> {
+    const content = Buffer.from(JSON.stringify(job));
+    const props = jobProperties(job);
+    props.headers = { [DEAD_REASON_HEADER]: reason };
+    await this.publishConfirmed(job, content, props, async () => this.settings.names.dead);
+  }
+
+  /** Publishes until the broker confirms, across reconnections, until the publish timeout. */
+  private async publishConfirmed(
+    job: JobMessage,
+    content: Buffer,
+    props: Options.Publish,
+    target: (session: Session) => Promise<string>,
+  ): Promise<void> {
+    try {
+      await this.publishUntil(this.deadline(), job, content, props, target);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'queue_closed') throw err;
+      throw queueUnavailableError(`Job ${job.id} (${job.name}) was not confirmed by RabbitMQ within ${this.settings.publishTimeoutMs} ms.`, err);
+    }
+  }
+
+  private async publishUntil(
+    deadlineMs: number,
+    job: JobMessage,
+    content: Buffer,
+    props: Options.Publish,
+    target: (session: Session) => Promise<string>,
+  ): Promise<void> {
+    for (;;) {
+      const session = await this.link.session(deadlineMs);
+      try {
+        const queue = await target(session);
+        await withTimeout(sendConfirmed(session.publisher, queue, content, props), deadlineMs - Date.now(), 'RabbitMQ did not confirm the publish');
+        return;
+      } catch (err) {
+        if (Date.now() >= deadlineMs) throw err;
+        this.settings.logger.warn({ err, jobId: job.id }, 'publish failed, trying again');
+        await sleep(REPUBLISH_PAUSE_MS);
+      }
+    }
+  }
+
+  private async targetQueue(session: Session, delayMs: number): Promise<string> {
+    if (delayMs <= 0) return this.settings.names.jobs;
+    const bucketMs = delayBucketMs(delayMs);
+    const name = this.settings.names.delay(bucketMs);
+    const declaredAtMs = session.delayDeclaredAtMs.get(bucketMs);
+    if (declaredAtMs === undefined || Date.now() - declaredAtMs > DELAY_REDECLARE_MS) {
+      await session.publisher.assertQueue(name, {
+        durable: true,
+        arguments: {
+          'x-message-ttl': bucketMs,
+          'x-expires': bucketMs + DELAY_QUEUE_IDLE_MS,
+          'x-dead-letter-exchange': '',
+          'x-dead-letter-routing-key': this.settings.names.jobs,
+        },
+      });
+      session.delayDeclaredAtMs.set(bucketMs, Date.now());
+      this.delayQueuesMade.add(name);
+    }
+    return name;
+  }
+
+  private async withTempChannel<T>(session: Session, use: (channel: Channel) => Promise<T>): Promise<T> {
+    // A short-lived channel, so that a channel error here (e.g. a deleted queue) does not break the publisher.
+    const channel = await session.model.createChannel();
+    channel.on('error', (err: unknown) => this.settings.logger.debug({ err }, 'temporary channel error'));
+    try {
+      return await use(channel);
+    } finally {
+      await channel.close().catch(() => {});
+    }
+  }
+}
+
+function jobProperties(job: JobMessage): Options.Publish {
+  return {
+    persistent: true,
+    messageId: job.id,
+    contentType: 'application/json',
+    type: job.name,
+    timestamp: Math.floor(job.firstPublishedAt / 1000),
+  };
+}
+
+function sendConfirmed(channel: ConfirmChannel, queue: string, content: Buffer, props: Options.Publish): Promise<void> {
+  return new Promise((resolve, reject) => {
+    try {
+      channel.sendToQueue(queue, content, props, (err: unknown) => (err ? reject(err) : resolve()));
+    } catch (err) {
+      reject(err);
+    }
+  });
+}
+
+function readDeadLetter(message: GetMessage): DeadLetter {
+  const text = message.content.toString('utf8');
+  const job = parseJob(text) ?? {
+    id: String(message.properties.messageId ?? ''),
+    name: String(message.properties.type ?? ''),
+    payload: text,
+    attempt: 0,
+    firstPublishedAt: 0,
+  };
+  return { job, reason: deadReason(message.properties.headers) };
+}
+
+function deadReason(headers: Record<string, unknown> | undefined): string {
+  const ours = headers?.[DEAD_REASON_HEADER];
+  if (typeof ours === 'string') return ours;
+  // Dead-lettered by the broker: the most recent x-death entry comes first.
+  const deaths = headers?.['x-death'];
+  const reason = Array.isArray(deaths) ? (deaths[0] as { reason?: unknown } | undefined)?.reason : undefined;
+  if (reason === 'delivery_limit') return DELIVERY_LIMIT_REASON;
+  if (reason === 'rejected') return 'rejected: not a valid job message';
+  return typeof reason === 'string' ? reason : 'unknown';
+}
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(queueUnavailableError(`${message} within ${timeoutMs} ms.`)), Math.max(0, timeoutMs));
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Owns the connection: opens it, notices when it breaks, rebuilds it and hands it out. */
+class Link {
+  private current: Session | undefined;
+  private readonly waiters = new Set<() => void>();
+  private reconnecting = false;
+  private closed = false;
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly onReconnect: (session: Session) => Promise<void>,
+  ) {}
+
+  /** First connection: fails loudly, so a wrong URL shows at startup rather than as endless retries. */
+  async connect(): Promise<void> {
+    this.current = await this.open();
+  }
+
+  /** The live session, waiting for a reconnection until `deadlineMs` (epoch ms). */
+  async session(deadlineMs: number): Promise<Session> {
+    for (;;) {
+      if (this.closed) throw queueClosedError();
+      const session = this.current;
+      if (session && !session.broken) return session;
+      const leftMs = deadlineMs - Date.now();
+      if (leftMs <= 0) throw queueUnavailableError('RabbitMQ is unreachable; reconnecting.');
+      await this.nextChange(leftMs);
+    }
+  }
+
+  /** Drops the connection of a session that can no longer be trusted; it will be rebuilt. */
+  drop(session: Session, why: string): void {
+    if (session.broken) return;
+    session.broken = true;
+    void session.model.close().catch(() => {});
+    if (this.current !== session) return;
+    this.current = undefined;
+    this.settings.logger.warn({ why }, 'RabbitMQ connection lost, reconnecting');
+    if (!this.closed) void this.reconnect();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const session = this.current;
+    this.current = undefined;
+    this.wake();
+    if (session) {
+      session.broken = true;
+      await session.model.close().catch(() => {});
+    }
+  }
+
+  private async open(): Promise<Session> {
+    const model = await amqp.connect(withHeartbeat(this.settings.url), {
+      timeout: CONNECT_TIMEOUT_MS,
+      clientProperties: { connection_name: `shipsync ${this.settings.prefix}` },
+    });
+    model.on('error', (err: unknown) => this.settings.logger.warn({ err }, 'RabbitMQ connection error'));
+    model.on('blocked', (reason: unknown) => this.settings.logger.warn({ reason }, 'RabbitMQ blocks publishers'));
+    try {
+      const publisher = await model.createConfirmChannel();
+      const session: Session = { model, publisher, delayDeclaredAtMs: new Map(), broken: false };
+      model.on('close', () => this.drop(session, 'connection closed'));
+      publisher.on('error', (err: unknown) => this.settings.logger.warn({ err }, 'RabbitMQ publisher channel error'));
+      publisher.on('close', () => this.drop(session, 'publisher channel closed'));
+      await declareTopology(publisher, this.settings);
+      if (session.broken) throw new Error('connection closed while declaring the topology');
+      return session;
+    } catch (err) {
+      await model.close().catch(() => {});
+      throw err;
+    }
+  }
+
+  private async reconnect(): Promise<void> {
+    if (this.reconnecting) return;
+    this.reconnecting = true;
+    try {
+      let backoffMs = FIRST_BACKOFF_MS;
+      while (!this.closed) {
+        await sleep(backoffMs / 2 + Math.random() * (backoffMs / 2));
+        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+        if (this.closed) return;
+        if (await this.tryReconnect()) return;
+      }
+    } finally {
+      this.reconnecting = false;
+    }
+  }
+
+  private async tryReconnect(): Promise<boolean> {
+    let session: Session | undefined;
+    try {
+      session = await this.open();
+      if (this.closed) {
+        await session.model.close().catch(() => {});
+        return true;
+      }
+      this.current = session;
+      await this.onReconnect(session);
+      // Checked here because a drop during onReconnect found `reconnecting` set and left it to this loop.
+      if (session.broken) return false;
+      this.settings.logger.info('RabbitMQ connection restored');
+      this.wake();
+      return true;
+    } catch (err) {
+      this.settings.logger.warn({ err }, 'RabbitMQ reconnection failed');
+      if (session) this.drop(session, 'reconnection failed');
+      return false;
+    }
+  }
+
+  private nextChange(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.waiters.add(done);
+    });
+  }
+
+  private wake(): void {
+    for (const done of [...this.waiters]) done();
+  }
+}
+
+function withHeartbeat(url: string): string {
+  // amqplib's default heartbeat is the server's 60 s: too slow to notice a half-open connection.
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has('heartbeat')) parsed.searchParams.set('heartbeat', String(HEARTBEAT_S));
+  return parsed.toString();
+}
+
+async function declareTopology(channel: Channel, settings: Settings): Promise<void> {
+  const { names, deliveryLimit } = settings;
+  await channel.assertQueue(names.dead, { durable: true });
+  await channel.assertQueue(names.jobs, {
+    durable: true,
+    arguments: {
+      'x-queue-type': 'quorum',
+      'x-delivery-limit': deliveryLimit,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': names.dead,
+    },
+  });
+}
+
+interface ConsumerDeps {
+  handler: Handler;
+  prefetch: number;
+  settings: Settings;
+  link: Link;
+  publishJob(job: JobMessage, delayMs: number): Promise<void>;
+  publishDead(job: JobMessage, reason: string): Promise<void>;
+  onStop(consumer: RabbitConsumer): void;
+}
+
+/** One consumer channel; replaced by a new lane on every reconnection. */
+interface Lane {
+  readonly channel: Channel;
+  readonly session: Session;
+  consumerTag?: string;
+  open: boolean;
+  /** We are closing it ourselves (stop): not a failure to recover from. */
+  closing: boolean;
+}
+
+interface InHand {
+  readonly lane: Lane;
+  readonly message: ConsumeMessage;
+  /** Acked, nacked, or requeued by the broker: any further ack/nack must be skipped. */
+  settled: boolean;
+}
+
+class RabbitConsumer implements Consumer {
+  private lane: Lane | undefined;
+  private attachedTo: Session | undefined;
+  private readonly inHand = new Set<InHand>();
+  private readonly idleWaiters = new Set<() => void>();
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly deps: ConsumerDeps) {}
+
+  /** Starts consuming on `session`; called once per connection. */
+  async attach(session: Session): Promise<void> {
+    if (this.stopping || this.attachedTo === session) return;
+    this.attachedTo = session;
+    try {
+      await this.openLane(session);
+    } catch (err) {
+      // A reconnection may have attached us to a newer session meanwhile; keep that one.
+      if (this.attachedTo === session) this.attachedTo = undefined;
+      throw err;
+    }
+  }
+
+  stop(graceMs = DEFAULT_STOP_GRACE_MS): Promise<void> {
+    this.stopping ??= this.shutdown(graceMs);
+    return this.stopping;
+  }
+
+  private async openLane(session: Session): Promise<void> {
+    const { settings, prefetch } = this.deps;
+    const channel = await session.model.createChannel();
+    const lane: Lane = { channel, session, open: true, closing: false };
+    this.lane = lane;
+    channel.on('error', (err: unknown) => settings.logger.warn({ err }, 'RabbitMQ consumer channel error'));
+    channel.on('close', () => this.laneClosed(lane));
+    await channel.prefetch(prefetch);
+    const { consumerTag } = await channel.consume(settings.names.jobs, (message) => this.onMessage(lane, message), { noAck: false });
+    lane.consumerTag = consumerTag;
+    if (this.stopping) await this.closeLane(lane);
+  }
+
+  private onMessage(lane: Lane, message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled us (the queue was deleted): rebuilding the connection redeclares it.
+      this.deps.link.drop(lane.session, 'consumer cancelled by the broker');
+      return;
+    }
+    void this.handle(lane, message);
+  }
+
+  private async handle(lane: Lane, message: ConsumeMessage): Promise<void> {
+    const job = parseJob(message.content.toString('utf8'));
+    const hand: InHand = { lane, message, settled: false };
+    if (!job) {
+      this.deps.settings.logger.error({ messageId: message.properties.messageId }, 'not a job message: dead-lettered');
+      this.settle(hand, (channel) => channel.nack(message, false, false));
+      return;
+    }
+    this.inHand.add(hand);
+    try {
+      const outcome = await this.outcomeOf({ job, redelivered: message.fields.redelivered });
+      if (hand.settled) {
+        this.deps.settings.logger.debug({ jobId: job.id }, 'late outcome ignored: the delivery went back to the queue');
+        return;
+      }
+      await this.carryOut(hand, job, outcome);
+    } catch (err) {
+      this.deps.settings.logger.error({ err, jobId: job.id }, 'could not carry out the outcome: job requeued');
+      this.settle(hand, (channel) => channel.nack(message, false, true));
+    } finally {
+      this.inHand.delete(hand);
+      this.wakeIfIdle();
+    }
+  }
+
+  private async outcomeOf(delivery: Delivery): Promise<Outcome | undefined> {
+    try {
+      return checkOutcome(await this.deps.handler(delivery));
+    } catch (err) {
+      this.deps.settings.logger.warn({ err, jobId: delivery.job.id }, 'handler failed: job requeued');
+      return undefined;
+    }
+  }
+
+  private async carryOut(hand: InHand, job: JobMessage, outcome: Outcome | undefined): Promise<void> {
+    const { message } = hand;
+    if (!outcome) {
+      this.settle(hand, (channel) => channel.nack(message, false, true));
+      return;
+    }
+    // The copy must be stored before the original is acked, or a crash in between loses the job.
+    if (outcome.kind === 'retry') await this.deps.publishJob(retryCopy(job, outcome.countAttempt), outcome.delayMs);
+    if (outcome.kind === 'dead') await this.deps.publishDead(job, outcome.reason);
+    this.settle(hand, (channel) => channel.ack(message));
+  }
+
+  /** Acks or nacks once, and only on the channel the delivery came from while it is open. */
+  private settle(hand: InHand, action: (channel: Channel) => void): void {
+    if (hand.settled || !hand.lane.open) return;
+    hand.settled = true;
+    try {
+      action(hand.lane.channel);
+    } catch (err) {
+      // The channel closed under us: the broker requeues the delivery by itself.
+      this.deps.settings.logger.debug({ err }, 'ack skipped: channel closed');
+    }
+  }
+
+  private laneClosed(lane: Lane): void {
+    lane.open = false;
+    for (const hand of this.inHand) {
+      if (hand.lane !== lane) continue;
+      hand.settled = true;
+      this.inHand.delete(hand);
+    }
+    this.wakeIfIdle();
+    if (!lane.closing && !this.stopping) this.deps.link.drop(lane.session, 'consumer channel closed');
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
+    this.deps.onStop(this);
+    const lane = this.lane;
+    if (lane?.open && lane.consumerTag) {
+      await lane.channel.cancel(lane.consumerTag).catch((err: unknown) => this.deps.settings.logger.debug({ err }, 'cancel failed'));
+    }
+    await this.idleOrTimeout(graceMs);
+    for (const hand of this.inHand) this.settle(hand, (channel) => channel.nack(hand.message, false, true));
+    this.inHand.clear();
+    if (lane) await this.closeLane(lane);
+  }
+
+  private async closeLane(lane: Lane): Promise<void> {
+    if (!lane.open) return;
+    lane.closing = true;
+    await lane.channel.close().catch(() => {});
+  }
+
+  private idleOrTimeout(graceMs: number): Promise<void> {
+    if (this.inHand.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.idleWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, graceMs);
+      this.idleWaiters.add(done);
+    });
+  }
+
+  private wakeIfIdle(): void {
+    if (this.inHand.size > 0) return;
+    for (const wake of [...this.idleWaiters]) wake();
+  }
+}
