@@ -1,0 +1,50 @@
+/**
+ * Reads simulator options from environment variables (for `tsx sandbox/server.ts`). Bad values
+ * fail loudly: a sandbox silently running with defaults would make a test run meaningless.
+ */
+import type { WindowLimit } from './rate-window.ts';
+import type { BolSandboxOptions } from './bol/index.ts';
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
+
+/** "25/60s", "5/500ms", "50/1m", "25/min" → { capacity, windowMs }. */
+export function parseLimitSpec(spec: string): WindowLimit {
+  const match = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)?\s*(ms|s|min|m|h)\s*$/.exec(spec);
+  const unit = match?.[3];
+  if (!match?.[1] || !unit) throw new RangeError(`invalid limit "${spec}": expected CAPACITY/WINDOW like 25/60s, 5/500ms or 50/1m`);
+  const capacity = Number(match[1]);
+  const windowMs = Number(match[2] ?? '1') * (UNIT_MS[unit] ?? NaN);
+  if (capacity < 1 || !(windowMs > 0)) throw new RangeError(`invalid limit "${spec}": capacity and window must be > 0`);
+  return { capacity, windowMs };
+}
+
+function number(env: NodeJS.ProcessEnv, name: string, check: (n: number) => boolean, expected: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || !check(value)) throw new RangeError(`${name}="${raw}": expected ${expected}`);
+  return value;
+}
+
+const isInt = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
+
+export function bolOptionsFromEnv(env: NodeJS.ProcessEnv): BolSandboxOptions {
+  const options: BolSandboxOptions = {};
+  const port = number(env, 'SANDBOX_PORT', (n) => isInt(0)(n) && n <= 65_535, 'a port number');
+  const shipments = number(env, 'SANDBOX_SHIPMENTS', isInt(0), 'an integer >= 0');
+  const seed = number(env, 'SANDBOX_SEED', isInt(-2_147_483_648), 'an integer');
+  const lifetime = number(env, 'SANDBOX_TOKEN_LIFETIME_SECONDS', isInt(1), 'an integer >= 1');
+  const latencyMs = number(env, 'SANDBOX_LATENCY_MS', (n) => n >= 0, 'a number >= 0');
+  const errorRate = number(env, 'SANDBOX_ERROR_RATE', (n) => n >= 0 && n <= 1, 'a number in 0..1');
+  if (port !== undefined) options.port = port;
+  if (env.SANDBOX_HOST) options.host = env.SANDBOX_HOST;
+  if (shipments !== undefined) options.shipments = shipments;
+  if (seed !== undefined) options.seed = seed;
+  if (lifetime !== undefined) options.tokenLifetimeSeconds = lifetime;
+  if (latencyMs !== undefined) options.latencyMs = latencyMs;
+  if (errorRate !== undefined) options.serverErrorRate = errorRate;
+  const list = env.SANDBOX_LIST_LIMIT ? parseLimitSpec(env.SANDBOX_LIST_LIMIT) : undefined;
+  const detail = env.SANDBOX_DETAIL_LIMIT ? parseLimitSpec(env.SANDBOX_DETAIL_LIMIT) : undefined;
+  if (list || detail) options.limits = { ...(list ? { list } : {}), ...(detail ? { detail } : {}) };
+  return options;
+}
