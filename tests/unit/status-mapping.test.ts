@@ -1,8 +1,9 @@
 import test from 'ava';
 import { mapBolEventCode } from '../../crawler/status-mapping.ts';
+import type { ShipmentStatus } from '../../models/shipment.ts';
 
 test('bol transport event codes map to the canonical statuses of the contract', (t) => {
-  const expected: Record<string, string> = {
+  const expected: Record<string, ShipmentStatus> = {
     PRE_ANNOUNCED: 'info_received',
     AT_TRANSPORTER: 'in_transit',
     IN_TRANSIT: 'in_transit',

@@ -1,5 +1,5 @@
 import pRetry, { AbortError } from 'p-retry';
-import { AuthError, PermanentError, RateLimitedError, RetryableError, ShutdownError } from '../../../lib/errors.ts';
+import { AppError, AuthError, PermanentError, RateLimitedError, RetryableError, ShutdownError } from '../../../lib/errors.ts';
 import { send, parseJson, NetworkError, type HttpAnswer } from '../../../lib/http.ts';
 import type { RateLimiter } from '../../../lib/rate-limiter.ts';
 import type { ShipmentRecord } from '../types.ts';
@@ -68,24 +68,39 @@ export function createBolClient(opts: BolClientOptions): BolClient {
 /** A failure worth retrying in place (5xx, network); becomes RetryableError when retries run out. */
 class TransientError extends Error {}
 
+/**
+ * One request with its token handling. The token is read when the request leaves, not when it
+ * joins the limiter's queue: a request that waited behind others must not carry a token that
+ * expired meanwhile. A 401 "JWT expired" refreshes the shop's token (one refresh shared by every
+ * request in flight, see BolTokens) and sends again; any other 401 gets one refresh, then counts
+ * as refused credentials.
+ */
 async function callOnce(opts: BolClientOptions, endpoint: BolEndpoint, path: string, searchParams?: Record<string, string | number>): Promise<HttpAnswer> {
-  let token = await opts.tokens.current();
-  for (let refreshed = false; ; refreshed = true) {
-    const answer = await sendLimited(opts, endpoint, path, token, searchParams);
-    if (answer.status === 401 && !refreshed) {
-      // Expired ("JWT expired" in detail) or otherwise refused token: one shared refresh, then once more.
-      token = await opts.tokens.refresh(token);
+  for (let refreshes = 0; ; refreshes++) {
+    const { answer, token } = await sendLimited(opts, endpoint, path, searchParams);
+    if (answer.status === 401 && refreshes < (isJwtExpired(answer) ? MAX_EXPIRY_REFRESHES : 1)) {
+      await opts.tokens.refresh(token);
       continue;
     }
     return classify(answer, path);
   }
 }
 
-async function sendLimited(opts: BolClientOptions, endpoint: BolEndpoint, path: string, token: string, searchParams?: Record<string, string | number>): Promise<HttpAnswer> {
+/** A token can expire again while a long crawl goes on; a refused one cannot be fixed by asking again. */
+const MAX_EXPIRY_REFRESHES = 3;
+
+function isJwtExpired(answer: HttpAnswer): boolean {
+  // picqer's client and bol's own answers (contract §1): the marker is "JWT expired" in `detail`.
+  return /JWT expired/i.test(answer.body);
+}
+
+async function sendLimited(opts: BolClientOptions, endpoint: BolEndpoint, path: string, searchParams?: Record<string, string | number>): Promise<{ answer: HttpAnswer; token: string }> {
   if (opts.signal?.aborted) throw new AbortError(new ShutdownError());
+  let token = '';
   const answer = await opts.limiter
     .schedule(endpoint, async () => {
       if (opts.signal?.aborted) throw new ShutdownError();
+      token = await opts.tokens.current();
       opts.onRequest();
       return send({
         url: new URL(path, opts.apiUrl).toString(),
@@ -98,6 +113,7 @@ async function sendLimited(opts: BolClientOptions, endpoint: BolEndpoint, path: 
     .catch((err: unknown) => {
       if (err instanceof NetworkError) throw new TransientError(err.message);
       if (err instanceof ShutdownError || opts.signal?.aborted) throw new AbortError(new ShutdownError());
+      if (err instanceof AppError) throw new AbortError(err);
       throw err;
     });
   opts.limiter.observe(endpoint, parseRateHeaders(answer.headers));
@@ -106,7 +122,7 @@ async function sendLimited(opts: BolClientOptions, endpoint: BolEndpoint, path: 
     opts.limiter.blockUntil(endpoint, Date.now() + waitMs);
     throw new AbortError(new RateLimitedError(`bol answered 429 on ${endpoint}; retry in ${Math.ceil(waitMs / 1000)} s`, waitMs));
   }
-  return answer;
+  return { answer, token };
 }
 
 function classify(answer: HttpAnswer, path: string): HttpAnswer {

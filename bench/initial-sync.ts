@@ -1,0 +1,106 @@
+/**
+ * Benchmark: an initial sync of 2,000 shipments against the bol sandbox with known limits.
+ * Prints requests made against requests needed, the 429s, and the crawl time over the least
+ * time the limits allow. Targets: 0 extra requests, 0 429s, time ratio ≤ 1.10.
+ *
+ *   npm run bench:sync                      # embedded: SQLite + in-process queue
+ *   BENCH_DATABASE_URL=mysql://root@127.0.0.1:3306/test BENCH_AMQP_URL=amqp://guest:guest@127.0.0.1:5672 npm run bench:sync
+ *
+ * Knobs: BENCH_SHIPMENTS (2000), BENCH_LIST_LIMIT (25/1000 = 25 per 1000 ms), BENCH_DETAIL_LIMIT (50/1000),
+ * BENCH_LATENCY_MS (5), BENCH_WORKERS (3).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import knexFactory from 'knex';
+import { startBolSandbox } from '../sandbox/bol/index.ts';
+import { createKnex, migrateLatest } from '../config/database.ts';
+import { createLogger } from '../config/logger.ts';
+import { createQueue } from '../lib/queue/index.ts';
+import { destroyRabbitTopology } from '../lib/queue/rabbitmq.ts';
+import { createSecretBox } from '../lib/secret-box.ts';
+import { leastTimeMs } from '../lib/rate-limiter.ts';
+import { createWorker } from '../crawler/create-worker.ts';
+import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
+import { saveShopCredentials } from '../models/shop-credential.ts';
+import { Shop } from '../models/shop.ts';
+import { SyncRun } from '../models/sync-run.ts';
+
+const shipments = Number(process.env.BENCH_SHIPMENTS ?? 2000);
+const parseLimit = (v: string) => {
+  const [capacity, windowMs] = v.split('/').map(Number);
+  return { capacity: capacity!, windowMs: windowMs! };
+};
+const limits = { list: parseLimit(process.env.BENCH_LIST_LIMIT ?? '25/1000'), detail: parseLimit(process.env.BENCH_DETAIL_LIMIT ?? '50/1000') };
+const workers = Number(process.env.BENCH_WORKERS ?? 3);
+const databaseUrl = process.env.BENCH_DATABASE_URL;
+const amqpUrl = process.env.BENCH_AMQP_URL;
+
+const sandbox = await startBolSandbox({ shipments, limits, latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 5) });
+const tmp = mkdtempSync(path.join(tmpdir(), 'shipsync-bench-'));
+let dbName: string | undefined;
+let knex;
+if (databaseUrl) {
+  dbName = `shipsync_bench_${randomUUID().slice(0, 8)}`;
+  const admin = knexFactory({ client: 'mysql2', connection: databaseUrl });
+  await admin.raw(`CREATE DATABASE ${dbName}`);
+  await admin.destroy();
+  const u = new URL(databaseUrl);
+  u.pathname = `/${dbName}`;
+  knex = createKnex({ databaseUrl: u.toString() });
+} else {
+  knex = createKnex({ sqliteFile: path.join(tmp, 'bench.sqlite') });
+}
+await migrateLatest(knex);
+const prefix = `bench.${randomUUID().slice(0, 8)}`;
+const queue = await createQueue({ amqpUrl, prefix });
+const secretBox = createSecretBox(Buffer.alloc(32, 9).toString('base64'));
+const logger = createLogger({ level: 'warn', name: 'bench' });
+
+const shop = await Shop.query(knex).insertAndFetch({ name: 'Bench shop', platform: 'bol', status: 'active', sync_interval_minutes: 15 });
+await saveShopCredentials(knex, secretBox, shop.id, { client_id: 'demo-client', client_secret: 'demo-secret' });
+const pool = Array.from({ length: workers }, () =>
+  createWorker({ knex, queue, secretBox, logger, bol: { loginUrl: sandbox.url, apiUrl: sandbox.url }, rateLimitMargin: Number(process.env.BENCH_MARGIN ?? 0.05), prefetch: 2 }),
+);
+for (const w of pool) await w.start();
+
+const run = await startSyncRun({ knex, queue }, shop.id, 'initial');
+let done: SyncRun;
+for (;;) {
+  done = (await SyncRun.query(knex).findById(run.id))!;
+  if (done.status === 'succeeded' || done.status === 'failed') break;
+  await new Promise((r) => setTimeout(r, 100));
+}
+const crawlMs = Number(done.finished_at) - Number(done.created_at);
+
+// What the crawl needs at the least: one token, the published limits, every list page of each
+// fulfilment method up to and including the short (or empty) last page, one detail per shipment.
+const byMethod = { FBR: 0, FBB: 0 };
+for (const s of sandbox.shipments) byMethod[s.fulfilmentMethod] += 1;
+const listPages = Object.values(byMethod).reduce((sum, n) => sum + Math.floor(n / 50) + 1, 0);
+const needed = { token: 1, ratelimits: 1, list: listPages, detail: shipments };
+const neededTotal = needed.token + needed.ratelimits + needed.list + needed.detail;
+const stats = sandbox.stats();
+const made = stats.requests.token + stats.requests.list + stats.requests.detail + stats.requests.ratelimits;
+const leastMs = Math.max(leastTimeMs(needed.list, limits.list), leastTimeMs(needed.detail, limits.detail));
+const stored = Number(((await knex('shipments').count({ n: '*' }).first()) as { n: number }).n);
+
+const ratio = crawlMs / leastMs;
+console.log(`bol initial sync benchmark — ${databaseUrl ? 'MySQL' : 'SQLite'} + ${amqpUrl ? 'RabbitMQ' : 'in-process queue'}, ${workers} workers`);
+console.log(`  shipments in sandbox / stored:  ${shipments} / ${stored}   (run ${done.status})`);
+console.log(`  limits:                         list ${limits.list.capacity}/${limits.list.windowMs} ms, detail ${limits.detail.capacity}/${limits.detail.windowMs} ms`);
+console.log(`  requests made / needed:         ${made} / ${neededTotal}   (extra: ${made - neededTotal}; token ${stats.requests.token}, ratelimits ${stats.requests.ratelimits}, list ${stats.requests.list}/${needed.list}, detail ${stats.requests.detail}/${needed.detail})`);
+console.log(`  run's own count (requests_made): ${done.requests_made}`);
+console.log(`  429s:                           ${stats.tooManyRequests.total}`);
+console.log(`  peak in any window (detail):    ${stats.windows['demo-client']?.detail.maxInWindow} of ${limits.detail.capacity}`);
+console.log(`  crawl time / least time:        ${(crawlMs / 1000).toFixed(2)} s / ${(leastMs / 1000).toFixed(2)} s = ${ratio.toFixed(3)}   (target ≤ 1.10: ${ratio <= 1.1 ? 'met' : 'NOT met'})`);
+
+for (const w of pool) await w.stop(2_000);
+await queue.close();
+if (amqpUrl) await destroyRabbitTopology(amqpUrl, prefix);
+if (dbName) await knex.raw(`DROP DATABASE ${dbName}`);
+await knex.destroy();
+await sandbox.close();
+rmSync(tmp, { recursive: true, force: true });
+process.exit(done.status === 'succeeded' && made === neededTotal && stats.tooManyRequests.total === 0 ? 0 : 1);
