@@ -43,7 +43,7 @@ const schema = z.object({
   JOB_DELIVERY_LIMIT: positiveInt(5),
   JOB_MAX_ATTEMPTS: positiveInt(8),
   /** Safety margin on every provider limit, so jitter between our clock and theirs never costs a 429. */
-  RATE_LIMIT_MARGIN: z.coerce.number().min(0).max(1).default(0.05),
+  RATE_LIMIT_MARGIN: z.coerce.number().min(0).max(1).default(0.03),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -12,7 +12,7 @@ import { DOCUMENTED_LIMITS } from '../connectors/bol/limits.ts';
 import { BolTokens } from '../connectors/bol/token.ts';
 import type { ShipmentRecord } from '../connectors/types.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
-import { nextPage, readCheckpoint, type Checkpoint } from '../sync/checkpoint.ts';
+import { followingPage, nextPage, readCheckpoint, type Checkpoint } from '../sync/checkpoint.ts';
 import { PUBLISHED_LIMITS_TTL_MS, readRateState, type ShopRateState } from '../sync/rate-state.ts';
 import { findKnownPlatformIds, upsertShipments } from '../sync/shipments.ts';
 import type { JobContext } from '../consume.ts';
@@ -87,10 +87,31 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
   let failure: unknown;
   try {
     if (cp.pending === null) {
-      cp = await fetchPage(deps.knex, client, run, cp);
-      pagesFetched = 1;
+      cp = { ...cp, ...(await fetchPage(deps.knex, client, run, cp, [])) };
+      pagesFetched++;
     }
-    await fetchDetails(client, limiter, cp.pending ?? [], records, settled);
+    // While this page's details come in (detail lane), list the following page (list lane), so
+    // the next step starts on details at once instead of waiting for a list answer.
+    const following = followingPage(cp);
+    const current = cp;
+    const outcomes = await Promise.allSettled([
+      fetchDetails(client, limiter, current.pending ?? [], records, settled),
+      following && !current.ahead
+        ? fetchPage(deps.knex, client, run, following, current.pending ?? []).then(
+            (ahead) => {
+              cp = { ...cp, ahead };
+              pagesFetched++;
+            },
+            (err: unknown) => {
+              void limiter.stop();
+              throw err;
+            },
+          )
+        : undefined,
+    ]);
+    // Both sides have finished (nothing is still writing into `records`); the first failure wins.
+    const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (rejected) throw rejected.reason;
   } catch (err) {
     failure = err;
   } finally {
@@ -149,16 +170,21 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
 
 class StaleStep extends Error {}
 
-async function fetchPage(knex: Knex, client: BolClient, run: SyncRun, cp: Checkpoint): Promise<Checkpoint> {
-  const listed = await client.listShipments(cp.method, cp.page);
+/**
+ * Lists one page and decides which of its shipments still need details. `exclude`: ids the run
+ * is already fetching (pages shift as new shipments arrive, so neighbours can overlap).
+ */
+async function fetchPage(knex: Knex, client: BolClient, run: SyncRun, page: Checkpoint, exclude: string[]): Promise<{ pending: string[]; lastPage: boolean }> {
+  const listed = await client.listShipments(page.method, page.page);
   const ids = [...new Set(listed.map((s) => s.shipmentId))];
-  // Initial: skip only what this run already stored (pages shift as new shipments arrive).
-  // Incremental: skip everything the shop already has, and stop paging at the first one:
-  // the list is newest first, so everything after it is older and known.
+  // Initial: skip only what this run already stored. Incremental: skip everything the shop
+  // already has, and stop paging at the first one: the list is newest first, so everything
+  // after it is older and known.
   const known = await findKnownPlatformIds(knex, run.shop_id, ids, run.type === 'initial' ? run.id : undefined);
-  const pending = ids.filter((id) => !known.has(id));
-  const reachedKnown = run.type === 'incremental' && pending.length < ids.length;
-  return { ...cp, pending, lastPage: listed.length < PAGE_SIZE || reachedKnown };
+  const reachedKnown = run.type === 'incremental' && known.size > 0;
+  const fetching = new Set(exclude);
+  const pending = ids.filter((id) => !known.has(id) && !fetching.has(id));
+  return { pending, lastPage: listed.length < PAGE_SIZE || reachedKnown };
 }
 
 /**

@@ -14,11 +14,16 @@ export const checkpointSchema = z.object({
   pending: z.array(z.string()).nullable(),
   /** The current page is the method's last: after its details, move on. */
   lastPage: z.boolean(),
+  /**
+   * The following page's list answer, fetched ahead while the current page's details were
+   * being fetched, so the next step can start on details at once.
+   */
+  ahead: z.object({ pending: z.array(z.string()), lastPage: z.boolean() }).nullable().default(null),
 });
 
 export type Checkpoint = z.infer<typeof checkpointSchema>;
 
-export const FIRST_CHECKPOINT: Checkpoint = { method: 'FBR', page: 1, pending: null, lastPage: false };
+export const FIRST_CHECKPOINT: Checkpoint = { method: 'FBR', page: 1, pending: null, lastPage: false, ahead: null };
 
 export function readCheckpoint(value: unknown): Checkpoint {
   if (value === null || value === undefined) return FIRST_CHECKPOINT;
@@ -27,7 +32,14 @@ export function readCheckpoint(value: unknown): Checkpoint {
 
 /** The checkpoint after the current page is complete; null when the run is done. */
 export function nextPage(cp: Checkpoint): Checkpoint | null {
-  if (!cp.lastPage) return { method: cp.method, page: cp.page + 1, pending: null, lastPage: false };
-  if (cp.method === 'FBR') return { method: 'FBB', page: 1, pending: null, lastPage: false };
+  const following = followingPage(cp);
+  if (!following) return null;
+  return cp.ahead ? { ...following, pending: cp.ahead.pending, lastPage: cp.ahead.lastPage } : following;
+}
+
+/** The page after the current one, not yet fetched; null when the current page is the run's last. */
+export function followingPage(cp: Pick<Checkpoint, 'method' | 'page' | 'lastPage'>): Checkpoint | null {
+  if (!cp.lastPage) return { method: cp.method, page: cp.page + 1, pending: null, lastPage: false, ahead: null };
+  if (cp.method === 'FBR') return { method: 'FBB', page: 1, pending: null, lastPage: false, ahead: null };
   return null;
 }

@@ -106,21 +106,13 @@ function eventRow(shipmentId: number, e: TrackingEventRecord, now: number) {
  */
 export async function refreshCurrentStatus(trx: Knex.Transaction, shipmentIds: number[]): Promise<void> {
   if (shipmentIds.length === 0) return;
-  const events: { shipment_id: number; status: string; occurred_at: number; id: number }[] = await trx('tracking_events')
-    .select('shipment_id', 'status', 'occurred_at', 'id')
-    .whereIn('shipment_id', shipmentIds)
-    .whereNotNull('status');
-  const latest = new Map<number, { status: string; occurred_at: number; id: number }>();
-  for (const e of events) {
-    const sid = Number(e.shipment_id);
-    const cur = latest.get(sid);
-    const at = Number(e.occurred_at);
-    if (!cur || at > cur.occurred_at || (at === cur.occurred_at && Number(e.id) > cur.id)) latest.set(sid, { status: e.status, occurred_at: at, id: Number(e.id) });
-  }
-  for (const [id, e] of latest) {
-    await trx('shipments')
-      .where({ id })
-      .andWhere((q) => q.whereNot({ status: e.status }).orWhereNot({ status_at: e.occurred_at }).orWhereNull('status_at'))
-      .update({ status: e.status, status_at: e.occurred_at, updated_at: Date.now() });
-  }
+  // One statement for the whole batch; the correlated subqueries use tracking_events_timeline_idx.
+  const latest = (column: string) =>
+    trx.raw(
+      `(select e.${column} from tracking_events e where e.shipment_id = shipments.id and e.status is not null order by e.occurred_at desc, e.id desc limit 1)`,
+    );
+  await trx('shipments')
+    .whereIn('id', shipmentIds)
+    .whereExists(trx('tracking_events as e').select(trx.raw('1')).whereRaw('e.shipment_id = shipments.id').whereNotNull('e.status'))
+    .update({ status: latest('status'), status_at: latest('occurred_at') });
 }
