@@ -1,0 +1,72 @@
+import type { Shop } from '../models/shop.ts';
+import type { ShipmentItem, Shipment, TrackingEvent } from '../models/shipment.ts';
+import type { ShipmentSummaryRow } from '../models/shipment-queries.ts';
+import { iso } from '../models/sync-run.ts';
+
+/**
+ * The public shapes of rows (snake_case, ISO timestamps). A shop never shows its credentials,
+ * not even the client id: `has_credentials` is all a client learns.
+ */
+
+export function presentShop(shop: Shop, hasCredentials: boolean) {
+  return {
+    id: Number(shop.id),
+    name: shop.name,
+    platform: shop.platform,
+    status: shop.status,
+    status_reason: shop.status_reason,
+    sync_interval_minutes: Number(shop.sync_interval_minutes),
+    has_credentials: hasCredentials,
+    created_at: iso(shop.created_at),
+    updated_at: iso(shop.updated_at),
+    last_synced_at: iso(shop.last_synced_at),
+  };
+}
+
+export function presentShipmentSummary(row: ShipmentSummaryRow) {
+  return {
+    id: Number(row.id),
+    shop_id: row.shop_id === null ? null : Number(row.shop_id),
+    source: row.source,
+    platform_id: row.platform_id,
+    order_id: row.order_id,
+    reference: row.reference,
+    fulfilment_method: row.fulfilment_method,
+    carrier: row.carrier,
+    tracking_number: row.tracking_number,
+    status: row.status,
+    status_at: iso(row.status_at),
+    shipped_at: iso(row.shipped_at),
+    receiver: { postal_code: row.receiver_postal_code, city: row.receiver_city, country: row.receiver_country },
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+  };
+}
+
+export function presentShipmentDetail(shipment: Shipment, items: ShipmentItem[], events: TrackingEvent[]) {
+  const summary = presentShipmentSummary(shipment as unknown as ShipmentSummaryRow);
+  return {
+    ...summary,
+    receiver: { ...summary.receiver, phone: shipment.receiver_phone },
+    items: items.map((i) => ({
+      item_key: i.item_key,
+      ean: i.ean,
+      sku: i.sku,
+      title: i.title,
+      quantity: Number(i.quantity),
+      quantity_shipped: i.quantity_shipped === null ? null : Number(i.quantity_shipped),
+      // DECIMAL arrives as a string from MySQL and as a number from SQLite.
+      unit_price: i.unit_price === null ? null : Number(i.unit_price),
+    })),
+    events: events.map((e) => ({
+      status: e.status,
+      raw_status: e.raw_status,
+      description: e.description,
+      location: e.location,
+      source: e.source,
+      occurred_at: iso(e.occurred_at),
+    })),
+    // Weather arrives in a later issue; the field is part of the contract already.
+    weather: null,
+  };
+}

@@ -1,0 +1,297 @@
+import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { z, type ZodError, type ZodTypeAny } from 'zod';
+import { ValidationError, type FieldIssue } from '../lib/errors.ts';
+import { PLATFORMS } from '../models/shop.ts';
+import { SHIPMENT_STATUSES } from '../models/shipment.ts';
+import { phoneKeyOf, SHIPMENT_LIST_MAX_LIMIT } from '../models/shipment-queries.ts';
+import { SYNC_STATUSES, SYNC_TYPES } from '../models/sync-run.ts';
+
+/**
+ * Request schemas (what each route accepts) and response schemas (what it answers). Both feed
+ * the OpenAPI document (api/openapi.ts), and the tests parse real answers with the response
+ * schemas, so the document cannot drift from the routes unnoticed.
+ *
+ * Every `reason` reads after its field name: `name` "must be 1 to 200 characters".
+ */
+extendZodWithOpenApi(z);
+
+/** Parses one part of a request; a failure is a 400 naming each field and what is wrong with it. */
+export function parseRequest<S extends ZodTypeAny>(schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ValidationError(fieldIssuesOf(parsed.error));
+  return parsed.data;
+}
+
+export function fieldIssuesOf(error: ZodError): FieldIssue[] {
+  return error.issues.flatMap((issue): FieldIssue[] => {
+    const field = issue.path.join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: field ? `${field}.${key}` : key, reason: 'is not a known field' }));
+    }
+    if (issue.code === 'invalid_type' && issue.received === 'undefined') return [{ field: field || 'body', reason: 'is required' }];
+    if (issue.code === 'invalid_type' && field === '') return [{ field: 'body', reason: `must be a JSON object, not ${issue.received}` }];
+    return [{ field: field || 'body', reason: issue.message }];
+  });
+}
+
+// ---------------------------------------------------------------- building blocks
+
+const text = (what: string) => z.string({ invalid_type_error: `must be ${what}`, required_error: 'is required' });
+
+/** A query-string value: repeated parameters arrive as arrays, which no parameter accepts. */
+const queryText = () => z.string({ invalid_type_error: 'must appear once in the query string' });
+
+const boundedText = (min: number, max: number) =>
+  text('a string')
+    .trim()
+    .min(min, min === 1 ? `must not be empty` : `must be at least ${min} characters`)
+    .max(max, `must be at most ${max} characters`);
+
+const queryInt = (min: number, max: number) =>
+  queryText()
+    .regex(/^\d{1,16}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+    .openapi({ type: 'integer', minimum: min, maximum: max });
+
+const queryFilter = (max: number) =>
+  queryText().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+const isoTimestamp = z.string().datetime().openapi({ example: '2026-11-22T10:00:00.000Z' });
+const nullableTimestamp = isoTimestamp.nullable();
+
+// ---------------------------------------------------------------- path parameters
+
+export const IdParams = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[1-9]\d{0,15}$/, 'must be a positive whole number')
+      .transform(Number)
+      .refine((n) => Number.isSafeInteger(n), 'is too large')
+      .openapi({ type: 'integer', minimum: 1, example: 1 as unknown as string }),
+  })
+  .openapi({ param: { in: 'path' } });
+
+// ---------------------------------------------------------------- shops
+
+export const ShopCredentialsInput = z
+  .object({
+    client_id: boundedText(1, 256),
+    client_secret: boundedText(1, 512),
+  })
+  .strict()
+  .openapi('ShopCredentials', { description: 'The platform API credentials (bol: client id and secret). Write-only: never answered back.' });
+
+const platform = z.enum(PLATFORMS, { errorMap: () => ({ message: `must be one of: ${PLATFORMS.join(', ')}` }) });
+const syncIntervalMinutes = z
+  .number({ invalid_type_error: 'must be a number of minutes' })
+  .int('must be a whole number of minutes')
+  .min(1, 'must be at least 1')
+  .max(1440, 'must be at most 1440 (one day)');
+
+export const CreateShopBody = z
+  .object({
+    name: boundedText(1, 200),
+    platform,
+    credentials: ShopCredentialsInput,
+    sync_interval_minutes: syncIntervalMinutes.optional(),
+  })
+  .strict()
+  .openapi('CreateShop');
+
+export const UpdateShopBody = z
+  .object({
+    name: boundedText(1, 200).optional(),
+    credentials: ShopCredentialsInput.optional(),
+    status: z.enum(['active', 'paused'], { errorMap: () => ({ message: 'must be "active" or "paused"' }) }).optional(),
+    sync_interval_minutes: syncIntervalMinutes.optional(),
+  })
+  .strict()
+  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'must change at least one of: name, credentials, status, sync_interval_minutes' })
+  .openapi('UpdateShop', { description: 'At least one field. New credentials are checked with the platform first.' });
+
+export const Shop = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    platform: z.enum(PLATFORMS),
+    status: z.enum(['active', 'paused', 'credentials_refused']),
+    status_reason: z.string().nullable().openapi({ description: 'Why the shop is not active, in words a person can act on.' }),
+    sync_interval_minutes: z.number().int(),
+    has_credentials: z.boolean(),
+    created_at: isoTimestamp,
+    updated_at: isoTimestamp,
+    last_synced_at: nullableTimestamp,
+  })
+  .strict()
+  .openapi('Shop');
+
+export const ShopList = z.object({ data: z.array(Shop) }).strict().openapi('ShopList');
+
+// ---------------------------------------------------------------- sync runs
+
+export const StartSyncBody = z
+  .object({ type: z.enum(SYNC_TYPES, { errorMap: () => ({ message: `must be one of: ${SYNC_TYPES.join(', ')}` }) }) })
+  .strict()
+  .openapi('StartSync');
+
+export const SyncListQuery = z.object({ limit: queryInt(1, 50).optional() }).strict();
+
+export const SyncRun = z
+  .object({
+    id: z.number().int(),
+    shop_id: z.number().int(),
+    stream: z.enum(['shipments']),
+    type: z.enum(SYNC_TYPES),
+    status: z.enum(SYNC_STATUSES),
+    pages_fetched: z.number().int(),
+    records_upserted: z.number().int(),
+    requests_made: z.number().int(),
+    error: z.string().nullable(),
+    created_at: isoTimestamp,
+    started_at: nullableTimestamp,
+    finished_at: nullableTimestamp,
+    updated_at: isoTimestamp,
+  })
+  .strict()
+  .openapi('SyncRun');
+
+export const SyncRunList = z.object({ data: z.array(SyncRun) }).strict().openapi('SyncRunList');
+
+// ---------------------------------------------------------------- shipments
+
+export const ShipmentListQuery = z
+  .object({
+    shop_id: queryInt(1, Number.MAX_SAFE_INTEGER).optional(),
+    status: z
+      .enum(SHIPMENT_STATUSES, {
+        errorMap: (issue) =>
+          issue.code === 'invalid_type' ? { message: 'must appear once in the query string' } : { message: `must be one of: ${SHIPMENT_STATUSES.join(', ')}` },
+      })
+      .optional()
+      .openapi({ param: { description: 'Canonical shipment status.' } }),
+    carrier: queryFilter(64)
+      .optional()
+      .openapi({ param: { description: 'Carrier code as stored, e.g. the bol transporter code `TNT`.' } }),
+    tracking_number: queryFilter(128).optional(),
+    reference: queryFilter(128).optional(),
+    phone: queryFilter(64)
+      .refine((p) => phoneKeyOf(p) !== null, 'must contain at least 6 digits')
+      .optional()
+      .openapi({ param: { description: 'Any way of writing the receiver phone: matched on its last 9 digits.' } }),
+    updated_since: queryText()
+      .datetime({ offset: true, message: 'must be an ISO 8601 timestamp with a time zone, such as 2026-11-22T10:00:00Z' })
+      .transform((v) => Date.parse(v))
+      .refine((ms) => Number.isFinite(ms), 'is not a real date')
+      .optional()
+      .openapi({
+        type: 'string',
+        format: 'date-time',
+        param: { description: 'Only shipments changed at or after this time, oldest change first (a change feed: follow next_cursor).' },
+      }),
+    limit: queryInt(1, SHIPMENT_LIST_MAX_LIMIT).optional().openapi({ param: { description: 'Page size, default 50.' } }),
+    cursor: queryText()
+      .min(1, 'must not be empty')
+      .max(512, 'is not a cursor this API made')
+      .optional()
+      .openapi({ param: { description: 'The next_cursor of the previous page, with the same filters.' } }),
+  })
+  .strict();
+
+const Receiver = z
+  .object({
+    postal_code: z.string().nullable(),
+    city: z.string().nullable(),
+    country: z.string().nullable().openapi({ description: 'ISO 3166-1 alpha-2' }),
+  })
+  .strict();
+
+const shipmentSummaryShape = {
+  id: z.number().int(),
+  shop_id: z.number().int().nullable().openapi({ description: 'Null for shipments that came from a file.' }),
+  source: z.string(),
+  platform_id: z.string().nullable(),
+  order_id: z.string().nullable(),
+  reference: z.string().nullable(),
+  fulfilment_method: z.string().nullable(),
+  carrier: z.string().nullable(),
+  tracking_number: z.string().nullable(),
+  status: z.enum(SHIPMENT_STATUSES),
+  status_at: nullableTimestamp,
+  shipped_at: nullableTimestamp,
+  receiver: Receiver,
+  created_at: isoTimestamp,
+  updated_at: isoTimestamp,
+};
+
+export const ShipmentSummary = z.object(shipmentSummaryShape).strict().openapi('ShipmentSummary');
+
+export const ShipmentList = z
+  .object({
+    data: z.array(ShipmentSummary),
+    next_cursor: z.string().nullable().openapi({ description: 'Pass as `cursor` (with the same filters) for the next page; null on the last page.' }),
+  })
+  .strict()
+  .openapi('ShipmentList');
+
+export const ShipmentItem = z
+  .object({
+    item_key: z.string(),
+    ean: z.string().nullable(),
+    sku: z.string().nullable(),
+    title: z.string().nullable(),
+    quantity: z.number().int(),
+    quantity_shipped: z.number().int().nullable(),
+    unit_price: z.number().nullable(),
+  })
+  .strict()
+  .openapi('ShipmentItem');
+
+export const TrackingEvent = z
+  .object({
+    status: z.enum(SHIPMENT_STATUSES).nullable().openapi({ description: 'Canonical status; null when no mapping rule knows raw_status.' }),
+    raw_status: z.string(),
+    description: z.string().nullable(),
+    location: z.string().nullable(),
+    source: z.string(),
+    occurred_at: isoTimestamp,
+  })
+  .strict()
+  .openapi('TrackingEvent');
+
+export const ShipmentDetail = z
+  .object({
+    ...shipmentSummaryShape,
+    receiver: Receiver.extend({ phone: z.string().nullable() }).strict(),
+    items: z.array(ShipmentItem),
+    events: z.array(TrackingEvent).openapi({ description: 'The tracking timeline, oldest first.' }),
+    weather: z.null().openapi({ description: 'The weather at the receiver location; arrives in a later version.' }),
+  })
+  .strict()
+  .openapi('ShipmentDetail');
+
+// ---------------------------------------------------------------- health and errors
+
+export const Health = z
+  .object({
+    status: z.enum(['ok', 'unavailable']),
+    checks: z.object({ database: z.enum(['ok', 'error']), queue: z.enum(['ok', 'error']) }).strict().optional(),
+  })
+  .strict()
+  .openapi('Health');
+
+export const ErrorBody = z
+  .object({
+    error: z
+      .object({
+        code: z.string().openapi({ description: 'Stable, for programs to match on.', example: 'validation_failed' }),
+        message: z.string().openapi({ description: 'For people: what is wrong and what to do.' }),
+        details: z
+          .unknown()
+          .openapi({ description: 'For validation_failed: `[{field, reason}]`; otherwise an object or null.' }),
+      })
+      .strict(),
+  })
+  .strict()
+  .openapi('Error');
