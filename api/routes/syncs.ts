@@ -1,9 +1,8 @@
 import { PassThrough } from 'node:stream';
-import { UniqueViolationError } from 'objection';
 import { startSyncRun } from '../../crawler/sync/start-sync-run.ts';
 import { AppError, ConflictError } from '../../lib/errors.ts';
 import { findShopOrFail, type Shop } from '../../models/shop.ts';
-import { activeKeyOf, findSyncRunOrFail, presentSyncRun, SyncRun } from '../../models/sync-run.ts';
+import { findSyncRunOrFail, presentSyncRun, SyncRun } from '../../models/sync-run.ts';
 import type { ApiDeps } from '../app.ts';
 import type { ApiContext, ApiRouter } from '../context.ts';
 import { parseRequest, StartSyncBody, SyncListQuery } from '../schemas.ts';
@@ -31,7 +30,6 @@ export function syncRoutes(router: ApiRouter, deps: SyncRouteDeps): void {
       run = await startSyncRun({ knex: deps.knex, queue: deps.queue }, shopId, body.type);
     } catch (err) {
       if (err instanceof AppError) throw err;
-      if (err instanceof UniqueViolationError) throw await alreadyRunning(deps, shopId);
       // startSyncRun has already released the shop's slot; the client may simply try again.
       ctx.state.log.error({ error: err instanceof Error ? err.message : String(err) }, 'sync run not started');
       throw new AppError('sync_not_started', 'The sync run could not be queued (the queue or the database did not answer); try again.', { status: 503, expose: true });
@@ -61,17 +59,6 @@ export function syncRoutes(router: ApiRouter, deps: SyncRouteDeps): void {
     const run = await findSyncRunOrFail(deps.knex, pathId(ctx));
     streamSyncRun(ctx, deps, run);
   });
-}
-
-/**
- * The 409 for a start that lost to an active run. startSyncRun raises it itself on SQLite, but
- * on MySQL objection wraps the driver's ER_DUP_ENTRY in a UniqueViolationError, which its
- * `isUniqueViolation` does not recognise yet (the code is on `nativeError`).
- */
-async function alreadyRunning(deps: ApiDeps, shopId: number): Promise<ConflictError> {
-  const active = await SyncRun.query(deps.knex).findOne({ active_key: activeKeyOf(shopId, 'shipments') });
-  const what = active ? `A ${active.type} sync of this shop is already ${active.status} (sync run ${active.id})` : 'A sync of this shop is already running';
-  return new ConflictError('sync_already_running', `${what}; wait for it to finish.`, { shop_id: shopId, sync_run_id: active?.id });
 }
 
 function shopNotActive(shop: Shop): ConflictError {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { UniqueViolationError } from 'objection';
 import type { Queue } from '../../lib/queue/port.ts';
 import { ConflictError } from '../../lib/errors.ts';
 import { SyncRun, activeKeyOf, type Stream, type SyncType } from '../../models/sync-run.ts';
@@ -37,7 +38,7 @@ export async function startSyncRun(deps: StartSyncDeps, shopId: number, type: Sy
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     const active = await SyncRun.query(deps.knex).findOne({ active_key: activeKeyOf(shopId, stream) });
-    throw new ConflictError('sync_already_running', `A ${active?.type ?? ''} sync of this shop is already ${active?.status ?? 'running'} (sync run ${active?.id}); wait for it to finish.`.replace('  ', ' '), {
+    throw new ConflictError('sync_already_running', `A sync of this shop is already ${active?.status ?? 'running'} (sync run ${active?.id}, ${active?.type}); wait for it to finish.`, {
       shop_id: shopId,
       sync_run_id: active?.id,
     });
@@ -55,6 +56,9 @@ export async function startSyncRun(deps: StartSyncDeps, shopId: number, type: Sy
 }
 
 export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; errno?: number };
-  return e?.code === 'ER_DUP_ENTRY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  if (err instanceof UniqueViolationError) return true;
+  // Objection wraps driver errors; the driver's code may sit on the error or on its nativeError.
+  const e = err as { code?: string; nativeError?: { code?: string } };
+  const code = e?.code ?? e?.nativeError?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
