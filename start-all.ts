@@ -23,7 +23,7 @@ export async function startAllInOne(config: Config): Promise<AllInOne> {
     secretBox: rt.secretBox,
     logger: rt.logger.child({ process: 'worker' }),
     bol: config.bol,
-    rateLimitMargin: config.rateLimitMargin,
+    rateMargin: config.rateMargin,
     prefetch: config.workerPrefetch,
     retryPolicy: { maxAttempts: config.jobMaxAttempts },
   });

@@ -6,7 +6,7 @@
  *   npm run bench:sync                      # embedded: SQLite + in-process queue
  *   BENCH_DATABASE_URL=mysql://root@127.0.0.1:3306/test BENCH_AMQP_URL=amqp://guest:guest@127.0.0.1:5672 npm run bench:sync
  *
- * Knobs: BENCH_SHIPMENTS (2000), BENCH_LIST_LIMIT (250/10000 = 250 per 10 s), BENCH_DETAIL_LIMIT (500/10000), BENCH_MARGIN (0.03, as RATE_LIMIT_MARGIN),
+ * Knobs: BENCH_SHIPMENTS (2000), BENCH_LIST_LIMIT (250/10000 = 250 per 10 s), BENCH_DETAIL_LIMIT (500/10000), BENCH_MARGIN (0.03) and BENCH_JITTER_MS (50), as RATE_LIMIT_MARGIN and RATE_LIMIT_JITTER_MS,
  * BENCH_LATENCY_MS (5), BENCH_WORKERS (3).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -61,7 +61,7 @@ const logger = createLogger({ level: 'warn', name: 'bench' });
 const shop = await Shop.query(knex).insertAndFetch({ name: 'Bench shop', platform: 'bol', status: 'active', sync_interval_minutes: 15 });
 await saveShopCredentials(knex, secretBox, shop.id, { client_id: 'demo-client', client_secret: 'demo-secret' });
 const pool = Array.from({ length: workers }, () =>
-  createWorker({ knex, queue, secretBox, logger, bol: { loginUrl: sandbox.url, apiUrl: sandbox.url }, rateLimitMargin: Number(process.env.BENCH_MARGIN ?? 0.03), prefetch: 2 }),
+  createWorker({ knex, queue, secretBox, logger, bol: { loginUrl: sandbox.url, apiUrl: sandbox.url }, rateMargin: { ratio: Number(process.env.BENCH_MARGIN ?? 0.03), jitterMs: Number(process.env.BENCH_JITTER_MS ?? 50) }, prefetch: 2 }),
 );
 for (const w of pool) await w.start();
 

@@ -44,6 +44,7 @@ const schema = z.object({
   JOB_MAX_ATTEMPTS: positiveInt(8),
   /** Safety margin on every provider limit, so jitter between our clock and theirs never costs a 429. */
   RATE_LIMIT_MARGIN: z.coerce.number().min(0).max(1).default(0.03),
+  RATE_LIMIT_JITTER_MS: z.coerce.number().int().min(0).max(10_000).default(50),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -66,7 +67,7 @@ export interface Config {
   workerPrefetch: number;
   jobDeliveryLimit: number;
   jobMaxAttempts: number;
-  rateLimitMargin: number;
+  rateMargin: { ratio: number; jitterMs: number };
 }
 
 export class ConfigError extends Error {
@@ -113,6 +114,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerPrefetch: e.WORKER_PREFETCH,
     jobDeliveryLimit: e.JOB_DELIVERY_LIMIT,
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
-    rateLimitMargin: e.RATE_LIMIT_MARGIN,
+    rateMargin: { ratio: e.RATE_LIMIT_MARGIN, jitterMs: e.RATE_LIMIT_JITTER_MS },
   };
 }

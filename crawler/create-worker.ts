@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { ShutdownError } from '../lib/errors.ts';
 import type { Consumer, Queue } from '../lib/queue/port.ts';
 import type { SecretBox } from '../lib/secret-box.ts';
+import type { RateMargin } from '../lib/rate-limiter.ts';
 import type { Logger } from '../config/logger.ts';
 import { SyncRun } from '../models/sync-run.ts';
 import { JOBS } from './jobs.ts';
@@ -14,7 +15,7 @@ export interface WorkerDeps {
   secretBox: SecretBox;
   logger: Logger;
   bol: { loginUrl: string; apiUrl: string };
-  rateLimitMargin: number;
+  rateMargin: RateMargin;
   prefetch: number;
   retryPolicy?: Partial<RetryPolicy>;
   /** First in-place retry delay of a provider 5xx. */

@@ -11,7 +11,7 @@ const worker = createWorker({
   secretBox: rt.secretBox,
   logger: rt.logger,
   bol: config.bol,
-  rateLimitMargin: config.rateLimitMargin,
+  rateMargin: config.rateMargin,
   prefetch: config.workerPrefetch,
   retryPolicy: { maxAttempts: config.jobMaxAttempts },
 });

@@ -22,6 +22,8 @@ export interface RateKeyState {
   nextAt: number;
   /** The provider told us to wait until this epoch ms (429 or remaining = 0). */
   blockedUntil: number;
+  /** Start times of our own requests within the last window, oldest first. */
+  recent?: number[];
 }
 
 export type RateState = Record<string, RateKeyState>;
@@ -32,13 +34,27 @@ export interface RateObservation {
   resetMs?: number;
 }
 
-export function spacingMs(rule: RateRule, marginRatio: number): number {
-  return Math.ceil((rule.windowMs / rule.capacity) * (1 + marginRatio));
+/**
+ * How much slower than the published limit we pace: a share of the window, plus a fixed time per
+ * window for the jitter between when we send and when the provider counts (event loops, network).
+ * With bol's 60 s windows the share dominates; with the sandbox's sub-second windows the fixed part does.
+ */
+export interface RateMargin {
+  ratio: number;
+  jitterMs: number;
+}
+
+export function spacingMs(rule: RateRule, margin: RateMargin): number {
+  return Math.ceil((rule.windowMs * (1 + margin.ratio) + margin.jitterMs) / rule.capacity);
 }
 
 /** The least time `requests` requests take under `rule` at an even pace, without margin. */
 export function leastTimeMs(requests: number, rule: RateRule): number {
   return (requests * rule.windowMs) / rule.capacity;
+}
+
+function recentStarts(state: RateKeyState, now: number): number[] {
+  return (state.recent ?? []).filter((at) => at > now - state.rule.windowMs);
 }
 
 interface Lane {
@@ -49,15 +65,15 @@ interface Lane {
 
 export class RateLimiter {
   private readonly lanes = new Map<string, Lane>();
-  private readonly marginRatio: number;
+  private readonly margin: RateMargin;
   private readonly maxConcurrent: number;
 
-  constructor(rules: Record<string, RateRule>, opts: { marginRatio: number; carried?: RateState; maxConcurrent?: number }) {
-    this.marginRatio = opts.marginRatio;
+  constructor(rules: Record<string, RateRule>, opts: { margin: RateMargin; carried?: RateState; maxConcurrent?: number }) {
+    this.margin = opts.margin;
     this.maxConcurrent = opts.maxConcurrent ?? 8;
     for (const [key, rule] of Object.entries(rules)) {
       const carried = opts.carried?.[key];
-      this.addLane(key, { rule, nextAt: carried?.nextAt ?? 0, blockedUntil: carried?.blockedUntil ?? 0 });
+      this.addLane(key, { rule, nextAt: carried?.nextAt ?? 0, blockedUntil: carried?.blockedUntil ?? 0, recent: carried?.recent ?? [] });
     }
   }
 
@@ -65,19 +81,29 @@ export class RateLimiter {
   schedule<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const lane = this.lane(key);
     return lane.bottleneck.schedule(() => {
-      lane.state.nextAt = Date.now() + spacingMs(lane.state.rule, this.marginRatio);
+      const now = Date.now();
+      lane.state.nextAt = now + spacingMs(lane.state.rule, this.margin);
+      lane.state.recent = [...recentStarts(lane.state, now), now].slice(-lane.state.rule.capacity);
       return fn();
     });
   }
 
-  /** Feeds a provider's rate-limit headers back into the pace. */
+  /**
+   * Feeds a provider's rate-limit headers back into the pace. `remaining: 0` is expected when
+   * our own requests filled the window (a small capacity leaves less than one request of margin):
+   * the pace already waits for the oldest to leave. Only a window filled by someone else (another
+   * integration on the same account) blocks the lane until the provider's reset.
+   */
   observe(key: string, seen: RateObservation): void {
     const lane = this.lane(key);
     if (seen.limit && seen.limit > 0 && seen.limit !== lane.state.rule.capacity) {
       lane.state.rule = { ...lane.state.rule, capacity: seen.limit };
-      lane.bottleneck.updateSettings({ minTime: spacingMs(lane.state.rule, this.marginRatio) });
+      lane.bottleneck.updateSettings({ minTime: spacingMs(lane.state.rule, this.margin) });
     }
-    if (seen.remaining === 0 && seen.resetMs !== undefined) this.blockUntil(key, Date.now() + seen.resetMs);
+    if (seen.remaining === 0 && seen.resetMs !== undefined) {
+      const ours = recentStarts(lane.state, Date.now()).length;
+      if (ours < lane.state.rule.capacity - 1) this.blockUntil(key, Date.now() + seen.resetMs);
+    }
   }
 
   /** No request on `key` starts before `untilMs` (epoch). */
@@ -95,7 +121,8 @@ export class RateLimiter {
 
   snapshot(): RateState {
     const out: RateState = {};
-    for (const [key, lane] of this.lanes) out[key] = { ...lane.state, rule: { ...lane.state.rule } };
+    const now = Date.now();
+    for (const [key, lane] of this.lanes) out[key] = { ...lane.state, rule: { ...lane.state.rule }, recent: recentStarts(lane.state, now) };
     return out;
   }
 
@@ -110,7 +137,7 @@ export class RateLimiter {
   }
 
   private addLane(key: string, state: RateKeyState): void {
-    const bottleneck = new Bottleneck({ minTime: spacingMs(state.rule, this.marginRatio), maxConcurrent: this.maxConcurrent });
+    const bottleneck = new Bottleneck({ minTime: spacingMs(state.rule, this.margin), maxConcurrent: this.maxConcurrent });
     const lane: Lane = { state, bottleneck, gateTimer: undefined };
     this.lanes.set(key, lane);
     this.gate(lane);

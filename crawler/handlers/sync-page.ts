@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { AuthError, PermanentError } from '../../lib/errors.ts';
-import { RateLimiter } from '../../lib/rate-limiter.ts';
+import { RateLimiter, type RateMargin } from '../../lib/rate-limiter.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import type { Logger } from '../../config/logger.ts';
@@ -23,7 +23,7 @@ export interface SyncPageDeps {
   secretBox: SecretBox;
   logger: Logger;
   bol: { loginUrl: string; apiUrl: string };
-  rateLimitMargin: number;
+  rateMargin: RateMargin;
   /** First in-place retry delay for a 5xx; tests shorten it. */
   retryMinDelayMs?: number;
 }
@@ -70,7 +70,10 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
     rateState.limits = { ...DOCUMENTED_LIMITS, ...rateState.limits, ...published };
     rateState.limitsFetchedAt = Date.now();
   }
-  const limiter = new RateLimiter(rateState.limits, { marginRatio: deps.rateLimitMargin, carried: rateState.lanes });
+  const limiter = new RateLimiter(rateState.limits, { margin: deps.rateMargin, carried: rateState.lanes });
+  // At shutdown, requests still waiting for their slot are dropped at once; those in flight finish.
+  const stopLimiter = () => void limiter.stop();
+  ctx.signal.addEventListener('abort', stopLimiter, { once: true });
   const tokens = new BolTokens(
     deps.bol.loginUrl,
     { clientId: credentials.client_id, clientSecret: credentials.client_secret },
@@ -115,6 +118,7 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
   } catch (err) {
     failure = err;
   } finally {
+    ctx.signal.removeEventListener('abort', stopLimiter);
     await limiter.stop();
   }
 

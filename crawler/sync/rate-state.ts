@@ -10,7 +10,7 @@ const rule = z.object({ capacity: z.number().positive(), windowMs: z.number().po
 const schema = z.object({
   limits: z.record(rule).optional(),
   limitsFetchedAt: z.number().optional(),
-  lanes: z.record(z.object({ rule, nextAt: z.number(), blockedUntil: z.number() })).optional(),
+  lanes: z.record(z.object({ rule, nextAt: z.number(), blockedUntil: z.number(), recent: z.array(z.number()).optional() })).optional(),
 });
 
 export interface ShopRateState {

@@ -96,7 +96,7 @@ class InProcessQueue implements Queue {
   /** Called by a consumer for a delivery that reached its outcome in time. */
   settle(stored: StoredJob, outcome: Outcome): void {
     const job = JSON.parse(stored.body) as JobMessage;
-    if (outcome.kind === 'retry') this.enqueueAfter(retryCopy(job, outcome.countAttempt), outcome.delayMs);
+    if (outcome.kind === 'retry') this.enqueueAfter(retryCopy(job, outcome), outcome.delayMs);
     if (outcome.kind === 'dead') this.dead.push({ body: stored.body, reason: outcome.reason });
     this.dispatch();
   }

@@ -45,9 +45,16 @@ export function checkDelayMs(delayMs: number): void {
   }
 }
 
-/** The copy published by a 'retry' outcome: same id and first publish time, maybe one more attempt. */
-export function retryCopy(job: JobMessage, countAttempt: boolean): JobMessage {
-  return { ...job, attempt: countAttempt ? job.attempt + 1 : job.attempt };
+/**
+ * The copy published by a 'retry' outcome: same id and first publish time, maybe one more
+ * attempt, and the handler's new payload when it saved progress and said where to resume.
+ */
+export function retryCopy(job: JobMessage, outcome: Extract<Outcome, { kind: 'retry' }>): JobMessage {
+  return {
+    ...job,
+    payload: outcome.payload === undefined ? job.payload : outcome.payload,
+    attempt: outcome.countAttempt ? job.attempt + 1 : job.attempt,
+  };
 }
 
 /** Handlers are untyped at runtime: a malformed outcome is treated as if the handler threw. */

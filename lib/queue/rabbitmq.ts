@@ -635,7 +635,7 @@ class RabbitConsumer implements Consumer {
       return;
     }
     // The copy must be stored before the original is acked, or a crash in between loses the job.
-    if (outcome.kind === 'retry') await this.deps.publishJob(retryCopy(job, outcome.countAttempt), outcome.delayMs);
+    if (outcome.kind === 'retry') await this.deps.publishJob(retryCopy(job, outcome), outcome.delayMs);
     if (outcome.kind === 'dead') await this.deps.publishDead(job, outcome.reason);
     this.settle(hand, (channel) => channel.ack(message));
   }

@@ -219,6 +219,21 @@ for (const adapter of adapters) {
     t.is(inbox.received.length, 3);
   });
 
+  test(title('a retry that carries a payload resumes with it; one without keeps the original'), async (t) => {
+    t.timeout(TEST_TIMEOUT_MS);
+    const queue = await adapter.make(t);
+    const { inbox } = await consumeInto(queue, 1, (_delivery, box) => {
+      if (box.received.length === 1) return { kind: 'retry', delayMs: 0, countAttempt: false, payload: { step: 2 } };
+      if (box.received.length === 2) return { kind: 'retry', delayMs: 0, countAttempt: true };
+      return ack;
+    });
+    await queue.publish('resumable', { step: 1 });
+
+    await inbox.waitFor(3);
+    t.deepEqual(inbox.jobs().map((job) => job.payload), [{ step: 1 }, { step: 2 }, { step: 2 }]);
+    t.is(new Set(inbox.jobs().map((job) => job.id)).size, 1, 'the same job throughout');
+  });
+
   test(title('a job published with delayMs is held back while later jobs go through'), async (t) => {
     t.timeout(TEST_TIMEOUT_MS);
     const queue = await adapter.make(t);

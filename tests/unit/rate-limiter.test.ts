@@ -1,19 +1,20 @@
 import test from 'ava';
 import { RateLimiter, leastTimeMs, spacingMs } from '../../lib/rate-limiter.ts';
 
-test('spacing is the window divided by the capacity, plus the margin', (t) => {
-  t.is(spacingMs({ capacity: 50, windowMs: 60_000 }, 0), 1200);
-  t.is(spacingMs({ capacity: 50, windowMs: 60_000 }, 0.05), 1260);
+test('spacing is the window divided by the capacity, plus the margin share and the jitter allowance', (t) => {
+  t.is(spacingMs({ capacity: 50, windowMs: 60_000 }, { ratio: 0, jitterMs: 0 }), 1200);
+  t.is(spacingMs({ capacity: 50, windowMs: 60_000 }, { ratio: 0.05, jitterMs: 0 }), 1260);
+  t.is(spacingMs({ capacity: 10, windowMs: 1_000 }, { ratio: 0.03, jitterMs: 50 }), 108);
   t.is(leastTimeMs(2000, { capacity: 50, windowMs: 1000 }), 40_000);
 });
 
 test('no window of the limit ever holds more than its capacity, also across a hand-over', async (t) => {
   const rule = { capacity: 10, windowMs: 400 };
   const starts: number[] = [];
-  const first = new RateLimiter({ a: rule }, { marginRatio: 0.05 });
+  const first = new RateLimiter({ a: rule }, { margin: { ratio: 0.05, jitterMs: 0 } });
   await Promise.all(Array.from({ length: 15 }, () => first.schedule('a', async () => void starts.push(Date.now()))));
   // A second job (another worker) continues from the first one's carried position.
-  const second = new RateLimiter({ a: rule }, { marginRatio: 0.05, carried: first.snapshot() });
+  const second = new RateLimiter({ a: rule }, { margin: { ratio: 0.05, jitterMs: 0 }, carried: first.snapshot() });
   await Promise.all(Array.from({ length: 15 }, () => second.schedule('a', async () => void starts.push(Date.now()))));
   for (let i = 0; i + rule.capacity < starts.length; i++) {
     t.true(starts[i + rule.capacity]! - starts[i]! >= rule.windowMs, `requests ${i}..${i + rule.capacity} within one window`);
@@ -21,7 +22,7 @@ test('no window of the limit ever holds more than its capacity, also across a ha
 });
 
 test('remaining = 0 blocks the lane until the reset; a new capacity changes the pace', async (t) => {
-  const limiter = new RateLimiter({ a: { capacity: 100, windowMs: 1000 } }, { marginRatio: 0 });
+  const limiter = new RateLimiter({ a: { capacity: 100, windowMs: 1000 } }, { margin: { ratio: 0, jitterMs: 0 } });
   limiter.observe('a', { remaining: 0, resetMs: 300 });
   t.true(limiter.waitMs('a') > 250);
   const before = Date.now();
@@ -29,5 +30,14 @@ test('remaining = 0 blocks the lane until the reset; a new capacity changes the 
   t.true(Date.now() - before >= 290);
   limiter.observe('a', { limit: 10 });
   t.is(limiter.snapshot().a!.rule.capacity, 10);
+  await limiter.stop();
+});
+
+test('remaining = 0 that our own full window explains does not stall the pace', async (t) => {
+  const rule = { capacity: 5, windowMs: 250 };
+  const limiter = new RateLimiter({ a: rule }, { margin: { ratio: 0, jitterMs: 0 } });
+  for (let i = 0; i < 5; i++) await limiter.schedule('a', async () => undefined);
+  limiter.observe('a', { remaining: 0, resetMs: 1000 });
+  t.true(limiter.waitMs('a') <= 50, 'the next request waits one spacing, not the rounded-up reset');
   await limiter.stop();
 });

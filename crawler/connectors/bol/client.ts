@@ -107,7 +107,8 @@ async function sendLimited(opts: BolClientOptions, endpoint: BolEndpoint, path: 
         headers: { authorization: `Bearer ${token}`, accept: MEDIA_TYPE },
         searchParams,
         timeoutMs: opts.timeoutMs,
-        signal: opts.signal,
+        // No abort signal here on purpose: at shutdown a request already sent is let finish,
+        // so its answer is kept instead of being asked for again by the next worker.
       });
     })
     .catch((err: unknown) => {

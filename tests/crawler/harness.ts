@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import { createLogger } from '../../config/logger.ts';
+import { createWorker, type Worker } from '../../crawler/create-worker.ts';
+import { startSyncRun } from '../../crawler/sync/start-sync-run.ts';
+import { createSecretBox, type SecretBox } from '../../lib/secret-box.ts';
+import { saveShopCredentials } from '../../models/shop-credential.ts';
+import { Shop } from '../../models/shop.ts';
+import { SyncRun, type SyncType } from '../../models/sync-run.ts';
+import type { BolSandbox } from '../../sandbox/bol/index.ts';
+import type { AdapterEnv } from '../helpers/adapters.ts';
+
+/**
+ * Crawler tests drive real workers (the production `createWorker`) against the bol sandbox
+ * over HTTP, on one adapter set. Nothing in between is replaced.
+ */
+export interface CrawlHarness {
+  env: AdapterEnv;
+  secretsKey: string;
+  secretBox: SecretBox;
+  addShop(credentials: { clientId: string; clientSecret: string }): Promise<Shop>;
+  startWorker(opts?: { prefetch?: number; maxAttempts?: number }): Promise<Worker>;
+  startSync(shopId: number, type: SyncType): Promise<SyncRun>;
+  waitForRun(id: number, opts?: { timeoutMs?: number; until?: (run: SyncRun) => boolean }): Promise<SyncRun>;
+  storedPlatformIds(shopId: number): Promise<string[]>;
+  stopAll(): Promise<void>;
+}
+
+export function crawlHarness(env: AdapterEnv, bol: BolSandbox): CrawlHarness {
+  const secretsKey = randomBytes(32).toString('base64');
+  const secretBox = createSecretBox(secretsKey);
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const workers: Worker[] = [];
+  const knex: Knex = env.knex;
+  return {
+    env,
+    secretsKey,
+    secretBox,
+    async addShop(credentials) {
+      const shop = await Shop.query(knex).insertAndFetch({ name: `Shop ${randomBytes(3).toString('hex')}`, platform: 'bol', status: 'active', sync_interval_minutes: 15 });
+      await saveShopCredentials(knex, secretBox, shop.id, { client_id: credentials.clientId, client_secret: credentials.clientSecret });
+      return shop;
+    },
+    async startWorker(opts = {}) {
+      const worker = createWorker({
+        knex,
+        queue: env.queue,
+        secretBox,
+        logger,
+        bol: { loginUrl: bol.url, apiUrl: bol.url },
+        rateMargin: { ratio: 0.03, jitterMs: 50 },
+        prefetch: opts.prefetch ?? 2,
+        retryPolicy: { baseDelayMs: 100, maxDelayMs: 1_000, maxAttempts: opts.maxAttempts ?? 8 },
+        providerRetryMinDelayMs: 20,
+      });
+      await worker.start();
+      workers.push(worker);
+      return worker;
+    },
+    startSync(shopId, type) {
+      return startSyncRun({ knex, queue: env.queue }, shopId, type);
+    },
+    async waitForRun(id, opts = {}) {
+      const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
+      const until = opts.until ?? ((r: SyncRun) => r.status === 'succeeded' || r.status === 'failed');
+      for (;;) {
+        const run = await SyncRun.query(knex).findById(id);
+        if (run && until(run)) return run;
+        if (Date.now() > deadline) throw new Error(`sync run ${id} did not get there in time: ${JSON.stringify(run)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async storedPlatformIds(shopId) {
+      const rows: { platform_id: string }[] = await knex('shipments').select('platform_id').where({ shop_id: shopId }).orderBy('platform_id');
+      return rows.map((r) => r.platform_id);
+    },
+    async stopAll() {
+      await Promise.all(workers.map((w) => w.stop(5_000)));
+    },
+  };
+}
+
+export function sandboxIds(bol: BolSandbox): string[] {
+  return bol.shipments.map((s) => s.shipmentId).sort();
+}
+
+export function newClient(): { clientId: string; clientSecret: string } {
+  return { clientId: `client-${randomBytes(4).toString('hex')}`, clientSecret: `secret-${randomBytes(8).toString('hex')}` };
+}
