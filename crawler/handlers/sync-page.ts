@@ -71,6 +71,11 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
     rateState.limitsFetchedAt = Date.now();
   }
   const limiter = new RateLimiter(rateState.limits, { margin: deps.rateMargin, carried: rateState.lanes });
+  if (ctx.redelivered) {
+    // The worker that held this job died mid-step: the requests it sent after its last commit
+    // are in no saved state. Waiting one window on every lane lets them age out of the provider's.
+    for (const [lane, rule] of Object.entries(rateState.limits)) limiter.blockUntil(lane, Date.now() + rule.windowMs);
+  }
   // At shutdown, requests still waiting for their slot are dropped at once; those in flight finish.
   const stopLimiter = () => void limiter.stop();
   ctx.signal.addEventListener('abort', stopLimiter, { once: true });
