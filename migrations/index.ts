@@ -5,6 +5,7 @@ import * as createSyncRuns from './20261122000300-create-sync-runs.ts';
 import * as createShipments from './20261122000400-create-shipments.ts';
 import * as createShipmentItems from './20261122000500-create-shipment-items.ts';
 import * as createTrackingEvents from './20261122000600-create-tracking-events.ts';
+import * as createDomainEvents from './20261122000700-create-domain-events.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '20261122000400-create-shipments': createShipments,
   '20261122000500-create-shipment-items': createShipmentItems,
   '20261122000600-create-tracking-events': createTrackingEvents,
+  '20261122000700-create-domain-events': createDomainEvents,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

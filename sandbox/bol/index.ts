@@ -125,7 +125,10 @@ export async function startBolSandbox(opts: BolSandboxOptions = {}): Promise<Bol
     writeReply(res, reply);
   }
 
-  const server = createServer((req, res) => {
+  // Idle keep-alive connections stay open as long as a production load balancer keeps them
+  // (Node's 5 s default races clients that reuse a socket just as it closes, which shows up as a
+  // reset and a retried request the provider never caused).
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     onRequest(req, res).catch((err: unknown) => {
       writeReply(res, jsonReply(500, { title: 'Sandbox failure', status: 500, detail: String(err) }));
     });
