@@ -11,6 +11,7 @@ import {
   queueClosedError,
   retryCopy,
   silentLogger,
+  IdleSignal,
 } from './job.ts';
 import type { ConsumeOptions, Consumer, DeadLetter, Delivery, Handler, JobMessage, Outcome, PublishOptions, Queue } from './port.ts';
 
@@ -166,7 +167,7 @@ class InProcessQueue implements Queue {
 
 class InProcessConsumer implements Consumer {
   private readonly inHand = new Set<InHand>();
-  private readonly idleWaiters = new Set<() => void>();
+  private readonly idle = new IdleSignal();
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -227,20 +228,10 @@ class InProcessConsumer implements Consumer {
   }
 
   private idleOrTimeout(graceMs: number): Promise<void> {
-    if (this.inHand.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.idleWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, graceMs);
-      this.idleWaiters.add(done);
-    });
+    return this.idle.wait(this.inHand.size === 0, graceMs);
   }
 
   private wakeIfIdle(): void {
-    if (this.inHand.size > 0) return;
-    for (const wake of [...this.idleWaiters]) wake();
+    if (this.inHand.size === 0) this.idle.wake();
   }
 }

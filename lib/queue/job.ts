@@ -120,3 +120,25 @@ export function queueUnavailableError(message: string, cause?: unknown): AppErro
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Lets a stopping consumer wait until its deliveries in hand are done, or the grace runs out. */
+export class IdleSignal {
+  private readonly waiters = new Set<() => void>();
+
+  wait(idleNow: boolean, graceMs: number): Promise<void> {
+    if (idleNow) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, graceMs);
+      this.waiters.add(done);
+    });
+  }
+
+  wake(): void {
+    for (const done of [...this.waiters]) done();
+  }
+}

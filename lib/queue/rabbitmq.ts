@@ -18,6 +18,7 @@ import {
   retryCopy,
   silentLogger,
   sleep,
+  IdleSignal,
 } from './job.ts';
 import type { ConsumeOptions, Consumer, DeadLetter, Delivery, Handler, JobMessage, Outcome, PublishOptions, Queue } from './port.ts';
 
@@ -549,7 +550,7 @@ class RabbitConsumer implements Consumer {
   private lane: Lane | undefined;
   private attachedTo: Session | undefined;
   private readonly inHand = new Set<InHand>();
-  private readonly idleWaiters = new Set<() => void>();
+  private readonly idle = new IdleSignal();
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly deps: ConsumerDeps) {}
@@ -682,20 +683,10 @@ class RabbitConsumer implements Consumer {
   }
 
   private idleOrTimeout(graceMs: number): Promise<void> {
-    if (this.inHand.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.idleWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, graceMs);
-      this.idleWaiters.add(done);
-    });
+    return this.idle.wait(this.inHand.size === 0, graceMs);
   }
 
   private wakeIfIdle(): void {
-    if (this.inHand.size > 0) return;
-    for (const wake of [...this.idleWaiters]) wake();
+    if (this.inHand.size === 0) this.idle.wake();
   }
 }

@@ -7,8 +7,9 @@ import { createSecretBox, type SecretBox } from '../../lib/secret-box.ts';
 import { saveShopCredentials } from '../../models/shop-credential.ts';
 import { Shop } from '../../models/shop.ts';
 import { SyncRun, type SyncType } from '../../models/sync-run.ts';
-import type { BolSandbox } from '../../sandbox/bol/index.ts';
-import type { AdapterEnv } from '../helpers/adapters.ts';
+import type { ExecutionContext } from 'ava';
+import { startBolSandbox, type BolSandbox, type BolSandboxOptions } from '../../sandbox/bol/index.ts';
+import type { AdapterEnv, AdapterSet } from '../helpers/adapters.ts';
 
 /**
  * Crawler tests drive real workers (the production `createWorker`) against the bol sandbox
@@ -86,4 +87,17 @@ export function sandboxIds(bol: BolSandbox): string[] {
 
 export function newClient(): { clientId: string; clientSecret: string } {
   return { clientId: `client-${randomBytes(4).toString('hex')}`, clientSecret: `secret-${randomBytes(8).toString('hex')}` };
+}
+
+/** A bol sandbox, a fresh adapter environment and a harness on them, all torn down after the test. */
+export async function setupCrawl(t: ExecutionContext, set: AdapterSet, sandbox: BolSandboxOptions): Promise<{ bol: BolSandbox; env: AdapterEnv; h: CrawlHarness }> {
+  const bol = await startBolSandbox(sandbox);
+  const env = await set.setup();
+  const h = crawlHarness(env, bol);
+  t.teardown(async () => {
+    await h.stopAll();
+    await env.teardown();
+    await bol.close();
+  });
+  return { bol, env, h };
 }

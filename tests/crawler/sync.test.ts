@@ -1,9 +1,9 @@
 import test from 'ava';
-import { startBolSandbox, type BolSandbox } from '../../sandbox/bol/index.ts';
+import type { BolSandbox } from '../../sandbox/bol/index.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
 import { Shop } from '../../models/shop.ts';
 import { requestBolToken } from '../../crawler/connectors/bol/token.ts';
-import { crawlHarness, newClient, sandboxIds } from './harness.ts';
+import { newClient, sandboxIds, setupCrawl } from './harness.ts';
 
 /**
  * Fires detail requests with the shop's own credentials, `rounds` windows in a row, so the
@@ -35,20 +35,13 @@ function totalRequests(bol: BolSandbox): number {
 eachAdapterSet((set) => {
   test.serial(`${set.name}: an initial sync with short-lived tokens, tight limits and 2% server errors ends with exactly the platform's shipments`, async (t) => {
     const client = newClient();
-    const bol = await startBolSandbox({
+    const { bol, env, h } = await setupCrawl(t, set, {
       seed: 11,
       shipments: 160,
       clients: [client],
       earlyExpiryMs: 1_500,
       serverErrorRate: 0.02,
       limits: { list: { capacity: 5, windowMs: 1_000 }, detail: { capacity: 25, windowMs: 1_000 } },
-    });
-    const env = await set.setup();
-    const h = crawlHarness(env, bol);
-    t.teardown(async () => {
-      await h.stopAll();
-      await env.teardown();
-      await bol.close();
     });
     const shop = await h.addShop(client);
     await h.startWorker();
@@ -82,14 +75,7 @@ eachAdapterSet((set) => {
 
   test.serial(`${set.name}: an incremental sync fetches only the new shipments`, async (t) => {
     const client = newClient();
-    const bol = await startBolSandbox({ seed: 12, shipments: 130, clients: [client], limits: { list: { capacity: 20, windowMs: 200 }, detail: { capacity: 40, windowMs: 200 } } });
-    const env = await set.setup();
-    const h = crawlHarness(env, bol);
-    t.teardown(async () => {
-      await h.stopAll();
-      await env.teardown();
-      await bol.close();
-    });
+    const { bol, env, h } = await setupCrawl(t, set, { seed: 12, shipments: 130, clients: [client], limits: { list: { capacity: 20, windowMs: 200 }, detail: { capacity: 40, windowMs: 200 } } });
     const shop = await h.addShop(client);
     await h.startWorker();
     t.is((await h.waitForRun((await h.startSync(shop.id, 'initial')).id)).status, 'succeeded');
@@ -109,14 +95,7 @@ eachAdapterSet((set) => {
 
   test.serial(`${set.name}: a worker stopped mid-sync hands over; another worker finishes with nothing lost or fetched twice`, async (t) => {
     const client = newClient();
-    const bol = await startBolSandbox({ seed: 13, shipments: 160, clients: [client], limits: { list: { capacity: 5, windowMs: 1_000 }, detail: { capacity: 25, windowMs: 1_000 } } });
-    const env = await set.setup();
-    const h = crawlHarness(env, bol);
-    t.teardown(async () => {
-      await h.stopAll();
-      await env.teardown();
-      await bol.close();
-    });
+    const { bol, env, h } = await setupCrawl(t, set, { seed: 13, shipments: 160, clients: [client], limits: { list: { capacity: 5, windowMs: 1_000 }, detail: { capacity: 25, windowMs: 1_000 } } });
     const shop = await h.addShop(client);
     const first = await h.startWorker({ prefetch: 1 });
     const run = await h.startSync(shop.id, 'initial');
@@ -140,14 +119,7 @@ eachAdapterSet((set) => {
     const a = newClient();
     const b = newClient();
     const limits = { list: { capacity: 5, windowMs: 1_000 }, detail: { capacity: 20, windowMs: 1_000 } };
-    const bol = await startBolSandbox({ seed: 14, shipments: 120, clients: [a, b], limits, latencyMs: 15 });
-    const env = await set.setup();
-    const h = crawlHarness(env, bol);
-    t.teardown(async () => {
-      await h.stopAll();
-      await env.teardown();
-      await bol.close();
-    });
+    const { bol, env, h } = await setupCrawl(t, set, { seed: 14, shipments: 120, clients: [a, b], limits, latencyMs: 15 });
     const shopA = await h.addShop(a);
     const shopB = await h.addShop(b);
     for (let i = 0; i < 3; i++) await h.startWorker({ prefetch: 2 });
@@ -167,14 +139,7 @@ eachAdapterSet((set) => {
   test.serial(`${set.name}: a 429 makes the job wait for Retry-After without spending an attempt`, async (t) => {
     const client = newClient();
     const limits = { list: { capacity: 5, windowMs: 1_000 }, detail: { capacity: 10, windowMs: 1_000 } };
-    const bol = await startBolSandbox({ seed: 15, shipments: 60, clients: [client], limits });
-    const env = await set.setup();
-    const h = crawlHarness(env, bol);
-    t.teardown(async () => {
-      await h.stopAll();
-      await env.teardown();
-      await bol.close();
-    });
+    const { bol, env, h } = await setupCrawl(t, set, { seed: 15, shipments: 60, clients: [client], limits });
     const shop = await h.addShop(client);
     // One attempt only: if a 429 cost an attempt, the run would fail at the first one.
     await h.startWorker({ maxAttempts: 1 });
@@ -190,14 +155,7 @@ eachAdapterSet((set) => {
   test.serial(`${set.name}: refused credentials fail the sync with a reason a person can act on, without a retry storm`, async (t) => {
     const good = newClient();
     const inactive = { ...newClient(), active: false };
-    const bol = await startBolSandbox({ seed: 16, shipments: 20, clients: [good, inactive] });
-    const env = await set.setup();
-    const h = crawlHarness(env, bol);
-    t.teardown(async () => {
-      await h.stopAll();
-      await env.teardown();
-      await bol.close();
-    });
+    const { bol, env, h } = await setupCrawl(t, set, { seed: 16, shipments: 20, clients: [good, inactive] });
     await h.startWorker();
 
     const wrong = await h.addShop({ clientId: good.clientId, clientSecret: 'not-the-secret' });
