@@ -1,0 +1,137 @@
+import pRetry, { AbortError } from 'p-retry';
+import { ZodError } from 'zod';
+import { AuthError, PermanentError, RateLimitedError, RetryableError } from '../../../lib/errors.ts';
+import { send, parseJson, NetworkError, type HttpAnswer } from '../../../lib/http.ts';
+import { readRateLimit } from './limits.ts';
+import { notFoundTracking, parseDhlTracking, type DhlTracking } from './parse.ts';
+
+export type { DhlTracking } from './parse.ts';
+
+/**
+ * The DHL Shipment Tracking – Unified connector (shared contract: dhl-tracking.md): one call,
+ * `GET /track/shipments?trackingNumber=…` with the deployment's `DHL-API-Key`.
+ *
+ * It does not pace itself: the key's limits (1/s, 250/day) hold across every worker, so the
+ * caller decides when a poll may go out. The errors it raises are the worker's retry policy:
+ * 429 → RateLimitedError (its `details.scope` says whether the second or the day ran out),
+ * 401/403 → AuthError, 5xx/network → retried in place, then RetryableError, other 4xx →
+ * PermanentError. 404 is an answer, not an error: `{ found: false }`.
+ */
+
+export interface DhlClientOptions {
+  apiUrl: string;
+  apiKey: string;
+  /** Called once per HTTP request sent, whatever its answer (retries included): every call spends quota. */
+  onRequest?: () => void;
+  timeoutMs?: number;
+  /** In-place retries of a 5xx or network error (default 2). Each one is a call against the quota. */
+  retries?: number;
+  /** First retry delay (default 1000 ms: sooner would only meet the 1 call/s limit). */
+  retryMinDelayMs?: number;
+  /** Stops in-place retries (at shutdown). */
+  signal?: AbortSignal;
+  /** Epoch ms now (default Date.now); the next 00:00 GMT of a daily-quota 429 is counted from it. */
+  clock?: () => number;
+}
+
+export interface DhlClient {
+  /**
+   * DHL's view of one shipment. `recipientPostalCode` is sent along when given: parcel-de and
+   * parcel-nl return full data only with it. 404 → `{ found: false, events: [] }`.
+   */
+  track(trackingNumber: string, opts?: { recipientPostalCode?: string }): Promise<DhlTracking>;
+}
+
+/** A failure worth retrying in place (5xx, network); becomes RetryableError when retries run out. */
+class TransientError extends Error {}
+
+export function createDhlClient(opts: DhlClientOptions): DhlClient {
+  const clock = opts.clock ?? Date.now;
+  return {
+    async track(trackingNumber, trackOpts = {}) {
+      const number = trackingNumber.trim();
+      if (number === '') throw new PermanentError('DHL tracking needs a tracking number; got an empty one.');
+      if (!opts.apiKey) throw missingKey();
+      const searchParams: Record<string, string> = { trackingNumber: number };
+      if (trackOpts.recipientPostalCode?.trim()) searchParams.recipientPostalCode = trackOpts.recipientPostalCode.trim();
+
+      const answer = await pRetry(() => callOnce(opts, searchParams, clock), {
+        retries: opts.retries ?? 2,
+        minTimeout: opts.retryMinDelayMs ?? 1_000,
+        maxTimeout: 8_000,
+        factor: 2,
+        randomize: true,
+        signal: opts.signal,
+        shouldRetry: ({ error }) => error instanceof TransientError,
+      }).catch((err: unknown) => {
+        if (err instanceof TransientError) throw new RetryableError(err.message, { cause: err });
+        throw err;
+      });
+
+      if (answer.status === 404) return notFoundTracking(trackingNumber);
+      const body = parseJson(answer.body);
+      if (body === undefined) throw new RetryableError(`DHL answered ${answer.status} with a body that is not JSON`);
+      try {
+        return parseDhlTracking(trackingNumber, body);
+      } catch (err) {
+        if (err instanceof ZodError) {
+          throw new PermanentError(`DHL answered a tracking body shipsync cannot read: ${err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { cause: err });
+        }
+        throw err;
+      }
+    },
+  };
+}
+
+async function callOnce(opts: DhlClientOptions, searchParams: Record<string, string>, clock: () => number): Promise<HttpAnswer> {
+  opts.onRequest?.();
+  let answer: HttpAnswer;
+  try {
+    answer = await send({
+      url: new URL('/track/shipments', opts.apiUrl).toString(),
+      headers: { 'DHL-API-Key': opts.apiKey, accept: 'application/json' },
+      searchParams,
+      timeoutMs: opts.timeoutMs,
+    });
+  } catch (err) {
+    if (err instanceof NetworkError) throw new TransientError(`DHL could not be reached: ${err.message}`);
+    throw err;
+  }
+  return classify(answer, clock);
+}
+
+function classify(answer: HttpAnswer, clock: () => number): HttpAnswer {
+  const { status } = answer;
+  if ((status >= 200 && status < 300) || status === 404) return answer;
+  const problem = parseJson(answer.body) as { title?: unknown; detail?: unknown } | undefined;
+  const title = typeof problem?.title === 'string' ? problem.title : '';
+  const detail = typeof problem?.detail === 'string' ? problem.detail : '';
+  const what = [title, detail].filter(Boolean).join(': ') || `HTTP ${status}`;
+  if (status === 429) {
+    const now = clock();
+    const limit = readRateLimit(answer.headers['retry-after'], `${title} ${detail}`, now);
+    throw new AbortError(
+      new RateLimitedError(
+        `DHL answered 429 (${limit.scope === 'day' ? 'daily quota of the API key used up' : 'more than the calls per second the API key allows'}); retry in ${Math.ceil(limit.waitMs / 1000)} s`,
+        limit.waitMs,
+        { details: { provider: 'dhl', scope: limit.scope, retry_at: now + limit.waitMs } },
+      ),
+    );
+  }
+  if (status === 401 || status === 403) {
+    throw new AbortError(
+      new AuthError(
+        `DHL refused the API key (${status}: ${what}). Set DHL_API_KEY to a key subscribed to the "Shipment Tracking - Unified" API (developer.dhl.com → My Apps) and restart the workers.`,
+        { details: { provider: 'dhl', provider_status: status } },
+      ),
+    );
+  }
+  if (status >= 500 || status === 408) throw new TransientError(`DHL answered ${status} on /track/shipments`);
+  throw new AbortError(new PermanentError(`DHL answered ${status} on /track/shipments: ${what}`, { details: { provider: 'dhl', provider_status: status } }));
+}
+
+function missingKey(): AuthError {
+  return new AuthError('DHL tracking needs an API key: set DHL_API_KEY to a key for the "Shipment Tracking - Unified" API (developer.dhl.com → My Apps) and restart the workers.', {
+    details: { provider: 'dhl' },
+  });
+}

@@ -1,0 +1,113 @@
+/**
+ * Options of the weather simulator, their defaults and their checks. Defaults follow the
+ * contract (weather.md): weatherapi's free plan of about 100,000 calls a month per key;
+ * Open-Meteo's 600 calls a minute, 5,000 an hour and 10,000 a day per client.
+ */
+
+export interface WeatherSandboxOptions {
+  /** weatherapi.com keys that work (default ['demo-weather-key']). */
+  weatherApiKeys?: string[];
+  /** Keys weatherapi knows but has disabled: 403 code 2008. */
+  disabledWeatherApiKeys?: string[];
+  /** weatherapi calls per key per calendar month (UTC) before 403 code 2007 (default 100,000). */
+  monthlyQuota?: number;
+  /** Open-Meteo calls (forecast points and geocoding searches) per client per sliding minute (default 600). */
+  openMeteoPerMinute?: number;
+  /** ... per sliding hour (default 5,000). */
+  openMeteoPerHour?: number;
+  /** ... per sliding day (default 10,000). */
+  openMeteoPerDay?: number;
+  /** Added to every answer, after the request was counted (default 0). */
+  latencyMs?: number;
+  /** 0..1: fraction of calls answered 500/503, from a seeded PRNG (default 0). */
+  serverErrorRate?: number;
+  /** Seed of the simulated weather and the injected faults (default 1). */
+  seed?: number;
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Epoch ms now (default Date.now): the weather's hour, quotas and limit windows follow it. */
+  clock?: () => number;
+}
+
+export type WeatherSandboxRuntimeOptions = Partial<
+  Pick<WeatherSandboxOptions, 'latencyMs' | 'serverErrorRate' | 'monthlyQuota' | 'openMeteoPerMinute' | 'openMeteoPerHour' | 'openMeteoPerDay'>
+>;
+
+export interface ResolvedWeatherRuntime {
+  latencyMs: number;
+  serverErrorRate: number;
+  monthlyQuota: number;
+  openMeteoPerMinute: number;
+  openMeteoPerHour: number;
+  openMeteoPerDay: number;
+}
+
+export const DEFAULT_WEATHER_API_KEY = 'demo-weather-key';
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new RangeError(`weather sandbox: ${message}`);
+}
+
+const positiveInt = (name: string, v: number) => check(Number.isInteger(v) && v >= 1, `${name} must be an integer >= 1`);
+
+export function applyWeatherRuntime(current: ResolvedWeatherRuntime, patch: WeatherSandboxRuntimeOptions): ResolvedWeatherRuntime {
+  const next = { ...current };
+  if (patch.latencyMs !== undefined) {
+    check(Number.isFinite(patch.latencyMs) && patch.latencyMs >= 0, 'latencyMs must be >= 0');
+    next.latencyMs = patch.latencyMs;
+  }
+  if (patch.serverErrorRate !== undefined) {
+    check(patch.serverErrorRate >= 0 && patch.serverErrorRate <= 1, 'serverErrorRate must be within 0..1');
+    next.serverErrorRate = patch.serverErrorRate;
+  }
+  for (const name of ['monthlyQuota', 'openMeteoPerMinute', 'openMeteoPerHour', 'openMeteoPerDay'] as const) {
+    const v = patch[name];
+    if (v !== undefined) {
+      positiveInt(name, v);
+      next[name] = v;
+    }
+  }
+  return next;
+}
+
+export function resolveWeatherRuntime(opts: WeatherSandboxOptions): ResolvedWeatherRuntime {
+  return applyWeatherRuntime(
+    { latencyMs: 0, serverErrorRate: 0, monthlyQuota: 100_000, openMeteoPerMinute: 600, openMeteoPerHour: 5_000, openMeteoPerDay: 10_000 },
+    opts,
+  );
+}
+
+function number(env: NodeJS.ProcessEnv, name: string, ok: (n: number) => boolean, expected: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || !ok(value)) throw new RangeError(`${name}="${raw}": expected ${expected}`);
+  return value;
+}
+
+/**
+ * For `tsx sandbox/server.ts`: SANDBOX_WEATHER_PORT, SANDBOX_WEATHER_API_KEY,
+ * SANDBOX_WEATHER_MONTHLY_QUOTA, SANDBOX_OPEN_METEO_PER_MINUTE, and the shared SANDBOX_HOST,
+ * SANDBOX_SEED, SANDBOX_LATENCY_MS, SANDBOX_ERROR_RATE.
+ */
+export function weatherOptionsFromEnv(env: NodeJS.ProcessEnv): WeatherSandboxOptions {
+  const isInt = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
+  const options: WeatherSandboxOptions = {};
+  const port = number(env, 'SANDBOX_WEATHER_PORT', (n) => isInt(0)(n) && n <= 65_535, 'a port number');
+  const quota = number(env, 'SANDBOX_WEATHER_MONTHLY_QUOTA', isInt(1), 'an integer >= 1');
+  const perMinute = number(env, 'SANDBOX_OPEN_METEO_PER_MINUTE', isInt(1), 'an integer >= 1');
+  const seed = number(env, 'SANDBOX_SEED', isInt(-2_147_483_648), 'an integer');
+  const latencyMs = number(env, 'SANDBOX_LATENCY_MS', (n) => n >= 0, 'a number >= 0');
+  const errorRate = number(env, 'SANDBOX_ERROR_RATE', (n) => n >= 0 && n <= 1, 'a number in 0..1');
+  if (port !== undefined) options.port = port;
+  if (env.SANDBOX_HOST) options.host = env.SANDBOX_HOST;
+  if (quota !== undefined) options.monthlyQuota = quota;
+  if (perMinute !== undefined) options.openMeteoPerMinute = perMinute;
+  if (seed !== undefined) options.seed = seed;
+  if (latencyMs !== undefined) options.latencyMs = latencyMs;
+  if (errorRate !== undefined) options.serverErrorRate = errorRate;
+  options.weatherApiKeys = [env.SANDBOX_WEATHER_API_KEY || DEFAULT_WEATHER_API_KEY];
+  return options;
+}
