@@ -73,3 +73,13 @@ export class SeededRandom {
     return `${this.chars(8, hex)}-${this.chars(4, hex)}-4${this.chars(3, hex)}-${variant}${this.chars(3, hex)}-${this.chars(12, hex)}`;
   }
 }
+
+/** FNV-1a, 32 bits: a stable number per string, for seeding (the sandbox never uses Math.random). */
+export function hash32(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}

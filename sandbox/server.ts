@@ -5,17 +5,36 @@
  *   SANDBOX_DETAIL_LIMIT=50/60s SANDBOX_LATENCY_MS=50 SANDBOX_ERROR_RATE=0.02 \
  *   SANDBOX_TOKEN_LIFETIME_SECONDS=299 tsx sandbox/server.ts
  *
- * Prints the URL to use as BOL_LOGIN_URL and BOL_API_URL and the demo credentials. Only the bol
- * simulator exists today; DHL and weather simulators will start here beside it.
+ * Prints the URL to use as BOL_LOGIN_URL and BOL_API_URL and the demo credentials. The DHL and
+ * weather simulators start beside it (SANDBOX_DHL_PORT, SANDBOX_DHL_API_KEY, SANDBOX_DHL_PER_SECOND,
+ * SANDBOX_DHL_PER_DAY; SANDBOX_WEATHER_PORT, SANDBOX_WEATHER_API_KEY, SANDBOX_WEATHER_MONTHLY_QUOTA,
+ * SANDBOX_OPEN_METEO_PER_MINUTE; with SANDBOX_PORT=N and no port of their own they take N+1 and
+ * N+2). The DHL simulator knows a timeline for every bol shipment sent with a DHL transporter.
  */
 import { startBolSandbox } from './bol/index.ts';
 import { DEFAULT_LIMITS } from './bol/options.ts';
 import { bolOptionsFromEnv } from './env.ts';
+import { dhlOptionsFromEnv, startDhlSandbox } from './dhl/index.ts';
+import { startWeatherSandbox, weatherOptionsFromEnv } from './weather/index.ts';
 
 const options = bolOptionsFromEnv(process.env);
 const bol = await startBolSandbox(options);
 const list = options.limits?.list ?? DEFAULT_LIMITS.list;
 const detail = options.limits?.detail ?? DEFAULT_LIMITS.detail;
+const basePort = options.port ?? 0;
+const dhlOptions = { ...(basePort > 0 ? { port: basePort + 1 } : {}), ...dhlOptionsFromEnv(process.env) };
+const dhl = await startDhlSandbox(dhlOptions);
+let dhlTracked = 0;
+for (const s of bol.shipments) {
+  const { transporterCode, trackAndTrace } = s.detail.transport;
+  if (trackAndTrace && transporterCode && /^DHL/i.test(transporterCode)) {
+    dhl.generateShipment(trackAndTrace, s.shippedAtMs);
+    dhlTracked += 1;
+  }
+}
+const weatherOptions = { ...(basePort > 0 ? { port: basePort + 2 } : {}), ...weatherOptionsFromEnv(process.env) };
+const weather = await startWeatherSandbox(weatherOptions);
+const dhlKey = dhlOptions.apiKeys?.[0];
 process.stdout.write(
   [
     `bol sandbox listening on ${bol.url}`,
@@ -24,6 +43,15 @@ process.stdout.write(
     `  BOL_CLIENT_ID=demo-client`,
     `  BOL_CLIENT_SECRET=demo-secret`,
     `  shipments: ${bol.shipments.length} (seed ${options.seed ?? 1}); list limit ${list.capacity}/${list.windowMs}ms, detail limit ${detail.capacity}/${detail.windowMs}ms`,
+    `DHL sandbox listening on ${dhl.url}`,
+    `  DHL_API_URL=${dhl.url}`,
+    `  DHL_API_KEY=${dhlKey?.key ?? ''}`,
+    `  tracked shipments: ${dhlTracked} (the bol shipments sent with DHL); limits ${dhlKey?.perSecond ?? 1}/s, ${dhlKey?.perDay ?? 250}/day`,
+    `weather sandbox listening on ${weather.url}`,
+    `  WEATHERAPI_URL=${weather.url}`,
+    `  WEATHERAPI_KEY=${weatherOptions.weatherApiKeys?.[0] ?? ''}   (leave unset to use Open-Meteo)`,
+    `  OPEN_METEO_URL=${weather.url}`,
+    `  OPEN_METEO_GEOCODING_URL=${weather.url}`,
     '',
   ].join('\n'),
 );
@@ -32,8 +60,8 @@ let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  process.stdout.write(`${signal}: stopping bol sandbox\n`);
-  await bol.close();
+  process.stdout.write(`${signal}: stopping bol, DHL and weather sandboxes\n`);
+  await Promise.all([bol.close(), dhl.close(), weather.close()]);
   process.exit(0);
 }
 process.on('SIGINT', () => void stop('SIGINT'));

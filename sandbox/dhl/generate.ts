@@ -8,7 +8,8 @@
 import { SeededRandom } from '../prng.ts';
 import { HOUR_MS, DAY_MS } from '../time.ts';
 import { NL_POSTCODE_LETTERS } from '../bol/vocab.ts';
-import { hash32, type DhlShipmentExtras, type DhlTimelineEvent } from './store.ts';
+import { hash32 } from '../prng.ts';
+import type { DhlShipmentExtras, DhlTimelineEvent } from './store.ts';
 import type { DhlAddress } from './wire.ts';
 
 export const DHL_TEXTS = {

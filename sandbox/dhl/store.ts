@@ -3,6 +3,7 @@
  * the sandbox clock has reached its time, so a shipment "moves" as (simulated) time passes, and a
  * shipment whose first event lies in the future is unknown to DHL yet (404), as a fresh label is.
  */
+import { hash32 } from '../prng.ts';
 import type { DhlAddress, DhlStatusCode, DhlWireAnswer, DhlWireEvent } from './wire.ts';
 import { formatDhlTimestamp } from './zones.ts';
 
@@ -115,12 +116,3 @@ function samePostalCode(a: string, b: string): boolean {
   return a.replace(/\s+/g, '').toUpperCase() === b.replace(/\s+/g, '').toUpperCase();
 }
 
-/** FNV-1a, 32 bits: a stable per-string number for seeding (never Math.random in sandbox/). */
-export function hash32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}

@@ -4,7 +4,8 @@
  * Errors are `{"error":true,"reason":"…"}`: 400 for bad parameters, 429 over the limits.
  */
 import { jsonReply, type Reply } from '../http.ts';
-import { COUNTRY_NAMES, hash32, nearestTown, placeOfPostalCode, round, townsNamed, type CountryCode, type Place } from './places.ts';
+import { hash32 } from '../prng.ts';
+import { COUNTRY_NAMES, nearestTown, placeOfPostalCode, round, townsNamed, type CountryCode, type Place } from './places.ts';
 import { simulatedWeather } from './weather.ts';
 import { knownZone, localWall, zoneAbbreviation, zoneOffsetMinutes } from './zones.ts';
 

@@ -6,6 +6,7 @@
  * points but one code is always the same point for both providers. Anything else is unknown
  * (weatherapi 1006, empty geocoding results).
  */
+import { hash32 } from '../prng.ts';
 
 export type CountryCode = 'NL' | 'BE' | 'DE' | 'FR' | 'GB' | 'US';
 
@@ -183,19 +184,6 @@ function byRange<T extends readonly [number, ...unknown[]]>(rows: readonly T[], 
 function pointOf(country: CountryCode, code: string, lat: number, lon: number): { lat: number; lon: number } {
   const h = hash32(`${country} ${code}`);
   return { lat: round(lat + ((h % 41) - 20) * 0.0015, 4), lon: round(lon + (((h >>> 8) % 41) - 20) * 0.0025, 4) };
-}
-
-/**
- * FNV-1a, 32 bits: a stable number per string for seeding (sandbox/ never uses Math.random).
- * The DHL simulator has the same function; both belong in sandbox/prng.ts once that file can change.
- */
-export function hash32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
 }
 
 export function round(n: number, digits: number): number {

@@ -5,7 +5,8 @@
  */
 import { SeededRandom } from '../prng.ts';
 import { HOUR_MS } from '../time.ts';
-import { hash32, nearestTown, round } from './places.ts';
+import { hash32 } from '../prng.ts';
+import { nearestTown, round } from './places.ts';
 import { localWall } from './zones.ts';
 
 export interface SimulatedWeather {
