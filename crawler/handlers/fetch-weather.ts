@@ -1,0 +1,77 @@
+import type { Knex } from 'knex';
+import type { Logger } from '../../config/logger.ts';
+import { AuthError, RateLimitedError } from '../../lib/errors.ts';
+import type { WeatherClient } from '../connectors/weather/index.ts';
+import type { JobPayload } from '../jobs.ts';
+import { WEATHER_MIN_INTERVAL_MS } from '../sync/locations.ts';
+
+export interface FetchWeatherDeps {
+  knex: Knex;
+  logger: Logger;
+  weather: WeatherClient;
+  /** Epoch ms; tests pass a controlled time. */
+  now: () => number;
+  /** After a failed fetch, the clock tries the location again this much later (default 15 min). */
+  retryAfterMs?: number;
+}
+
+/** A fetch that started this long ago and never finished (its worker died) no longer blocks another. */
+const FETCH_LEASE_MS = 5 * 60_000;
+/** A place the provider does not know is asked again a day later. */
+const UNKNOWN_PLACE_RETRY_MS = 24 * 3_600_000;
+
+/**
+ * Fetches one location's current weather, at most once per 2 hours however often the job is
+ * delivered: the job first claims the location (`fetch_started_at`), only if its last fetch is
+ * 2 hours old and no other fetch is under way.
+ *
+ * A failure does not go back to the queue: the last observation stays with its `fetched_at`,
+ * and the location is due again `retryAfterMs` later (or after the provider's Retry-After),
+ * when the clock picks it up. Retrying through the clock keeps the per-location call rate
+ * bounded whatever the provider does.
+ */
+export async function handleFetchWeather(deps: FetchWeatherDeps, payload: JobPayload<'weather.fetch'>): Promise<void> {
+  const { knex } = deps;
+  const now = deps.now();
+  const claimed = await knex('locations')
+    .where({ id: payload.location_id })
+    .andWhere((w) => w.whereNull('fetched_at').orWhere('fetched_at', '<=', now - WEATHER_MIN_INTERVAL_MS))
+    .andWhere((w) => w.whereNull('fetch_started_at').orWhere('fetch_started_at', '<=', now - FETCH_LEASE_MS))
+    .update({ fetch_started_at: now, updated_at: now });
+  if (claimed === 0) return;
+  const location = (await knex('locations').where({ id: payload.location_id }).first()) as { country: string; postal_code: string; city: string | null; fetched_at: number | null };
+  const log = deps.logger.child({ location_id: payload.location_id, location: `${location.country} ${location.postal_code}` });
+
+  let observation;
+  try {
+    observation = await deps.weather.current({ country: location.country, postalCode: location.postal_code, city: location.city });
+  } catch (err) {
+    const retryMs = Math.max(deps.retryAfterMs ?? 15 * 60_000, err instanceof RateLimitedError ? err.retryAfterMs : 0);
+    const message = err instanceof Error ? err.message : String(err);
+    await knex('locations')
+      .where({ id: payload.location_id })
+      .update({ fetch_started_at: null, next_fetch_at: now + retryMs, last_error: message.slice(0, 2_000), updated_at: deps.now() });
+    if (err instanceof AuthError) log.error({ err: message }, 'the weather provider refused the key; weather stays as it was');
+    else log.warn({ err: message, retry_in_ms: retryMs }, 'weather fetch failed; the last observation stays');
+    return;
+  }
+  const done = deps.now();
+  if (!observation) {
+    await knex('locations')
+      .where({ id: payload.location_id })
+      .update({ fetch_started_at: null, next_fetch_at: now + UNKNOWN_PLACE_RETRY_MS, last_error: 'The weather provider does not know this place.', updated_at: done });
+    log.info('the weather provider does not know this place');
+    return;
+  }
+  await knex('locations').where({ id: payload.location_id }).update({
+    temp_c: observation.tempC,
+    condition: observation.condition,
+    provider: observation.provider,
+    observed_at: observation.observedAt,
+    fetched_at: now,
+    next_fetch_at: now + WEATHER_MIN_INTERVAL_MS,
+    fetch_started_at: null,
+    last_error: null,
+    updated_at: done,
+  });
+}

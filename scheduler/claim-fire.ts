@@ -1,0 +1,37 @@
+import type { Knex } from 'knex';
+import { isUniqueViolation } from '../crawler/sync/start-sync-run.ts';
+
+/**
+ * Claims one fire: inserts its `(schedule, due_at)` row. The unique key decides between two
+ * clocks that try at once: the one whose insert fails skips the fire. Returns whether we won.
+ */
+export async function claimFire(knex: Knex, fire: { schedule: string; dueAt: number; clockId: string; now: number }): Promise<boolean> {
+  try {
+    await knex('clock_fires').insert({ schedule: fire.schedule, due_at: fire.dueAt, claimed_by: fire.clockId, claimed_at: fire.now });
+    return true;
+  } catch (err) {
+    if (isUniqueViolation(err)) return false;
+    throw err;
+  }
+}
+
+/** The latest due time of `schedule` any clock claimed, or null. */
+export async function lastClaimedFire(knex: Knex, schedule: string): Promise<number | null> {
+  const row = (await knex('clock_fires').where({ schedule }).max({ due_at: 'due_at' }).first()) as { due_at: number | string | null } | undefined;
+  return row?.due_at === null || row?.due_at === undefined ? null : Number(row.due_at);
+}
+
+/** The latest claimed due time of every schedule whose name starts with `prefix`. */
+export async function lastClaimedFires(knex: Knex, prefix: string): Promise<Map<string, number>> {
+  const rows: { schedule: string; due_at: number | string }[] = await knex('clock_fires')
+    .select('schedule')
+    .max({ due_at: 'due_at' })
+    .where('schedule', 'like', `${prefix}%`)
+    .groupBy('schedule');
+  return new Map(rows.map((r) => [r.schedule, Number(r.due_at)]));
+}
+
+/** Forgets fires older than `beforeMs`: claims only matter around their due time. */
+export async function pruneFires(knex: Knex, beforeMs: number): Promise<number> {
+  return knex('clock_fires').where('due_at', '<', beforeMs).delete();
+}

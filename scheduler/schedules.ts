@@ -1,0 +1,59 @@
+import type { Knex } from 'knex';
+import type { Logger } from '../config/logger.ts';
+import type { Queue } from '../lib/queue/port.ts';
+import { enqueue } from '../crawler/jobs.ts';
+import type { Schedule } from './create-clock.ts';
+import { pruneFires } from './claim-fire.ts';
+import { planTracking } from './plan-tracking.ts';
+import { planWeather } from './plan-weather.ts';
+import { syncDueShops } from './sync-shops.ts';
+
+export interface ScheduleDeps {
+  knex: Knex;
+  queue: Queue;
+  logger: Logger;
+  /** Carrier tracking; without an API key nothing is polled (and nothing planned). */
+  dhl?: { apiKey: string | undefined; callsPerSecond: number; callsPerDay: number };
+  /** Weather; off when false (default on). */
+  weather?: boolean;
+  /** A running poll chain silent this long is restarted (default 10 min). */
+  staleChainMs?: number;
+}
+
+/** Fires older than this are forgotten (catch-up never looks further back than a day). */
+const FIRE_RETENTION_MS = 7 * 86_400_000;
+
+/**
+ * Every schedule of the clock. Each fire only plans and enqueues: provider calls happen in the
+ * jobs it publishes (tracking.poll, weather.fetch, sync.page, shipments.expire).
+ */
+export function buildSchedules(deps: ScheduleDeps): Schedule[] {
+  const schedules: Schedule[] = [
+    {
+      name: 'shops.sync',
+      everyMinutes: 1,
+      fire: async (ctx) => void (await syncDueShops({ knex: deps.knex, queue: deps.queue, logger: ctx.logger, clockId: ctx.clockId }, ctx.now)),
+    },
+  ];
+  if (deps.dhl?.apiKey) {
+    const dhl = deps.dhl;
+    schedules.push({
+      name: 'tracking.plan.dhl',
+      everyMinutes: 1,
+      fire: async (ctx) =>
+        void (await planTracking(
+          { knex: deps.knex, queue: deps.queue, logger: ctx.logger, carrier: 'dhl', callsPerSecond: dhl.callsPerSecond, callsPerDay: dhl.callsPerDay, staleChainMs: deps.staleChainMs },
+          ctx.now,
+        )),
+    });
+  }
+  if (deps.weather !== false) {
+    schedules.push({ name: 'weather.plan', everyMinutes: 1, fire: async (ctx) => void (await planWeather({ knex: deps.knex, queue: deps.queue, logger: ctx.logger }, ctx.now)) });
+  }
+  schedules.push(
+    // Hourly at :17, away from the top of the hour when everything else happens.
+    { name: 'shipments.expire', everyMinutes: 60, offsetMinutes: 17, fire: (ctx) => enqueue(deps.queue, 'shipments.expire', { due_at: ctx.dueAt }) },
+    { name: 'clock.prune', everyMinutes: 1440, offsetMinutes: 193, fire: async (ctx) => void (await pruneFires(deps.knex, ctx.now - FIRE_RETENTION_MS)) },
+  );
+  return schedules;
+}
