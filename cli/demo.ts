@@ -1,4 +1,4 @@
-import { startBolSandbox } from '../sandbox/bol/index.ts';
+import { startSandboxes } from '../sandbox/start-all.ts';
 import { loadConfigOrExit } from '../config/boot.ts';
 import { onShutdownSignal } from '../config/runtime.ts';
 import { startAllInOne } from '../start-all.ts';
@@ -16,26 +16,31 @@ const DEMO_CLIENT = { clientId: 'demo-client', clientSecret: 'demo-secret' };
  */
 export async function runDemo(): Promise<void> {
   const shipments = Number(process.env.DEMO_SHIPMENTS ?? 400);
-  const sandbox = await startBolSandbox({
-    shipments,
-    clients: [DEMO_CLIENT],
-    earlyExpiryMs: 4_000,
-    limits: { list: { capacity: 50, windowMs: 5_000 }, detail: { capacity: 200, windowMs: 5_000 } },
-    latencyMs: 5,
+  const sandboxes = await startSandboxes({
+    bol: {
+      shipments,
+      clients: [DEMO_CLIENT],
+      earlyExpiryMs: 4_000,
+      limits: { list: { capacity: 50, windowMs: 5_000 }, detail: { capacity: 200, windowMs: 5_000 } },
+      latencyMs: 5,
+    },
   });
-  const env: NodeJS.ProcessEnv = { ...process.env, BOL_LOGIN_URL: sandbox.url, BOL_API_URL: sandbox.url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  const sandbox = sandboxes.bol;
+  const env: NodeJS.ProcessEnv = { ...process.env, ...sandboxes.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  for (const name of ['WEATHERAPI_URL', 'WEATHERAPI_KEY']) delete env[name];
   for (const name of ['DATABASE_URL', 'AMQP_URL', 'CLOUDAMQP_URL']) delete env[name];
   const config = loadConfigOrExit(env);
   const app = await startAllInOne(config);
   onShutdownSignal(app.runtime.logger, async () => {
     await app.stop();
-    await sandbox.close();
+    await sandboxes.close();
   });
   const token = app.runtime.config.apiToken;
   const api = new ApiClient(app.url, token);
 
   say(`shipsync is running at ${app.url} (SQLite at ${config.dataDir}/shipsync.sqlite, in-process queue)`);
-  say(`bol sandbox at ${sandbox.url}: ${shipments} shipments, list 50/5 s, detail 200/5 s, tokens that die after 4 s\n`);
+  say(`bol sandbox at ${sandbox.url}: ${shipments} shipments, list 50/5 s, detail 200/5 s, tokens that die after 4 s`);
+  say(`DHL and weather sandboxes at ${sandboxes.dhl.url} and ${sandboxes.weather.url}: the clock polls DHL shipments and fetches weather by itself\n`);
 
   const shop = await connectDemoShop(api);
   say(`Connected "${shop.name}" (shop ${shop.id}); bol accepted its credentials.`);
@@ -54,12 +59,12 @@ Initial sync ${run.status} in ${seconds.toFixed(1)} s${run.error ? `: ${run.erro
   shipments stored      ${run.records_upserted}
   pages fetched         ${run.pages_fetched}
   requests made         ${run.requests_made}
-  tokens issued         ${stats.tokensIssued} (one to check the credentials; ${stats.tokensIssued - 1} refreshed mid-crawl after bol answered "JWT expired" ${stats.jwtExpired} times)
+  tokens issued         ${stats.tokensIssued} (one to check the credentials, ${stats.tokensIssued - 1} after "JWT expired" mid-crawl)
   429 Too Many Requests ${stats.tooManyRequests.total}
 
 List the shipments:
   curl -s -H "Authorization: Bearer ${token}" "${app.url}/shipments?limit=5"
-One shipment with its items and tracking events:
+One shipment with its items, tracking events and (within a minute or two, once the clock has run) the weather:
   curl -s -H "Authorization: Bearer ${token}" "${app.url}/shipments/1"
 Watch a sync's progress live (Server-Sent Events):
   curl -sN -X POST -H "Authorization: Bearer ${token}" -H "content-type: application/json" -d '{"type":"incremental"}' "${app.url}/shops/${shop.id}/syncs"

@@ -11,29 +11,19 @@
  * SANDBOX_OPEN_METEO_PER_MINUTE; with SANDBOX_PORT=N and no port of their own they take N+1 and
  * N+2). The DHL simulator knows a timeline for every bol shipment sent with a DHL transporter.
  */
-import { startBolSandbox } from './bol/index.ts';
 import { DEFAULT_LIMITS } from './bol/options.ts';
 import { bolOptionsFromEnv } from './env.ts';
-import { dhlOptionsFromEnv, startDhlSandbox } from './dhl/index.ts';
-import { startWeatherSandbox, weatherOptionsFromEnv } from './weather/index.ts';
+import { dhlOptionsFromEnv } from './dhl/index.ts';
+import { weatherOptionsFromEnv } from './weather/index.ts';
+import { startSandboxes } from './start-all.ts';
 
 const options = bolOptionsFromEnv(process.env);
-const bol = await startBolSandbox(options);
 const list = options.limits?.list ?? DEFAULT_LIMITS.list;
 const detail = options.limits?.detail ?? DEFAULT_LIMITS.detail;
 const basePort = options.port ?? 0;
 const dhlOptions = { ...(basePort > 0 ? { port: basePort + 1 } : {}), ...dhlOptionsFromEnv(process.env) };
-const dhl = await startDhlSandbox(dhlOptions);
-let dhlTracked = 0;
-for (const s of bol.shipments) {
-  const { transporterCode, trackAndTrace } = s.detail.transport;
-  if (trackAndTrace && transporterCode && /^DHL/i.test(transporterCode)) {
-    dhl.generateShipment(trackAndTrace, s.shippedAtMs);
-    dhlTracked += 1;
-  }
-}
 const weatherOptions = { ...(basePort > 0 ? { port: basePort + 2 } : {}), ...weatherOptionsFromEnv(process.env) };
-const weather = await startWeatherSandbox(weatherOptions);
+const { bol, dhl, weather, dhlTracked, close } = await startSandboxes({ bol: options, dhl: dhlOptions, weather: weatherOptions });
 const dhlKey = dhlOptions.apiKeys?.[0];
 process.stdout.write(
   [
@@ -61,7 +51,7 @@ async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   process.stdout.write(`${signal}: stopping bol, DHL and weather sandboxes\n`);
-  await Promise.all([bol.close(), dhl.close(), weather.close()]);
+  await close();
   process.exit(0);
 }
 process.on('SIGINT', () => void stop('SIGINT'));

@@ -1,0 +1,56 @@
+import { startBolSandbox, type BolSandbox, type BolSandboxOptions } from './bol/index.ts';
+import { DEFAULT_DHL_API_KEY, startDhlSandbox, type DhlSandbox, type DhlSandboxOptions } from './dhl/index.ts';
+import { startWeatherSandbox } from './weather/index.ts';
+
+export interface Sandboxes {
+  bol: BolSandbox;
+  dhl: DhlSandbox;
+  weather: Awaited<ReturnType<typeof startWeatherSandbox>>;
+  /** How many bol shipments the DHL simulator can track (those sent with a DHL transporter). */
+  dhlTracked: number;
+  /** The environment that points shipsync at these simulators instead of the real providers. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The bol, DHL and weather simulators side by side, as the standalone sandbox process and the
+ * demo run them. The DHL simulator knows a timeline for every bol shipment sent with DHL, so
+ * shipments synced from bol can be tracked.
+ */
+export async function startSandboxes(opts: {
+  bol?: BolSandboxOptions;
+  dhl?: DhlSandboxOptions;
+  weather?: Parameters<typeof startWeatherSandbox>[0];
+}): Promise<Sandboxes> {
+  const bol = await startBolSandbox(opts.bol);
+  const dhl = await startDhlSandbox(opts.dhl);
+  let dhlTracked = 0;
+  for (const s of bol.shipments) {
+    const { transporterCode, trackAndTrace } = s.detail.transport;
+    if (trackAndTrace && transporterCode && /^DHL/i.test(transporterCode)) {
+      dhl.generateShipment(trackAndTrace, s.shippedAtMs);
+      dhlTracked += 1;
+    }
+  }
+  const weather = await startWeatherSandbox(opts.weather);
+  const dhlKey = opts.dhl?.apiKeys?.[0]?.key ?? DEFAULT_DHL_API_KEY;
+  return {
+    bol,
+    dhl,
+    weather,
+    dhlTracked,
+    env: {
+      BOL_LOGIN_URL: bol.url,
+      BOL_API_URL: bol.url,
+      DHL_API_URL: dhl.url,
+      DHL_API_KEY: dhlKey,
+      // No WEATHERAPI_KEY: Open-Meteo serves, geocoding included, both from the simulator.
+      OPEN_METEO_URL: weather.url,
+      OPEN_METEO_GEOCODING_URL: weather.url,
+    },
+    async close() {
+      await Promise.all([bol.close(), dhl.close(), weather.close()]);
+    },
+  };
+}
