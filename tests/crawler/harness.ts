@@ -49,7 +49,9 @@ export function crawlHarness(env: AdapterEnv, bol: BolSandbox): CrawlHarness {
         secretBox,
         logger,
         bol: { loginUrl: bol.url, apiUrl: bol.url },
-        rateMargin: { ratio: 0.03, jitterMs: 50 },
+        // A wider jitter allowance than production: test files share two cores, and a stalled event
+        // loop bunches requests up just as network jitter would.
+        rateMargin: { ratio: 0.03, jitterMs: 150 },
         prefetch: opts.prefetch ?? 2,
         retryPolicy: { baseDelayMs: 100, maxDelayMs: 1_000, maxAttempts: opts.maxAttempts ?? 8 },
         providerRetryMinDelayMs: 20,

@@ -47,6 +47,7 @@ test('mysql+rabbitmq: three worker processes, one killed (SIGKILL) mid-sync: the
     BOL_API_URL: bol.url,
     LOG_LEVEL: 'warn',
     WORKER_PREFETCH: '2',
+    RATE_LIMIT_JITTER_MS: '150',
   };
   for (let i = 0; i < 3; i++) children.push(startWorkerProcess(processEnv));
 
