@@ -3,7 +3,10 @@ import { openRuntime, type Runtime } from './config/runtime.ts';
 import { startWeb } from './api/server.ts';
 import { createWorker } from './crawler/create-worker.ts';
 import { resumeActiveRuns } from './crawler/sync/resume-runs.ts';
+import { resumeActiveImports } from './crawler/imports/resume-imports.ts';
 import { createClock } from './scheduler/create-clock.ts';
+import { buildSchedules } from './scheduler/schedules.ts';
+import { restartTrackingChains } from './crawler/sync/tracking-polls.ts';
 
 export interface AllInOne {
   runtime: Runtime;
@@ -26,18 +29,26 @@ export async function startAllInOne(config: Config): Promise<AllInOne> {
     rateMargin: config.rateMargin,
     prefetch: config.workerPrefetch,
     retryPolicy: { maxAttempts: config.jobMaxAttempts },
+    webhooks: config.webhooks,
+    imports: { batchRows: config.imports.batchRows, settings: { phoneKeyDigits: config.imports.phoneKeyDigits } },
+    dhl: config.dhl,
+    weather: config.weather,
   });
   await worker.start();
   if (!config.amqpUrl) {
     const resumed = await resumeActiveRuns(rt.knex, rt.queue);
     if (resumed > 0) rt.logger.info({ resumed }, 'resumed sync runs left unfinished by the last stop');
+    const imports = await resumeActiveImports(rt.knex, rt.queue);
+    if (imports > 0) rt.logger.info({ imports }, 'resumed imports left unfinished by the last stop');
+    await restartTrackingChains(rt.knex, Date.now());
   }
   const web = await startWeb(
-    { knex: rt.knex, queue: rt.queue, secretBox: rt.secretBox, apiToken: rt.config.apiToken, bol: config.bol, logger: rt.logger.child({ process: 'web' }) },
+    { knex: rt.knex, queue: rt.queue, secretBox: rt.secretBox, apiToken: rt.config.apiToken, bol: config.bol, logger: rt.logger.child({ process: 'web' }), webhooks: config.webhooks, imports: config.imports },
     config.port,
   );
-  const clock = createClock({ logger: rt.logger.child({ process: 'clock' }) });
-  clock.start();
+  const clockLogger = rt.logger.child({ process: 'clock' });
+  const clock = createClock({ knex: rt.knex, logger: clockLogger, schedules: buildSchedules({ knex: rt.knex, queue: rt.queue, logger: clockLogger, dhl: config.dhl }) });
+  await clock.start();
   const address = web.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {

@@ -14,6 +14,10 @@ import { openApiRoutes } from './routes/openapi.ts';
 import { shipmentRoutes } from './routes/shipments.ts';
 import { shopRoutes } from './routes/shops.ts';
 import { syncRoutes } from './routes/syncs.ts';
+import { exportRoutes } from './routes/exports.ts';
+import { importRoutes, isUploadRequest, type ApiImportSettings } from './routes/imports.ts';
+import { productRoutes } from './routes/products.ts';
+import { webhookRoutes, type ApiWebhookSettings } from './routes/webhooks.ts';
 
 export interface ApiDeps {
   knex: Knex;
@@ -23,6 +27,10 @@ export interface ApiDeps {
   apiToken: string;
   bol: { loginUrl: string };
   logger: pino.Logger;
+  /** Upload limit and the status feed's default time zone (config). Unset: 256 MB, Asia/Dubai. */
+  imports?: Partial<ApiImportSettings>;
+  /** Webhook URL address policy (config) and the test button's timeout. Unset: https to public addresses only. */
+  webhooks?: ApiWebhookSettings;
 }
 
 /** The largest JSON body the API reads; larger ones are a 413. */
@@ -46,27 +54,27 @@ export function createApp(deps: ApiDeps): Koa<ApiState> {
   app.use(requestId(deps.logger));
   app.use(errorMapper());
   app.use(bearerAuth(deps.apiToken, { publicPaths: ['/health'] }));
-  app.use(
-    bodyParser({
-      enableTypes: ['json'],
-      // Every body is JSON: `curl -d '{…}'` (sent as form-urlencoded) works, anything else is a clear 400.
-      detectJSON: () => true,
-      jsonStrict: true,
-      jsonLimit: MAX_BODY_BYTES,
-      encoding: 'utf-8',
-      onError: (err, ctx) => {
-        // The parser stopped reading (too large, broken gzip): throw the rest away and close the
-        // connection after the answer, or the client's next request on it would hit leftover body
-        // bytes (and a client still sending would see a reset instead of our answer).
-        if (!ctx.req.complete) {
-          ctx.req.unpipe();
-          ctx.req.resume();
-          ctx.set('Connection', 'close');
-        }
-        throw bodyParseError(err);
-      },
-    }),
-  );
+  const parseJsonBody = bodyParser({
+    enableTypes: ['json'],
+    // Every body is JSON: `curl -d '{…}'` (sent as form-urlencoded) works, anything else is a clear 400.
+    detectJSON: () => true,
+    jsonStrict: true,
+    jsonLimit: MAX_BODY_BYTES,
+    encoding: 'utf-8',
+    onError: (err, ctx) => {
+      // The parser stopped reading (too large, broken gzip): throw the rest away and close the
+      // connection after the answer, or the client's next request on it would hit leftover body
+      // bytes (and a client still sending would see a reset instead of our answer).
+      if (!ctx.req.complete) {
+        ctx.req.unpipe();
+        ctx.req.resume();
+        ctx.set('Connection', 'close');
+      }
+      throw bodyParseError(err);
+    },
+  });
+  // Uploads are CSV streamed to storage by their route (api/upload.ts), never parsed as JSON.
+  app.use((ctx, next) => (isUploadRequest(ctx.method, ctx.path) ? next() : parseJsonBody(ctx, next)));
   app.use(router.routes());
   app.use(router.allowedMethods());
 
@@ -88,7 +96,12 @@ function buildRouter(deps: ApiDeps, streamsSignal: AbortSignal): Router<ApiState
   openApiRoutes(router);
   shopRoutes(router, deps);
   syncRoutes(router, { ...deps, streamsSignal });
+  // Before shipmentRoutes: `/shipments/:id` would take `export.csv` for an id.
+  exportRoutes(router, deps);
   shipmentRoutes(router, deps);
+  importRoutes(router, { ...deps, streamsSignal });
+  productRoutes(router, deps);
+  webhookRoutes(router, deps);
   return router;
 }
 

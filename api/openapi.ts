@@ -16,6 +16,8 @@ import {
   SyncRunList,
   UpdateShopBody,
 } from './schemas.ts';
+import { registerWebhookPaths } from './webhook-openapi.ts';
+import { registerImportPaths } from './import-openapi.ts';
 
 /**
  * The OpenAPI 3.0 document of every route, generated from the same zod schemas the routes parse
@@ -141,7 +143,8 @@ function buildDocument() {
     summary: 'List shipments',
     description:
       'Newest first (by id). With `updated_since`, oldest change first (by updated_at, then id): a change feed. ' +
-      'Filters combine with AND. Page with `next_cursor`, keeping the same filters.',
+      'Filters combine with AND. Page with `next_cursor`, keeping the same filters. ' +
+      'A look-up by `tracking_number` (with `carrier`, by code or name) answers whole shipments: items, tracking timeline and weather.',
     request: { query: ShipmentListQuery },
     responses: { '200': { description: 'One page.', ...json(ShipmentList) } },
   });
@@ -150,6 +153,9 @@ function buildDocument() {
     request: { params: IdParams },
     responses: { '200': { description: 'The shipment.', ...json(ShipmentDetail) }, '404': error('No such shipment.') },
   });
+
+  registerWebhookPaths(route);
+  registerImportPaths(route);
 
   const generator = new OpenApiGeneratorV3(registry.definitions);
   return generator.generateDocument({

@@ -1,6 +1,7 @@
 import type { Shop } from '../models/shop.ts';
-import type { ShipmentItem, Shipment, TrackingEvent } from '../models/shipment.ts';
+import type { ShipmentItem, TrackingEvent } from '../models/shipment.ts';
 import type { ShipmentSummaryRow } from '../models/shipment-queries.ts';
+import type { WeatherRow } from '../models/shipment-details.ts';
 import { iso } from '../models/sync-run.ts';
 
 /**
@@ -43,8 +44,22 @@ export function presentShipmentSummary(row: ShipmentSummaryRow) {
   };
 }
 
-export function presentShipmentDetail(shipment: Shipment, items: ShipmentItem[], events: TrackingEvent[]) {
-  const summary = presentShipmentSummary(shipment as unknown as ShipmentSummaryRow);
+type ItemFields = Pick<ShipmentItem, 'item_key' | 'ean' | 'sku' | 'title' | 'quantity' | 'quantity_shipped' | 'unit_price'>;
+type EventFields = Pick<TrackingEvent, 'raw_status' | 'description' | 'location' | 'source' | 'occurred_at'> & { status: string | null };
+
+/** The last observation at a shipment's location (contract weather.md: `fetched_at` beside it). */
+export function presentWeather(w: WeatherRow | null) {
+  if (!w || w.fetched_at === null) return null;
+  return { temp_c: w.temp_c === null ? null : Number(w.temp_c), condition: w.condition, fetched_at: iso(w.fetched_at), provider: w.provider };
+}
+
+export function presentShipmentDetail(
+  shipment: ShipmentSummaryRow & { receiver_phone: string | null },
+  items: ItemFields[],
+  events: EventFields[],
+  weather: WeatherRow | null = null,
+) {
+  const summary = presentShipmentSummary(shipment);
   return {
     ...summary,
     receiver: { ...summary.receiver, phone: shipment.receiver_phone },
@@ -66,7 +81,6 @@ export function presentShipmentDetail(shipment: Shipment, items: ShipmentItem[],
       source: e.source,
       occurred_at: iso(e.occurred_at),
     })),
-    // Weather arrives in a later issue; the field is part of the contract already.
-    weather: null,
+    weather: presentWeather(weather),
   };
 }

@@ -173,7 +173,12 @@ export const ShipmentListQuery = z
       .openapi({ param: { description: 'Canonical shipment status.' } }),
     carrier: queryFilter(64)
       .optional()
-      .openapi({ param: { description: 'Carrier code as stored, e.g. the bol transporter code `TNT`.' } }),
+      .openapi({
+        param: {
+          description:
+            'Carrier by code or name, case-insensitively: `tnt` finds the bol transporter code `TNT`, `postnl` finds `TNT` and `PostNL`, `dhl` finds `DHL`, `DHLFORYOU` and `DHL_DE`.',
+        },
+      }),
     tracking_number: queryFilter(128).optional(),
     reference: queryFilter(128).optional(),
     phone: queryFilter(64)
@@ -227,13 +232,6 @@ const shipmentSummaryShape = {
 
 export const ShipmentSummary = z.object(shipmentSummaryShape).strict().openapi('ShipmentSummary');
 
-export const ShipmentList = z
-  .object({
-    data: z.array(ShipmentSummary),
-    next_cursor: z.string().nullable().openapi({ description: 'Pass as `cursor` (with the same filters) for the next page; null on the last page.' }),
-  })
-  .strict()
-  .openapi('ShipmentList');
 
 export const ShipmentItem = z
   .object({
@@ -260,16 +258,36 @@ export const TrackingEvent = z
   .strict()
   .openapi('TrackingEvent');
 
+export const Weather = z
+  .object({
+    temp_c: z.number().nullable().openapi({ description: 'Degrees Celsius.' }),
+    condition: z.string().nullable().openapi({ description: 'The provider\'s words, in full.', example: 'Patchy light rain with thunder' }),
+    fetched_at: isoTimestamp.openapi({ description: 'When shipsync fetched this observation.' }),
+    provider: z.string().nullable().openapi({ example: 'open-meteo' }),
+  })
+  .strict()
+  .openapi('Weather');
+
 export const ShipmentDetail = z
   .object({
     ...shipmentSummaryShape,
     receiver: Receiver.extend({ phone: z.string().nullable() }).strict(),
     items: z.array(ShipmentItem),
     events: z.array(TrackingEvent).openapi({ description: 'The tracking timeline, oldest first.' }),
-    weather: z.null().openapi({ description: 'The weather at the receiver location; arrives in a later version.' }),
+    weather: Weather.nullable().openapi({ description: 'The last weather observation at the receiver location (country + postal code), refreshed at most every 2 hours; null until the first one.' }),
   })
   .strict()
   .openapi('ShipmentDetail');
+
+export const ShipmentList = z
+  .object({
+    data: z.array(z.union([ShipmentSummary, ShipmentDetail])).openapi({
+      description: 'Summaries; with `tracking_number`, whole shipments (ShipmentDetail: items, events, weather), as a look-up needs them.',
+    }),
+    next_cursor: z.string().nullable().openapi({ description: 'Pass as `cursor` (with the same filters) for the next page; null on the last page.' }),
+  })
+  .strict()
+  .openapi('ShipmentList');
 
 // ---------------------------------------------------------------- health and errors
 

@@ -5,6 +5,7 @@ import { createKnex, migrateLatest } from '../config/database.ts';
 import { createSecretBox } from '../lib/secret-box.ts';
 import { withEmbeddedSecrets } from '../config/embedded-secrets.ts';
 import { resealCredentials } from '../models/shop-credential.ts';
+import { resealWebhookSecrets } from '../models/webhook.ts';
 import { ApiClient } from './api-client.ts';
 import { showSyncProgress } from './progress.ts';
 
@@ -15,6 +16,9 @@ const USAGE = `shipsync <command>
   sync <shop_id> [--type initial|incremental] [--url URL]
                                     start a sync through the API and follow it with a progress bar
                                     (API_TOKEN from the environment or data/api-token; URL default http://localhost:$PORT)
+  import <products|shipments|status_feed> <file> [--event pickup|delivery_exception|delivered|returned] [--timezone ZONE] [--url URL]
+                                    upload a CSV file and follow its import with a progress bar (a status feed's event
+                                    defaults to what its file name says, e.g. delivery-exceptions.csv)
   reseal-credentials                re-encrypt stored credentials with SECRETS_KEY (after moving the old key to SECRETS_KEY_PREVIOUS)
 `;
 
@@ -51,13 +55,28 @@ async function main(argv: string[]): Promise<number> {
       console.log(run.status === 'succeeded' ? `Sync ${run.id} succeeded: ${run.records_upserted} shipments, ${run.requests_made} requests.` : `Sync ${run.id} failed: ${run.error}`);
       return run.status === 'succeeded' ? 0 : 1;
     }
+    case 'import': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { event: { type: 'string' }, timezone: { type: 'string' }, url: { type: 'string' } },
+      });
+      const [type, file] = positionals;
+      if (!type || !file) return usage('import needs a type and a file, e.g. shipsync import products catalogue.csv');
+      const config = loadConfigOrExit();
+      const token = config.apiToken ?? (config.databaseUrl ? undefined : withEmbeddedSecrets(config).apiToken);
+      if (!token) return usage('Set API_TOKEN to the API token of the shipsync you are talking to.');
+      const { runImport } = await import('./import.ts');
+      return runImport({ url: values.url ?? `http://localhost:${config.port}`, token, type, file, event: values.event, timezone: values.timezone });
+    }
     case 'reseal-credentials': {
       const config = loadConfigOrExit();
       const full = config.databaseUrl ? { ...config, secretsKey: config.secretsKey! } : withEmbeddedSecrets(config);
       const knex = createKnex({ databaseUrl: config.databaseUrl, sqliteFile: path.join(config.dataDir, 'shipsync.sqlite') });
       const count = await resealCredentials(knex, createSecretBox(full.secretsKey, config.previousSecretsKeys));
+      const webhooks = await resealWebhookSecrets(knex, createSecretBox(full.secretsKey, config.previousSecretsKeys));
       await knex.destroy();
-      console.log(`Re-sealed the credentials of ${count} shops with the current key.`);
+      console.log(`Re-sealed the credentials of ${count} shops and the signing secrets of ${webhooks} webhooks with the current key.`);
       return 0;
     }
     default:

@@ -16,6 +16,11 @@ const url = (protocols: string[]) =>
     .refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol), `must start with ${protocols.map((p) => p + '//').join(' or ')}`);
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const flag = () =>
+  z
+    .enum(['true', 'false', '1', '0'], { errorMap: () => ({ message: 'must be true or false' }) })
+    .default('false')
+    .transform((v) => v === 'true' || v === '1');
 
 const schema = z.object({
   DATABASE_URL: url(['mysql:', 'mariadb:']).optional(),
@@ -33,9 +38,13 @@ const schema = z.object({
   BOL_API_URL: url(['http:', 'https:']).default('https://api.bol.com'),
   DHL_API_URL: url(['http:', 'https:']).default('https://api-eu.dhl.com'),
   DHL_API_KEY: z.string().optional(),
+  /** The DHL key's limits (its service level): they hold across every worker. */
+  DHL_CALLS_PER_SECOND: z.coerce.number().positive().max(1000).default(1),
+  DHL_CALLS_PER_DAY: positiveInt(250),
   WEATHERAPI_URL: url(['http:', 'https:']).default('https://api.weatherapi.com'),
   WEATHERAPI_KEY: z.string().optional(),
   OPEN_METEO_URL: url(['http:', 'https:']).default('https://api.open-meteo.com'),
+  OPEN_METEO_GEOCODING_URL: url(['http:', 'https:']).default('https://geocoding-api.open-meteo.com'),
   DATA_DIR: z.string().default('data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   QUEUE_PREFIX: z.string().regex(/^[a-z0-9._-]+$/i, 'letters, digits, dot, dash and underscore only').default('shipsync'),
@@ -45,6 +54,28 @@ const schema = z.object({
   /** Safety margin on every provider limit, so jitter between our clock and theirs never costs a 429. */
   RATE_LIMIT_MARGIN: z.coerce.number().min(0).max(1).default(0.03),
   RATE_LIMIT_JITTER_MS: z.coerce.number().int().min(0).max(10_000).default(50),
+  /** Uploads larger than this are refused with a 413. */
+  IMPORT_MAX_UPLOAD_MB: z.coerce.number().positive().max(10_240).default(256),
+  /** Rows an import batch job processes and commits at once. */
+  IMPORT_BATCH_ROWS: z.coerce.number().int().min(10).max(100_000).default(5_000),
+  /** The zone of partner status feed timestamps that carry none, unless an upload names one. */
+  STATUS_FEED_TIMEZONE: z
+    .string()
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Asia/Dubai')
+    .default('Asia/Dubai'),
+  /** How many trailing digits of a phone identify a customer in imported files. */
+  PHONE_KEY_DIGITS: z.coerce.number().int().min(6).max(15).default(9),
+  /** Webhook URLs may be plain http (local development and tests). */
+  WEBHOOK_ALLOW_HTTP: flag(),
+  /** Webhook URLs may reach loopback and private addresses (local development and tests); metadata addresses never. */
+  WEBHOOK_ALLOW_PRIVATE_ADDRESSES: flag(),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -59,8 +90,8 @@ export interface Config {
   secretsKey: string | undefined;
   previousSecretsKeys: string[];
   bol: { loginUrl: string; apiUrl: string };
-  dhl: { apiUrl: string; apiKey: string | undefined };
-  weather: { weatherApiUrl: string; weatherApiKey: string | undefined; openMeteoUrl: string };
+  dhl: { apiUrl: string; apiKey: string | undefined; callsPerSecond: number; callsPerDay: number };
+  weather: { weatherApiUrl: string; weatherApiKey: string | undefined; openMeteoUrl: string; openMeteoGeocodingUrl: string };
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
   queuePrefix: string;
@@ -68,6 +99,9 @@ export interface Config {
   jobDeliveryLimit: number;
   jobMaxAttempts: number;
   rateMargin: { ratio: number; jitterMs: number };
+  imports: { maxUploadBytes: number; batchRows: number; defaultFeedTimezone: string; phoneKeyDigits: number };
+  /** The address policy of webhook URLs (lib/ssrf.ts). */
+  webhooks: { allowHttp: boolean; allowPrivateAddresses: boolean };
 }
 
 export class ConfigError extends Error {
@@ -106,8 +140,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretsKey: e.SECRETS_KEY,
     previousSecretsKeys: e.SECRETS_KEY_PREVIOUS,
     bol: { loginUrl: e.BOL_LOGIN_URL, apiUrl: e.BOL_API_URL },
-    dhl: { apiUrl: e.DHL_API_URL, apiKey: e.DHL_API_KEY },
-    weather: { weatherApiUrl: e.WEATHERAPI_URL, weatherApiKey: e.WEATHERAPI_KEY, openMeteoUrl: e.OPEN_METEO_URL },
+    dhl: { apiUrl: e.DHL_API_URL, apiKey: e.DHL_API_KEY, callsPerSecond: e.DHL_CALLS_PER_SECOND, callsPerDay: e.DHL_CALLS_PER_DAY },
+    weather: { weatherApiUrl: e.WEATHERAPI_URL, weatherApiKey: e.WEATHERAPI_KEY, openMeteoUrl: e.OPEN_METEO_URL, openMeteoGeocodingUrl: e.OPEN_METEO_GEOCODING_URL },
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
     queuePrefix: e.QUEUE_PREFIX,
@@ -115,5 +149,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobDeliveryLimit: e.JOB_DELIVERY_LIMIT,
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
     rateMargin: { ratio: e.RATE_LIMIT_MARGIN, jitterMs: e.RATE_LIMIT_JITTER_MS },
+    imports: {
+      maxUploadBytes: Math.round(e.IMPORT_MAX_UPLOAD_MB * 1024 * 1024),
+      batchRows: e.IMPORT_BATCH_ROWS,
+      defaultFeedTimezone: e.STATUS_FEED_TIMEZONE,
+      phoneKeyDigits: e.PHONE_KEY_DIGITS,
+    },
+    webhooks: { allowHttp: e.WEBHOOK_ALLOW_HTTP, allowPrivateAddresses: e.WEBHOOK_ALLOW_PRIVATE_ADDRESSES },
   };
 }

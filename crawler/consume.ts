@@ -14,9 +14,20 @@ export interface JobContext {
   setPayload(payload: unknown): void;
 }
 
+/**
+ * A handler that keeps its own retry schedule (webhook deliveries) returns this instead of
+ * throwing: the job comes back after `retryAfterMs`, with `payload` when given.
+ */
+export interface RetryLater {
+  retryAfterMs: number;
+  countAttempt: boolean;
+  payload?: unknown;
+}
+
 export interface JobDefinition<S extends z.ZodTypeAny = z.ZodTypeAny> {
   schema: S;
-  run(payload: z.infer<S>, ctx: JobContext): Promise<void>;
+  /** Resolves: done (ack), or a RetryLater. Throws: the retry policy below decides. */
+  run(payload: z.infer<S>, ctx: JobContext): Promise<void | RetryLater>;
   /** Called once when the job is given up (attempts exhausted or a permanent error). */
   onGiveUp?(payload: z.infer<S>, error: unknown): Promise<void>;
 }
@@ -56,7 +67,8 @@ export function createConsumeHandler(opts: { jobs: Record<string, JobDefinition>
       setPayload: (p) => void (payload = p),
     };
     try {
-      await def.run(parsed.data, ctx);
+      const later = await def.run(parsed.data, ctx);
+      if (later) return { kind: 'retry', delayMs: later.retryAfterMs, countAttempt: later.countAttempt, payload: later.payload ?? payload };
       return { kind: 'ack' };
     } catch (err) {
       if (err instanceof ShutdownError || opts.signal.aborted) return { kind: 'retry', delayMs: 0, countAttempt: false, payload };

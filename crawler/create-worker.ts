@@ -8,6 +8,13 @@ import { SyncRun } from '../models/sync-run.ts';
 import { JOBS } from './jobs.ts';
 import { createConsumeHandler, DEFAULT_RETRY_POLICY, type JobDefinition, type RetryPolicy } from './consume.ts';
 import { failRun, handleSyncPage } from './handlers/sync-page.ts';
+import { handlePollTracking, restChain } from './handlers/poll-tracking.ts';
+import { handleFetchWeather } from './handlers/fetch-weather.ts';
+import { handleExpireShipments } from './handlers/expire-shipments.ts';
+import { createWeatherClient, type WeatherClient } from './connectors/weather/index.ts';
+import { failImport, handleImportBatch, type ImportBatchDeps } from './handlers/import-batch.ts';
+import type { WebhookOptions } from './webhooks/options.ts';
+import { createWebhookWorkerPart } from './webhooks/worker-part.ts';
 
 export interface WorkerDeps {
   knex: Knex;
@@ -20,6 +27,16 @@ export interface WorkerDeps {
   retryPolicy?: Partial<RetryPolicy>;
   /** First in-place retry delay of a provider 5xx. */
   providerRetryMinDelayMs?: number;
+  /** Carrier tracking (DHL): the key and its limits. Unset: tracking.poll jobs are not handled. */
+  dhl?: { apiUrl: string; apiKey: string | undefined; callsPerSecond: number; callsPerDay: number };
+  /** Weather providers (config.weather), or a ready client. Unset: weather.fetch jobs are not handled. */
+  weather?: Parameters<typeof createWeatherClient>[0] | { client: WeatherClient };
+  /** Epoch ms for tracking, weather and expiry (quota days, due times); tests pass a controlled time. */
+  now?: () => number;
+  /** File imports: the phone rule and rows per batch (config); unset: the defaults. */
+  imports?: Pick<ImportBatchDeps, 'settings' | 'batchRows' | 'budgetMs'>;
+  /** Webhook delivery: address policy (config), and shorter delays in tests. Unset: production defaults, https to public addresses only. */
+  webhooks?: Partial<WebhookOptions>;
 }
 
 export interface Worker {
@@ -31,7 +48,14 @@ export interface Worker {
 export function createWorker(deps: WorkerDeps): Worker {
   const shutdown = new AbortController();
   const syncDeps = { ...deps, retryMinDelayMs: deps.providerRetryMinDelayMs };
+  const webhooks = createWebhookWorkerPart({ knex: deps.knex, queue: deps.queue, secretBox: deps.secretBox, logger: deps.logger, prefetch: deps.prefetch, options: deps.webhooks });
+  const now = deps.now ?? Date.now;
   const jobs: Record<string, JobDefinition> = {
+    'shipments.expire': {
+      schema: JOBS['shipments.expire'],
+      run: (payload, ctx) => handleExpireShipments({ knex: deps.knex, queue: deps.queue, logger: deps.logger, now }, payload, ctx),
+    },
+    ...webhooks.jobs,
     'sync.page': {
       schema: JOBS['sync.page'],
       run: (payload, ctx) => handleSyncPage(syncDeps, payload, ctx),
@@ -40,7 +64,26 @@ export function createWorker(deps: WorkerDeps): Worker {
         if (run) await failRun(deps.knex, run, `The sync stopped after repeated failures: ${error instanceof Error ? error.message : String(error)}`);
       },
     },
+    'import.batch': {
+      schema: JOBS['import.batch'],
+      run: (payload, ctx) => handleImportBatch({ knex: deps.knex, queue: deps.queue, logger: deps.logger, ...deps.imports }, payload, ctx),
+      async onGiveUp(payload: { import_id: number }, error: unknown) {
+        await failImport(deps.knex, payload.import_id, `The import stopped after repeated failures: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    },
   };
+  if (deps.dhl) {
+    const dhl = deps.dhl;
+    jobs['tracking.poll'] = {
+      schema: JOBS['tracking.poll'],
+      run: (payload, ctx) => handlePollTracking({ knex: deps.knex, queue: deps.queue, logger: deps.logger, dhl, rateMargin: deps.rateMargin, now }, payload, ctx),
+      onGiveUp: (payload: { carrier: 'dhl'; step: number }) => restChain(deps.knex, payload, now()),
+    };
+  }
+  if (deps.weather) {
+    const weather = 'client' in deps.weather ? deps.weather.client : createWeatherClient({ clock: now, ...deps.weather });
+    jobs['weather.fetch'] = { schema: JOBS['weather.fetch'], run: (payload) => handleFetchWeather({ knex: deps.knex, logger: deps.logger, weather, now }, payload) };
+  }
   let consumer: Consumer | undefined;
   return {
     async start() {
@@ -51,11 +94,13 @@ export function createWorker(deps: WorkerDeps): Worker {
         signal: shutdown.signal,
       });
       consumer = await deps.queue.consume(handler, { prefetch: deps.prefetch });
+      webhooks.start();
     },
     async stop(graceMs = 20_000) {
       // Handlers see the abort, stop sending, commit what they have and hand the job back.
       shutdown.abort(new ShutdownError());
       await consumer?.stop(graceMs);
+      await webhooks.stop();
     },
   };
 }

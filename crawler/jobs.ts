@@ -12,6 +12,38 @@ export const JOBS = {
    * step is behind the run's is a duplicate and does nothing.
    */
   'sync.page': z.object({ sync_run_id: z.number().int().positive(), step: z.number().int().min(0) }),
+  /**
+   * Process an import from its checkpoint: batches of a few thousand rows, each committed with
+   * its checkpoint, for a few seconds, then the next job. `step` is the import's step when the job
+   * was published: a job whose step is not the import's does nothing.
+   */
+  'import.batch': z.object({ import_id: z.number().int().positive(), step: z.number().int().min(0) }),
+  /**
+   * The next link of a carrier key's poll chain: poll a few of the shipments the clock planned,
+   * at the key's pace. Only one link per key exists at a time (the next is published after this
+   * one commits), which is what keeps the key's calls per second across every worker. `step` is
+   * the key's step when the job was published: a job whose step is not the key's does nothing.
+   */
+  'tracking.poll': z.object({ carrier: z.enum(['dhl']), step: z.number().int().min(0) }),
+  /** Fetch the current weather of one location, unless it was fetched less than 2 hours ago. */
+  'weather.fetch': z.object({ location_id: z.number().int().positive() }),
+  /** Mark shipments with no tracking event for 30 days `expired`, in batches. */
+  'shipments.expire': z.object({ due_at: z.number().int().min(0), after_id: z.number().int().min(0).optional() }),
+  /**
+   * One attempt to deliver one message to one webhook: the pending row `delivery_id` of
+   * webhook_deliveries, for `webhook_id`. The handler keeps the retry schedule (a failed attempt
+   * writes the next pending row and the job comes back with its id). `manual`: a person's
+   * re-send, which skips the webhook's circuit. `scheduled_at` (the row's) and `deferrals`
+   * (waits that sent nothing: the receiver is slow or its circuit is open) let a waiting job
+   * decide without reading the database.
+   */
+  'webhook.deliver': z.object({
+    delivery_id: z.number().int().positive(),
+    webhook_id: z.number().int().positive(),
+    manual: z.boolean().optional(),
+    scheduled_at: z.number().int().min(0).optional(),
+    deferrals: z.number().int().min(0).optional(),
+  }),
 } as const;
 
 export type JobName = keyof typeof JOBS;

@@ -14,6 +14,10 @@ const worker = createWorker({
   rateMargin: config.rateMargin,
   prefetch: config.workerPrefetch,
   retryPolicy: { maxAttempts: config.jobMaxAttempts },
+  webhooks: config.webhooks,
+  imports: { batchRows: config.imports.batchRows, settings: { phoneKeyDigits: config.imports.phoneKeyDigits } },
+  dhl: config.dhl,
+  weather: config.weather,
 });
 await worker.start();
 rt.logger.info({ prefetch: config.workerPrefetch }, 'worker consuming jobs');

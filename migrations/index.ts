@@ -6,6 +6,14 @@ import * as createShipments from './20261122000400-create-shipments.ts';
 import * as createShipmentItems from './20261122000500-create-shipment-items.ts';
 import * as createTrackingEvents from './20261122000600-create-tracking-events.ts';
 import * as createDomainEvents from './20261122000700-create-domain-events.ts';
+import * as createClockTables from './20261122000750-create-clock-tables.ts';
+import * as createTrackingPolls from './20261122000751-create-tracking-polls.ts';
+import * as createLocations from './20261122000752-create-locations.ts';
+import * as createProducts from './20261122000800-create-products.ts';
+import * as createImports from './20261122000801-create-imports.ts';
+import * as addShipmentFileColumns from './20261122000802-add-shipment-file-columns.ts';
+import * as createWebhooks from './20261122000900-create-webhooks.ts';
+import * as createWebhookDeliveries from './20261122000901-create-webhook-deliveries.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +32,14 @@ const migrations: Record<string, Migration> = {
   '20261122000500-create-shipment-items': createShipmentItems,
   '20261122000600-create-tracking-events': createTrackingEvents,
   '20261122000700-create-domain-events': createDomainEvents,
+  '20261122000750-create-clock-tables': createClockTables,
+  '20261122000751-create-tracking-polls': createTrackingPolls,
+  '20261122000752-create-locations': createLocations,
+  '20261122000800-create-products': createProducts,
+  '20261122000801-create-imports': createImports,
+  '20261122000802-add-shipment-file-columns': addShipmentFileColumns,
+  '20261122000900-create-webhooks': createWebhooks,
+  '20261122000901-create-webhook-deliveries': createWebhookDeliveries,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

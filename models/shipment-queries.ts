@@ -23,6 +23,12 @@ export interface ShipmentFilters {
   shop_id?: number;
   status?: ShipmentStatus;
   carrier?: string;
+  /**
+   * The stored carrier codes `carrier` stands for (models/carriers.ts: by code or name, any
+   * case). When set, the query matches these instead of `carrier` itself; `carrier` still names
+   * the filter (cursor hash, index choice).
+   */
+  carrier_codes?: string[];
   tracking_number?: string;
   reference?: string;
   /** Already normalised with `phoneKeyOf`. */
@@ -127,6 +133,8 @@ export function chooseShipmentIndex(f: ShipmentFilters): ShipmentIndexChoice {
  */
 export function buildShipmentListQuery(knex: Knex, filters: ShipmentFilters, opts: { after?: ShipmentKeyset | null; limit: number }): Knex.QueryBuilder {
   const { index, order } = chooseShipmentIndex(filters);
+  const codes = filters.carrier_codes;
+  if (codes && codes.length > 1 && index === 'shipments_carrier_idx') return buildCarrierUnion(knex, filters, codes, opts);
   const q = knex.select(SHIPMENT_SUMMARY_COLUMNS.map((c) => `shipments.${c}`)).from(indexedTable(knex, index));
 
   // Equality filters, each an equality on a leading column of the driving index or a residual.
@@ -138,7 +146,13 @@ export function buildShipmentListQuery(knex: Knex, filters: ShipmentFilters, opt
     ['reference', filters.reference],
     ['phone_key', filters.phone_key],
   ];
-  for (const [column, value] of equalities) if (value !== undefined) q.where(`shipments.${column}`, value);
+  for (const [column, value] of equalities) {
+    if (value === undefined) continue;
+    if (column === 'carrier' && codes && codes.length > 0) {
+      if (codes.length === 1) q.where('shipments.carrier', codes[0]!);
+      else q.whereIn('shipments.carrier', codes);
+    } else q.where(`shipments.${column}`, value);
+  }
 
   const after = opts.after ?? null;
   if (order === 'id_desc') {
@@ -159,6 +173,18 @@ export function buildShipmentListQuery(knex: Knex, filters: ShipmentFilters, opt
     ]);
   }
   return q.limit(opts.limit);
+}
+
+/**
+ * A carrier filter that stands for several codes, driving by `(carrier, id)`: one range scan per
+ * code, each already in id order, merged. (`carrier IN (…) ORDER BY id` would sort every shipment
+ * of those carriers before the first page.)
+ */
+function buildCarrierUnion(knex: Knex, filters: ShipmentFilters, codes: string[], opts: { after?: ShipmentKeyset | null; limit: number }): Knex.QueryBuilder {
+  const parts = codes.map((code) => buildShipmentListQuery(knex, { ...filters, carrier_codes: [code] }, opts).toSQL());
+  const sql = parts.map((p, i) => `select * from (${p.sql}) as p${i}`).join(' union all ');
+  const bindings = parts.flatMap((p) => p.bindings as Knex.RawBinding[]);
+  return knex.select('*').from(knex.raw(`(${sql}) as merged`, bindings)).orderBy('id', 'desc').limit(opts.limit);
 }
 
 export interface ShipmentPage {

@@ -1,6 +1,7 @@
 import { NotFoundError } from '../../lib/errors.ts';
-import { Shipment, ShipmentItem, TrackingEvent } from '../../models/shipment.ts';
-import { listShipments, phoneKeyOf, type ShipmentFilters } from '../../models/shipment-queries.ts';
+import { carrierCodesFor } from '../../models/carriers.ts';
+import { loadShipmentExtras, lookupShipments, type ShipmentExtras } from '../../models/shipment-details.ts';
+import { listShipments, phoneKeyOf, SHIPMENT_SUMMARY_COLUMNS, type ShipmentFilters, type ShipmentSummaryRow } from '../../models/shipment-queries.ts';
 import type { ApiDeps } from '../app.ts';
 import type { ApiRouter } from '../context.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
@@ -28,21 +29,40 @@ export function shipmentRoutes(router: ApiRouter, deps: ApiDeps): void {
       updated_since: q.updated_since,
     };
     const after = q.cursor === undefined ? null : decodeCursor(filters, q.cursor);
-    const page = await listShipments(deps.knex, filters, { after, limit: q.limit ?? DEFAULT_LIMIT });
+    // A carrier by code or name, any case (models/carriers.ts): `dhl` finds DHLFORYOU and DHL_DE too.
+    if (filters.carrier !== undefined) filters.carrier_codes = await carrierCodesFor(deps.knex, filters.carrier);
+    const limit = q.limit ?? DEFAULT_LIMIT;
+    // A tracking-number look-up finds a handful of shipments: they come whole (items, events,
+    // weather), which is what someone asking "where is my parcel?" needs in one request.
+    let data: unknown[];
+    let next;
+    if (filters.tracking_number !== undefined) {
+      const page = await lookupShipments(deps.knex, filters, { after, limit });
+      const extras = await loadShipmentExtras(deps.knex, page.rows.map((r) => Number(r.id)), page.heads);
+      data = page.rows.map((r) => presentWithExtras(r, extras.get(Number(r.id))));
+      next = page.next;
+    } else {
+      const page = await listShipments(deps.knex, filters, { after, limit });
+      data = page.rows.map(presentShipmentSummary);
+      next = page.next;
+    }
     ctx.body = {
-      data: page.rows.map(presentShipmentSummary),
-      next_cursor: page.next ? encodeCursor(filters, page.next) : null,
+      data,
+      next_cursor: next ? encodeCursor(filters, next) : null,
     };
   });
 
   router.get('/shipments/:id', async (ctx) => {
     const id = pathId(ctx);
-    const shipment = await Shipment.query(deps.knex).findById(id);
-    if (!shipment) throw new NotFoundError('shipment', id);
-    const [items, events] = await Promise.all([
-      ShipmentItem.query(deps.knex).where('shipment_id', id).orderBy('id'),
-      TrackingEvent.query(deps.knex).where('shipment_id', id).orderBy([{ column: 'occurred_at' }, { column: 'id' }]),
+    const [row, extras] = await Promise.all([
+      deps.knex('shipments').select(SHIPMENT_SUMMARY_COLUMNS).where({ id }).first() as Promise<ShipmentSummaryRow | undefined>,
+      loadShipmentExtras(deps.knex, [id]),
     ]);
-    ctx.body = presentShipmentDetail(shipment, items, events);
+    if (!row) throw new NotFoundError('shipment', id);
+    ctx.body = presentWithExtras(row, extras.get(id));
   });
+}
+
+function presentWithExtras(row: ShipmentSummaryRow, extras: ShipmentExtras | undefined) {
+  return presentShipmentDetail({ ...row, receiver_phone: extras?.receiver_phone ?? null }, extras?.items ?? [], extras?.events ?? [], extras?.weather ?? null);
 }

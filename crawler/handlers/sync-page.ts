@@ -6,7 +6,8 @@ import type { Queue } from '../../lib/queue/port.ts';
 import type { Logger } from '../../config/logger.ts';
 import { Shop } from '../../models/shop.ts';
 import { loadShopCredentials, loadShopToken, saveShopToken } from '../../models/shop-credential.ts';
-import { SyncRun } from '../../models/sync-run.ts';
+import { presentSyncRun, SyncRun } from '../../models/sync-run.ts';
+import { recordEvents } from '../../models/domain-events.ts';
 import { createBolClient, fetchPublishedLimits, PAGE_SIZE, type BolClient } from '../connectors/bol/client.ts';
 import { DOCUMENTED_LIMITS } from '../connectors/bol/limits.ts';
 import { BolTokens } from '../connectors/bol/token.ts';
@@ -156,6 +157,7 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
     if (done) shopPatch.last_synced_at = now;
     if (failure instanceof AuthError) Object.assign(shopPatch, { status: 'credentials_refused', status_reason: failure.message });
     await trx('shops').where({ id: shop.id }).update(shopPatch);
+    if (refused || done) await recordSyncOutcome(trx, run.id);
     return true;
   }).catch((err: unknown) => {
     if (err instanceof StaleStep) return false;
@@ -220,8 +222,18 @@ async function fetchDetails(client: BolClient, limiter: RateLimiter, ids: string
 }
 
 export async function failRun(knex: Knex, run: SyncRun, reason: string): Promise<void> {
-  await SyncRun.query(knex)
-    .patch({ status: 'failed', error: reason, active_key: null, finished_at: Date.now() })
-    .where({ id: run.id })
-    .whereIn('status', ['queued', 'running']);
+  await knex.transaction(async (trx) => {
+    const changed = await SyncRun.query(trx)
+      .patch({ status: 'failed', error: reason, active_key: null, finished_at: Date.now() })
+      .where({ id: run.id })
+      .whereIn('status', ['queued', 'running']);
+    if (changed > 0) await recordSyncOutcome(trx, run.id);
+  });
+}
+
+/** `sync.succeeded` / `sync.failed` with the finished run, in the transaction that finished it. */
+async function recordSyncOutcome(trx: Knex.Transaction, runId: number): Promise<void> {
+  const finished = await SyncRun.query(trx).findById(runId);
+  if (!finished || (finished.status !== 'succeeded' && finished.status !== 'failed')) return;
+  await recordEvents(trx, [{ type: finished.status === 'succeeded' ? 'sync.succeeded' : 'sync.failed', data: { sync_run: presentSyncRun(finished) } }]);
 }

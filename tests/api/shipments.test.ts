@@ -118,7 +118,8 @@ eachAdapterSet((set) => {
       { params: { reference: 'REF-12' }, filter: (r) => r.reference === 'REF-12' },
       { params: { phone: '+31 6 1234 5644' }, filter: (r) => r.phone_key === '612345644' },
       { params: { phone: '0612345644' }, filter: (r) => r.phone_key === '612345644' },
-      { params: { status: 'pending', carrier: 'PostNL' }, filter: (r) => r.status === 'pending' && r.carrier === 'PostNL' },
+      // A carrier matches by code or name: bol's transporter code TNT is PostNL (models/carriers.ts).
+      { params: { status: 'pending', carrier: 'PostNL' }, filter: (r) => r.status === 'pending' && (r.carrier === 'PostNL' || r.carrier === 'TNT') },
       { params: { updated_since: sinceIso }, filter: (r) => r.updated_at >= since, order: 'updated_asc' },
       { params: { updated_since: sinceIso, shop_id: String(shopA) }, filter: (r) => r.updated_at >= since && r.shop_id === shopA, order: 'updated_asc' },
       { params: { updated_since: sinceIso, status: 'delivered' }, filter: (r) => r.updated_at >= since && r.status === 'delivered', order: 'updated_asc' },

@@ -4,6 +4,7 @@ import pino from 'pino';
 import { startWeb, type WebHandle } from '../../api/server.ts';
 import { createSecretBox, type SecretBox } from '../../lib/secret-box.ts';
 import { startBolSandbox, type BolSandbox } from '../../sandbox/bol/index.ts';
+import type { ApiWebhookSettings } from '../../api/routes/webhooks.ts';
 import type { AdapterEnv, AdapterSet } from './adapters.ts';
 
 /**
@@ -40,7 +41,7 @@ export interface ApiAnswer {
   body: any;
 }
 
-export async function startApi(set: AdapterSet, opts: { bolLoginUrl?: string } = {}): Promise<ApiHarness> {
+export async function startApi(set: AdapterSet, opts: { bolLoginUrl?: string; webhooks?: ApiWebhookSettings } = {}): Promise<ApiHarness> {
   const env = await set.setup();
   const bolClient = { clientId: `client-${randomBytes(4).toString('hex')}`, clientSecret: `secret-${randomBytes(12).toString('hex')}` };
   const bol = await startBolSandbox({ clients: [bolClient], shipments: 0 });
@@ -54,7 +55,7 @@ export async function startApi(set: AdapterSet, opts: { bolLoginUrl?: string } =
     },
   });
   const logger = pino({ level: 'debug' }, sink);
-  const web = await startWeb({ knex: env.knex, queue: env.queue, secretBox, apiToken: token, bol: { loginUrl: opts.bolLoginUrl ?? bol.url }, logger }, 0);
+  const web = await startWeb({ knex: env.knex, queue: env.queue, secretBox, apiToken: token, bol: { loginUrl: opts.bolLoginUrl ?? bol.url }, logger, webhooks: opts.webhooks }, 0);
 
   const request = async (method: string, path: string, o: RequestOptions = {}): Promise<ApiAnswer> => {
     const headers: Record<string, string> = { ...o.headers };
@@ -108,7 +109,7 @@ export async function startApi(set: AdapterSet, opts: { bolLoginUrl?: string } =
 export function perSetHarness(
   hooks: { before(fn: () => Promise<void>): void; after: { always(fn: () => Promise<void>): void } },
   set: AdapterSet,
-  opts: { bolLoginUrl?: string; seed?: (harness: ApiHarness) => Promise<void> } = {},
+  opts: { bolLoginUrl?: string; webhooks?: ApiWebhookSettings; seed?: (harness: ApiHarness) => Promise<void> } = {},
 ): () => ApiHarness {
   let harness: ApiHarness | undefined;
   hooks.before(async () => {

@@ -1,0 +1,87 @@
+import type { Knex } from 'knex';
+import { carrierCodesFor } from '../../models/carriers.ts';
+import { listShipments, phoneKeyOf, type ShipmentFilters, type ShipmentKeyset } from '../../models/shipment-queries.ts';
+import { iso } from '../../models/sync-run.ts';
+import type { ApiDeps } from '../app.ts';
+import type { ApiRouter } from '../context.ts';
+import { sendCsv } from '../csv-export.ts';
+import { ShipmentExportQuery } from '../import-schemas.ts';
+import { parseRequest } from '../schemas.ts';
+
+/** Rows per database read: one keyset page of the list, on the index the list would use. */
+export const EXPORT_PAGE_ROWS = 2_000;
+
+const COLUMNS = [
+  'id',
+  'source',
+  'shop_id',
+  'reference',
+  'order_id',
+  'carrier',
+  'tracking_number',
+  'status',
+  'status_at',
+  'shipped_at',
+  'receiver_street',
+  'receiver_postal_code',
+  'receiver_city',
+  'receiver_country',
+  'created_at',
+  'updated_at',
+];
+
+/**
+ * `GET /shipments/export.csv`: every shipment the list would show for the same filters, in the
+ * list's order, as one streamed CSV (api/csv-export.ts). Registered before `/shipments/:id`.
+ */
+export function exportRoutes(router: ApiRouter, deps: ApiDeps): void {
+  router.get('/shipments/export.csv', async (ctx) => {
+    const q = parseRequest(ShipmentExportQuery, ctx.query);
+    const filters: ShipmentFilters = {
+      shop_id: q.shop_id,
+      status: q.status,
+      carrier: q.carrier,
+      tracking_number: q.tracking_number,
+      reference: q.reference,
+      phone_key: q.phone === undefined ? undefined : (phoneKeyOf(q.phone) ?? undefined),
+      updated_since: q.updated_since,
+    };
+    if (filters.carrier !== undefined) filters.carrier_codes = await carrierCodesFor(deps.knex, filters.carrier);
+    sendCsv(ctx, 'shipments.csv', COLUMNS, shipmentRows(deps.knex, filters));
+  });
+}
+
+async function* shipmentRows(knex: Knex, filters: ShipmentFilters): AsyncGenerator<unknown[]> {
+  let after: ShipmentKeyset | null = null;
+  for (;;) {
+    const page = await listShipments(knex, filters, { after, limit: EXPORT_PAGE_ROWS });
+    // The list's summary has no street: one primary-key read per page adds it.
+    const streets = new Map<number, string | null>();
+    if (page.rows.length > 0) {
+      const found: { id: number; receiver_street: string | null }[] = await knex('shipments').select('id', 'receiver_street').whereIn('id', page.rows.map((r) => r.id));
+      for (const f of found) streets.set(Number(f.id), f.receiver_street);
+    }
+    for (const r of page.rows) {
+      yield [
+        Number(r.id),
+        r.source,
+        r.shop_id === null ? null : Number(r.shop_id),
+        r.reference,
+        r.order_id,
+        r.carrier,
+        r.tracking_number,
+        r.status,
+        iso(r.status_at),
+        iso(r.shipped_at),
+        streets.get(Number(r.id)) ?? null,
+        r.receiver_postal_code,
+        r.receiver_city,
+        r.receiver_country,
+        iso(r.created_at),
+        iso(r.updated_at),
+      ];
+    }
+    if (!page.next) return;
+    after = page.next;
+  }
+}

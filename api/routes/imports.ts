@@ -1,0 +1,229 @@
+import { PassThrough } from 'node:stream';
+import type { Knex } from 'knex';
+import { enqueue } from '../../crawler/jobs.ts';
+import { headerProblem } from '../../crawler/imports/columns.ts';
+import { AppError } from '../../lib/errors.ts';
+import { createImportFileStore } from '../../models/import-file-store.ts';
+import { findImportOrFail, firstImportErrors, Import, presentImport, type ImportOptions } from '../../models/import.ts';
+import type { ApiDeps } from '../app.ts';
+import type { ApiContext, ApiRouter } from '../context.ts';
+import { sendCsv } from '../csv-export.ts';
+import { CreateImportQuery, ImportListQuery } from '../import-schemas.ts';
+import { parseRequest } from '../schemas.ts';
+import { receiveUpload } from '../upload.ts';
+import { pathId } from './params.ts';
+
+/** Upload settings (config/config.ts), passed down from the roots. */
+export interface ApiImportSettings {
+  /** Larger uploads are refused with a 413 (IMPORT_MAX_UPLOAD_MB). */
+  maxUploadBytes: number;
+  /** The zone of status feed timestamps written without one, when the upload names none (STATUS_FEED_TIMEZONE). */
+  defaultFeedTimezone: string;
+}
+
+export const DEFAULT_API_IMPORT_SETTINGS: ApiImportSettings = { maxUploadBytes: 256 * 1024 * 1024, defaultFeedTimezone: 'Asia/Dubai' };
+
+/** How often an open event stream looks at its import. */
+export const IMPORT_EVENTS_POLL_MS = 300;
+const KEEP_ALIVE_MS = 15_000;
+const ERRORS_PAGE = 1_000;
+
+export interface ImportRouteDeps extends ApiDeps {
+  streamsSignal: AbortSignal;
+}
+
+/** The route that takes uploads: the JSON body parser must leave its body alone (api/app.ts). */
+export function isUploadRequest(method: string, path: string): boolean {
+  return method === 'POST' && path.replace(/\/+$/, '') === '/imports';
+}
+
+/**
+ * Imports: upload a CSV file (stored, then processed by workers in batches), follow it
+ * (`GET /imports/:id`, its Server-Sent Events), and get every row error as CSV.
+ */
+export function importRoutes(router: ApiRouter, deps: ImportRouteDeps): void {
+  const settings = { ...DEFAULT_API_IMPORT_SETTINGS, ...deps.imports };
+
+  router.post('/imports', async (ctx) => {
+    // Everything that can be refused without the body is refused before reading it.
+    let query: ReturnType<typeof CreateImportQuery.parse>;
+    try {
+      query = parseRequest(CreateImportQuery, ctx.query);
+    } catch (err) {
+      // Refused before the body was read: throw the body away, close after the answer.
+      ctx.req.resume();
+      ctx.set('Connection', 'close');
+      throw err;
+    }
+    const store = createImportFileStore(deps.knex);
+    const upload = await receiveUpload(ctx, store, settings.maxUploadBytes);
+    const problem = headerProblem(query.type, upload.sizeBytes === 0 ? null : upload.header);
+    if (problem) {
+      await store.remove(upload.key);
+      throw new AppError('invalid_file', `The file cannot be imported as ${query.type}: ${problem}.`, { status: 422, details: [{ field: 'file', reason: problem }] });
+    }
+    const options: ImportOptions = query.type === 'status_feed' ? { event: query.event, timezone: query.timezone ?? settings.defaultFeedTimezone } : {};
+    let imp: Import;
+    try {
+      imp = await Import.query(deps.knex).insertAndFetch({
+        type: query.type,
+        status: 'queued',
+        filename: upload.filename,
+        options,
+        storage: store.kind,
+        upload_key: upload.key,
+        size_bytes: upload.sizeBytes,
+        rows_total: upload.rowsCounted,
+        step: 0,
+        checkpoint: null,
+        rows_processed: 0,
+        inserted: 0,
+        updated: 0,
+        unchanged: 0,
+        failed_rows: 0,
+        error: null,
+        started_at: null,
+        finished_at: null,
+      });
+    } catch (err) {
+      await store.remove(upload.key).catch(() => {});
+      throw err;
+    }
+    try {
+      await enqueue(deps.queue, 'import.batch', { import_id: imp.id, step: 0 });
+    } catch (err) {
+      ctx.state.log.error({ error: err instanceof Error ? err.message : String(err) }, 'import not queued');
+      await Import.query(deps.knex).patch({ status: 'failed', error: 'The queue did not accept the import; upload the file again.', finished_at: Date.now() }).where({ id: imp.id });
+      await store.remove(upload.key).catch(() => {});
+      throw new AppError('import_not_started', 'The import could not be queued (the queue did not answer); upload the file again.', { status: 503, expose: true });
+    }
+    ctx.status = 202;
+    ctx.set('Location', `/imports/${imp.id}`);
+    ctx.body = presentImport(imp, []);
+  });
+
+  router.get('/imports', async (ctx) => {
+    const q = parseRequest(ImportListQuery, ctx.query);
+    const imports = await Import.query(deps.knex).orderBy('id', 'desc').limit(q.limit ?? 20);
+    ctx.body = { data: imports.map((i) => presentImport(i, [])) };
+  });
+
+  router.get('/imports/:id', async (ctx) => {
+    const imp = await findImportOrFail(deps.knex, pathId(ctx));
+    ctx.body = presentImport(imp, await firstImportErrors(deps.knex, imp.id));
+  });
+
+  router.get('/imports/:id/errors.csv', async (ctx) => {
+    const imp = await findImportOrFail(deps.knex, pathId(ctx));
+    sendCsv(ctx, `import-${imp.id}-errors.csv`, ['line', 'record', 'reason', 'row'], errorRows(deps.knex, imp.id));
+  });
+
+  router.get('/imports/:id/events', async (ctx) => {
+    const imp = await findImportOrFail(deps.knex, pathId(ctx));
+    await streamImport(ctx, deps, imp);
+  });
+}
+
+async function* errorRows(knex: Knex, importId: number): AsyncGenerator<unknown[]> {
+  let afterId = 0;
+  for (;;) {
+    const rows: { id: number; line: number; record: number; reason: string; raw: string | null }[] = await knex('import_errors')
+      .select('id', 'line', 'record', 'reason', 'raw')
+      .where({ import_id: importId })
+      .andWhere('id', '>', afterId)
+      .orderBy('id')
+      .limit(ERRORS_PAGE);
+    for (const r of rows) yield [Number(r.line), Number(r.record), r.reason, r.raw];
+    if (rows.length < ERRORS_PAGE) return;
+    afterId = Number(rows.at(-1)!.id);
+  }
+}
+
+const FINAL = new Set(['succeeded', 'failed']);
+
+/**
+ * Server-Sent Events for one import, like a sync run's (api/routes/syncs.ts): `event: progress`
+ * with the import as it is now (so a client that connects late starts from the current state),
+ * again on every change (polled from the database every worker writes to), then `event: done`
+ * once it succeeded or failed, and the stream ends. `event: deleted` if it disappears.
+ */
+async function streamImport(ctx: ApiContext, deps: ImportRouteDeps, first: Import): Promise<void> {
+  const stream = new PassThrough();
+  ctx.req.socket.setTimeout(0);
+  ctx.req.socket.setNoDelay(true);
+  ctx.status = 200;
+  ctx.type = 'text/event-stream; charset=utf-8';
+  ctx.set('Cache-Control', 'no-cache');
+  ctx.set('Connection', 'keep-alive');
+  ctx.set('X-Accel-Buffering', 'no');
+  ctx.body = stream;
+
+  let eventId = 0;
+  const send = (event: string, data: unknown): void => {
+    eventId += 1;
+    stream.write(`event: ${event}\nid: ${eventId}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  const open = (): boolean => !stream.destroyed && !stream.writableEnded && !deps.streamsSignal.aborted;
+  const view = async (imp: Import) => presentImport(imp, await firstImportErrors(deps.knex, imp.id));
+
+  void (async () => {
+    const keepAlive = setInterval(() => {
+      if (open()) stream.write(': keep-alive\n\n');
+    }, KEEP_ALIVE_MS);
+    try {
+      let shown = await view(first);
+      let shownJson = JSON.stringify(shown);
+      send('progress', shown);
+      if (FINAL.has(first.status)) {
+        send('done', shown);
+        return;
+      }
+      while (open()) {
+        await pause(IMPORT_EVENTS_POLL_MS, stream, deps.streamsSignal);
+        if (!open()) return;
+        let imp: Import | undefined;
+        try {
+          imp = await Import.query(deps.knex).findById(first.id);
+          if (imp) shown = await view(imp);
+        } catch (err) {
+          ctx.state.log.warn({ error: err instanceof Error ? err.message : String(err) }, 'import events: read failed');
+          continue;
+        }
+        if (!open()) return;
+        if (!imp) {
+          send('deleted', { id: first.id });
+          return;
+        }
+        const json = JSON.stringify(shown);
+        if (json !== shownJson) {
+          shownJson = json;
+          send('progress', shown);
+        }
+        if (FINAL.has(imp.status)) {
+          send('done', shown);
+          return;
+        }
+      }
+    } finally {
+      clearInterval(keepAlive);
+      if (!stream.destroyed) stream.end();
+    }
+  })().catch((err: unknown) => {
+    ctx.state.log.error({ error: err instanceof Error ? err.message : String(err) }, 'import events: stream failed');
+    stream.destroy();
+  });
+}
+
+function pause(ms: number, stream: PassThrough, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      stream.off('close', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stream.once('close', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,181 @@
+import type { Knex } from 'knex';
+import { isUniqueViolation } from '../../crawler/sync/start-sync-run.ts';
+import { AppError, ConflictError, NotFoundError } from '../../lib/errors.ts';
+import { recordEvents } from '../../models/domain-events.ts';
+import { buildProductListQuery, findProductOrFail, presentProduct, skuKeyOf, type ProductFilters, type ProductRow } from '../../models/product.ts';
+import type { ApiDeps } from '../app.ts';
+import type { ApiContext, ApiRouter } from '../context.ts';
+import { sendCsv } from '../csv-export.ts';
+import { CreateProductBody, DeleteAllProductsBody, ProductFilterQuery, ProductListQuery, ReplaceProductBody, UpdateProductBody } from '../import-schemas.ts';
+import { decodeIdCursor, encodeIdCursor } from '../keyset-cursor.ts';
+import { parseRequest } from '../schemas.ts';
+import { pathId } from './params.ts';
+
+const DEFAULT_LIMIT = 50;
+/** Rows per transaction when deleting the whole catalogue: short locks, the API keeps answering. */
+export const DELETE_ALL_BATCH = 1_000;
+const EXPORT_PAGE = 2_000;
+
+/**
+ * The catalogue: keyset list with substring filters, CRUD, delete-all behind a confirmation,
+ * and a streamed CSV export in the import's own format (it imports back unchanged). Every change
+ * records `product.created` / `product.updated` / `product.deleted` in its own transaction (the
+ * outbox); CSV imports record none.
+ */
+export function productRoutes(router: ApiRouter, deps: ApiDeps): void {
+  router.get('/products', async (ctx) => {
+    const q = parseRequest(ProductListQuery, ctx.query);
+    const filters: ProductFilters = { sku: q.sku, name: q.name, description: q.description, active: q.active };
+    const afterId = q.cursor === undefined ? null : decodeIdCursor(filters, q.cursor);
+    const limit = q.limit ?? DEFAULT_LIMIT;
+    const rows = (await buildProductListQuery(deps.knex, filters, { afterId, limit: limit + 1 })) as ProductRow[];
+    const page = rows.slice(0, limit);
+    ctx.body = { data: page.map(presentProduct), next_cursor: rows.length > limit ? encodeIdCursor(filters, Number(page.at(-1)!.id)) : null };
+  });
+
+  router.post('/products', async (ctx) => {
+    const body = parseRequest(CreateProductBody, ctx.request.body);
+    const product = await deps.knex.transaction(async (trx) => {
+      const now = Date.now();
+      const [id] = await trx('products')
+        .insert({ sku: body.sku, sku_key: skuKeyOf(body.sku), name: body.name, description: body.description ?? null, active: body.active ?? true, created_at: now, updated_at: now })
+        .catch((err: unknown) => rethrowSkuTaken(err, trx, body.sku));
+      const created = presentProduct(await loadRow(trx, Number(id)));
+      await recordEvents(trx, [{ type: 'product.created', data: created }]);
+      return created;
+    });
+    ctx.status = 201;
+    ctx.set('Location', `/products/${product.id}`);
+    ctx.body = product;
+  });
+
+  router.delete('/products', async (ctx) => {
+    parseRequest(DeleteAllProductsBody, await readSmallJsonBody(ctx));
+    ctx.body = { deleted: await deleteAllProducts(deps.knex) };
+  });
+
+  // Before /products/:id, which would read "export.csv" as an id.
+  router.get('/products/export.csv', async (ctx) => {
+    const q = parseRequest(ProductFilterQuery, ctx.query);
+    const filters: ProductFilters = { sku: q.sku, name: q.name, description: q.description, active: q.active };
+    sendCsv(ctx, 'products.csv', ['name', 'sku', 'description', 'active'], productRows(deps.knex, filters));
+  });
+
+  router.get('/products/:id', async (ctx) => {
+    ctx.body = presentProduct(await findProductOrFail(deps.knex, pathId(ctx)) as unknown as ProductRow);
+  });
+
+  router.put('/products/:id', async (ctx) => {
+    const id = pathId(ctx);
+    const body = parseRequest(ReplaceProductBody, ctx.request.body);
+    ctx.body = await changeProduct(deps.knex, id, { sku: body.sku, name: body.name, description: body.description ?? null, active: body.active ?? true });
+  });
+
+  router.patch('/products/:id', async (ctx) => {
+    const id = pathId(ctx);
+    const body = parseRequest(UpdateProductBody, ctx.request.body);
+    ctx.body = await changeProduct(deps.knex, id, body);
+  });
+
+  router.delete('/products/:id', async (ctx) => {
+    const id = pathId(ctx);
+    await deps.knex.transaction(async (trx) => {
+      const row = await trx('products').select('id', 'sku', 'name', 'description', 'active', 'created_at', 'updated_at').where({ id }).first();
+      if (!row) throw new NotFoundError('product', id);
+      await trx('products').where({ id }).delete();
+      await recordEvents(trx, [{ type: 'product.deleted', data: presentProduct(row) }]);
+    });
+    ctx.status = 204;
+  });
+}
+
+async function changeProduct(knex: Knex, id: number, patch: { sku?: string; name?: string; description?: string | null; active?: boolean }) {
+  return knex.transaction(async (trx) => {
+    const before = await trx('products').select('id').where({ id }).forUpdate().first();
+    if (!before) throw new NotFoundError('product', id);
+    const update: Record<string, unknown> = { updated_at: Date.now() };
+    if (patch.sku !== undefined) Object.assign(update, { sku: patch.sku, sku_key: skuKeyOf(patch.sku) });
+    if (patch.name !== undefined) update.name = patch.name;
+    if (patch.description !== undefined) update.description = patch.description;
+    if (patch.active !== undefined) update.active = patch.active;
+    await trx('products')
+      .where({ id })
+      .update(update)
+      .catch((err: unknown) => rethrowSkuTaken(err, trx, patch.sku ?? ''));
+    const after = presentProduct(await loadRow(trx, id));
+    await recordEvents(trx, [{ type: 'product.updated', data: after }]);
+    return after;
+  });
+}
+
+/**
+ * The body of a DELETE: the app's JSON parser reads POST, PUT and PATCH bodies only, and
+ * `DELETE /products` carries its confirmation in one. Small by nature: 16 KB at most.
+ */
+async function readSmallJsonBody(ctx: ApiContext): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > 16 * 1024) {
+      ctx.set('Connection', 'close');
+      throw new AppError('payload_too_large', 'The request body is too large.', { status: 413 });
+    }
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError('invalid_json', 'The request body is not valid JSON; send a JSON object.', { status: 400 });
+  }
+}
+
+async function loadRow(db: Knex | Knex.Transaction, id: number): Promise<ProductRow> {
+  return db('products').select('id', 'sku', 'name', 'description', 'active', 'created_at', 'updated_at').where({ id }).first();
+}
+
+async function rethrowSkuTaken(err: unknown, trx: Knex.Transaction, sku: string): Promise<never> {
+  if (!isUniqueViolation(err)) throw err;
+  const other = await trx('products').select('id', 'sku').where({ sku_key: skuKeyOf(sku) }).first();
+  throw new ConflictError('sku_taken', `Another product already has the SKU "${other?.sku ?? sku}" (SKUs are compared ignoring case); change that product instead.`, {
+    field: 'sku',
+    product_id: other ? Number(other.id) : null,
+  });
+}
+
+/**
+ * Deletes the products that exist now, a thousand per transaction (each with its
+ * `product.deleted` events), so the API and imports are never held up by one long lock.
+ */
+export async function deleteAllProducts(knex: Knex, batch = DELETE_ALL_BATCH): Promise<number> {
+  const top = (await knex('products').max('id as max').first()) as { max: number | null } | undefined;
+  const lastId = Number(top?.max ?? 0);
+  let deleted = 0;
+  for (;;) {
+    const n = await knex.transaction(async (trx) => {
+      const rows: ProductRow[] = await trx('products')
+        .select('id', 'sku', 'name', 'description', 'active', 'created_at', 'updated_at')
+        .where('id', '<=', lastId)
+        .orderBy('id')
+        .limit(batch);
+      if (rows.length === 0) return 0;
+      await trx('products').whereIn('id', rows.map((r) => r.id)).delete();
+      await recordEvents(trx, rows.map((r) => ({ type: 'product.deleted' as const, data: presentProduct(r) })));
+      return rows.length;
+    });
+    deleted += n;
+    if (n < batch) return deleted;
+  }
+}
+
+async function* productRows(knex: Knex, filters: ProductFilters): AsyncGenerator<unknown[]> {
+  let afterId: number | null = null;
+  for (;;) {
+    const rows = (await buildProductListQuery(knex, filters, { afterId, limit: EXPORT_PAGE })) as ProductRow[];
+    for (const r of rows) yield [r.name, r.sku, r.description, Boolean(r.active)];
+    if (rows.length < EXPORT_PAGE) return;
+    afterId = Number(rows.at(-1)!.id);
+  }
+}
