@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import type { Knex } from 'knex';
 import { enqueue } from '../../crawler/jobs.ts';
 import { headerProblem } from '../../crawler/imports/columns.ts';
@@ -12,6 +11,7 @@ import { CreateImportQuery, ImportListQuery } from '../import-schemas.ts';
 import { parseRequest } from '../schemas.ts';
 import { receiveUpload } from '../upload.ts';
 import { pathId } from './params.ts';
+import { streamProgress } from '../progress-stream.ts';
 
 /** Upload settings (config/config.ts), passed down from the roots. */
 export interface ApiImportSettings {
@@ -25,7 +25,6 @@ export const DEFAULT_API_IMPORT_SETTINGS: ApiImportSettings = { maxUploadBytes: 
 
 /** How often an open event stream looks at its import. */
 export const IMPORT_EVENTS_POLL_MS = 300;
-const KEEP_ALIVE_MS = 15_000;
 const ERRORS_PAGE = 1_000;
 
 export interface ImportRouteDeps extends ApiDeps {
@@ -141,89 +140,17 @@ async function* errorRows(knex: Knex, importId: number): AsyncGenerator<unknown[
 
 const FINAL = new Set(['succeeded', 'failed']);
 
-/**
- * Server-Sent Events for one import, like a sync run's (api/routes/syncs.ts): `event: progress`
- * with the import as it is now (so a client that connects late starts from the current state),
- * again on every change (polled from the database every worker writes to), then `event: done`
- * once it succeeded or failed, and the stream ends. `event: deleted` if it disappears.
- */
+/** Server-Sent Events for one import, like a sync run's (api/progress-stream.ts). */
 async function streamImport(ctx: ApiContext, deps: ImportRouteDeps, first: Import): Promise<void> {
-  const stream = new PassThrough();
-  ctx.req.socket.setTimeout(0);
-  ctx.req.socket.setNoDelay(true);
-  ctx.status = 200;
-  ctx.type = 'text/event-stream; charset=utf-8';
-  ctx.set('Cache-Control', 'no-cache');
-  ctx.set('Connection', 'keep-alive');
-  ctx.set('X-Accel-Buffering', 'no');
-  ctx.body = stream;
-
-  let eventId = 0;
-  const send = (event: string, data: unknown): void => {
-    eventId += 1;
-    stream.write(`event: ${event}\nid: ${eventId}\ndata: ${JSON.stringify(data)}\n\n`);
-  };
-  const open = (): boolean => !stream.destroyed && !stream.writableEnded && !deps.streamsSignal.aborted;
-  const view = async (imp: Import) => presentImport(imp, await firstImportErrors(deps.knex, imp.id));
-
-  void (async () => {
-    const keepAlive = setInterval(() => {
-      if (open()) stream.write(': keep-alive\n\n');
-    }, KEEP_ALIVE_MS);
-    try {
-      let shown = await view(first);
-      let shownJson = JSON.stringify(shown);
-      send('progress', shown);
-      if (FINAL.has(first.status)) {
-        send('done', shown);
-        return;
-      }
-      while (open()) {
-        await pause(IMPORT_EVENTS_POLL_MS, stream, deps.streamsSignal);
-        if (!open()) return;
-        let imp: Import | undefined;
-        try {
-          imp = await Import.query(deps.knex).findById(first.id);
-          if (imp) shown = await view(imp);
-        } catch (err) {
-          ctx.state.log.warn({ error: err instanceof Error ? err.message : String(err) }, 'import events: read failed');
-          continue;
-        }
-        if (!open()) return;
-        if (!imp) {
-          send('deleted', { id: first.id });
-          return;
-        }
-        const json = JSON.stringify(shown);
-        if (json !== shownJson) {
-          shownJson = json;
-          send('progress', shown);
-        }
-        if (FINAL.has(imp.status)) {
-          send('done', shown);
-          return;
-        }
-      }
-    } finally {
-      clearInterval(keepAlive);
-      if (!stream.destroyed) stream.end();
-    }
-  })().catch((err: unknown) => {
-    ctx.state.log.error({ error: err instanceof Error ? err.message : String(err) }, 'import events: stream failed');
-    stream.destroy();
-  });
-}
-
-function pause(ms: number, stream: PassThrough, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      stream.off('close', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    stream.once('close', done);
-    signal.addEventListener('abort', done, { once: true });
+  const snapshot = async (imp: Import) => ({ view: presentImport(imp, await firstImportErrors(deps.knex, imp.id)), final: FINAL.has(imp.status) });
+  streamProgress(ctx, deps.streamsSignal, {
+    id: first.id,
+    label: 'import events',
+    pollMs: IMPORT_EVENTS_POLL_MS,
+    first: await snapshot(first),
+    async read() {
+      const imp = await Import.query(deps.knex).findById(first.id);
+      return imp && (await snapshot(imp));
+    },
   });
 }

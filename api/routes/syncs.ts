@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import { startSyncRun } from '../../crawler/sync/start-sync-run.ts';
 import { AppError, ConflictError } from '../../lib/errors.ts';
 import { findShopOrFail, type Shop } from '../../models/shop.ts';
@@ -7,11 +6,11 @@ import type { ApiDeps } from '../app.ts';
 import type { ApiContext, ApiRouter } from '../context.ts';
 import { parseRequest, StartSyncBody, SyncListQuery } from '../schemas.ts';
 import { pathId } from './params.ts';
+import { streamProgress } from '../progress-stream.ts';
 
 /** How often an open event stream looks at its sync run. */
 export const SYNC_EVENTS_POLL_MS = 500;
 /** A comment line this often keeps proxies from closing a stream that has nothing to say. */
-const KEEP_ALIVE_MS = 15_000;
 const DEFAULT_RUN_LIST_LIMIT = 50;
 
 export interface SyncRouteDeps extends ApiDeps {
@@ -75,92 +74,17 @@ function shopNotActive(shop: Shop): ConflictError {
 
 const FINAL = new Set(['succeeded', 'failed']);
 
-/**
- * Server-Sent Events for one sync run: `event: progress` with the run now, again whenever it
- * changes (polled from the database, which every worker writes to: no cross-process pub/sub
- * needed), then `event: done` once it succeeded or failed, and the stream ends. A client reading
- * with EventSource should close it on `done`; if it reconnects anyway it gets the final state and
- * `done` again at once. `event: deleted` ends the stream if the run disappears (shop deleted).
- */
+/** Server-Sent Events for one sync run (api/progress-stream.ts). */
 function streamSyncRun(ctx: ApiContext, deps: SyncRouteDeps, first: SyncRun): void {
-  const stream = new PassThrough();
-  ctx.req.socket.setTimeout(0);
-  ctx.req.socket.setNoDelay(true);
-  ctx.status = 200;
-  ctx.type = 'text/event-stream; charset=utf-8';
-  ctx.set('Cache-Control', 'no-cache');
-  ctx.set('Connection', 'keep-alive');
-  // nginx and Heroku-style routers buffer responses unless told not to.
-  ctx.set('X-Accel-Buffering', 'no');
-  ctx.body = stream;
-
-  let eventId = 0;
-  const send = (event: string, data: unknown): void => {
-    eventId += 1;
-    stream.write(`event: ${event}\nid: ${eventId}\ndata: ${JSON.stringify(data)}\n\n`);
-  };
-  const open = (): boolean => !stream.destroyed && !stream.writableEnded && !deps.streamsSignal.aborted;
-
-  void (async () => {
-    const keepAlive = setInterval(() => {
-      if (open()) stream.write(': keep-alive\n\n');
-    }, KEEP_ALIVE_MS);
-    try {
-      let shown = presentSyncRun(first);
-      let shownJson = JSON.stringify(shown);
-      send('progress', shown);
-      if (FINAL.has(first.status)) {
-        send('done', shown);
-        return;
-      }
-      while (open()) {
-        await pause(SYNC_EVENTS_POLL_MS, stream, deps.streamsSignal);
-        if (!open()) return;
-        let run: SyncRun | undefined;
-        try {
-          run = await SyncRun.query(deps.knex).findById(first.id);
-        } catch (err) {
-          // The database blinked: say nothing and look again at the next tick.
-          ctx.state.log.warn({ error: err instanceof Error ? err.message : String(err) }, 'sync run events: read failed');
-          continue;
-        }
-        if (!open()) return;
-        if (!run) {
-          send('deleted', { id: first.id });
-          return;
-        }
-        shown = presentSyncRun(run);
-        const json = JSON.stringify(shown);
-        if (json !== shownJson) {
-          shownJson = json;
-          send('progress', shown);
-        }
-        if (FINAL.has(run.status)) {
-          send('done', shown);
-          return;
-        }
-      }
-    } finally {
-      clearInterval(keepAlive);
-      if (!stream.destroyed) stream.end();
-    }
-  })().catch((err: unknown) => {
-    ctx.state.log.error({ error: err instanceof Error ? err.message : String(err) }, 'sync run events: stream failed');
-    stream.destroy();
-  });
-}
-
-/** Waits `ms`, or less if the client goes away or the server shuts down. */
-function pause(ms: number, stream: PassThrough, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      stream.off('close', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    stream.once('close', done);
-    signal.addEventListener('abort', done, { once: true });
+  const snapshot = (run: SyncRun) => ({ view: presentSyncRun(run), final: FINAL.has(run.status) });
+  streamProgress(ctx, deps.streamsSignal, {
+    id: first.id,
+    label: 'sync run events',
+    pollMs: SYNC_EVENTS_POLL_MS,
+    first: snapshot(first),
+    async read() {
+      const run = await SyncRun.query(deps.knex).findById(first.id);
+      return run && snapshot(run);
+    },
   });
 }
