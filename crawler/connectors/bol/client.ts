@@ -1,4 +1,5 @@
-import pRetry, { AbortError } from 'p-retry';
+import { AbortError } from 'p-retry';
+import { retryTransient, TransientError } from '../../../lib/retry.ts';
 import { AppError, AuthError, PermanentError, RateLimitedError, RetryableError, ShutdownError } from '../../../lib/errors.ts';
 import { send, parseJson, NetworkError, type HttpAnswer } from '../../../lib/http.ts';
 import type { RateLimiter } from '../../../lib/rate-limiter.ts';
@@ -39,17 +40,11 @@ export interface BolClient {
 
 export function createBolClient(opts: BolClientOptions): BolClient {
   const call = (endpoint: BolEndpoint, path: string, searchParams?: Record<string, string | number>) =>
-    pRetry(() => callOnce(opts, endpoint, path, searchParams), {
+    retryTransient(() => callOnce(opts, endpoint, path, searchParams), {
       retries: opts.retries ?? 4,
-      minTimeout: opts.retryMinDelayMs ?? 250,
-      maxTimeout: 4_000,
-      factor: 2,
-      randomize: true,
+      minDelayMs: opts.retryMinDelayMs ?? 250,
+      maxDelayMs: 4_000,
       signal: opts.signal,
-      shouldRetry: ({ error }) => error instanceof TransientError,
-    }).catch((err: unknown) => {
-      if (err instanceof TransientError) throw new RetryableError(err.message, { cause: err });
-      throw err;
     });
 
   return {
@@ -65,8 +60,6 @@ export function createBolClient(opts: BolClientOptions): BolClient {
   };
 }
 
-/** A failure worth retrying in place (5xx, network); becomes RetryableError when retries run out. */
-class TransientError extends Error {}
 
 /**
  * One request with its token handling. The token is read when the request leaves, not when it

@@ -1,4 +1,5 @@
-import pRetry, { AbortError } from 'p-retry';
+import { AbortError } from 'p-retry';
+import { retryTransient, TransientError } from '../../../lib/retry.ts';
 import { ZodError } from 'zod';
 import { AuthError, PermanentError, RateLimitedError, RetryableError } from '../../../lib/errors.ts';
 import { send, parseJson, NetworkError, type HttpAnswer } from '../../../lib/http.ts';
@@ -42,8 +43,6 @@ export interface DhlClient {
   track(trackingNumber: string, opts?: { recipientPostalCode?: string }): Promise<DhlTracking>;
 }
 
-/** A failure worth retrying in place (5xx, network); becomes RetryableError when retries run out. */
-class TransientError extends Error {}
 
 export function createDhlClient(opts: DhlClientOptions): DhlClient {
   const clock = opts.clock ?? Date.now;
@@ -55,17 +54,11 @@ export function createDhlClient(opts: DhlClientOptions): DhlClient {
       const searchParams: Record<string, string> = { trackingNumber: number };
       if (trackOpts.recipientPostalCode?.trim()) searchParams.recipientPostalCode = trackOpts.recipientPostalCode.trim();
 
-      const answer = await pRetry(() => callOnce(opts, searchParams, clock), {
+      const answer = await retryTransient(() => callOnce(opts, searchParams, clock), {
         retries: opts.retries ?? 2,
-        minTimeout: opts.retryMinDelayMs ?? 1_000,
-        maxTimeout: 8_000,
-        factor: 2,
-        randomize: true,
+        minDelayMs: opts.retryMinDelayMs ?? 1_000,
+        maxDelayMs: 8_000,
         signal: opts.signal,
-        shouldRetry: ({ error }) => error instanceof TransientError,
-      }).catch((err: unknown) => {
-        if (err instanceof TransientError) throw new RetryableError(err.message, { cause: err });
-        throw err;
       });
 
       if (answer.status === 404) return notFoundTracking(trackingNumber);

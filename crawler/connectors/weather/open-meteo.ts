@@ -3,7 +3,8 @@ import { AbortError } from 'p-retry';
 import { PermanentError, RateLimitedError } from '../../../lib/errors.ts';
 import { parseJson, type HttpAnswer } from '../../../lib/http.ts';
 import { normaliseLocation, type WeatherLocation } from './location.ts';
-import { callWithRetries, TransientError, type CallOptions } from './request.ts';
+import { TransientError } from '../../../lib/retry.ts';
+import { callWithRetries, type CallOptions } from './request.ts';
 import type { WeatherClient, WeatherObservation } from './types.ts';
 import { wmoConditionText } from './wmo.ts';
 

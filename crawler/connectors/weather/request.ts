@@ -1,13 +1,6 @@
-import pRetry, { AbortError } from 'p-retry';
-import { RetryableError } from '../../../lib/errors.ts';
+import { AbortError } from 'p-retry';
+import { retryTransient, TransientError } from '../../../lib/retry.ts';
 import { send, NetworkError, type HttpAnswer } from '../../../lib/http.ts';
-
-/**
- * One weather call with in-place retries of 5xx and network failures (p-retry), as the other
- * connectors do: `classify` turns an answer into the result or throws the error that is the
- * worker's retry policy (wrap it in AbortError to stop retrying; throw TransientError to retry).
- */
-export class TransientError extends Error {}
 
 export interface CallOptions {
   onRequest?: () => void;
@@ -17,6 +10,11 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * One weather call with in-place retries of 5xx and network failures (p-retry), as the other
+ * connectors do: `classify` turns an answer into the result or throws the error that is the
+ * worker's retry policy (wrap it in AbortError to stop retrying; throw TransientError to retry).
+ */
 export async function callWithRetries<T>(
   opts: CallOptions,
   provider: string,
@@ -40,16 +38,5 @@ export async function callWithRetries<T>(
       throw new AbortError(err instanceof Error ? err : new Error(String(err)));
     }
   };
-  return pRetry(once, {
-    retries: opts.retries ?? 2,
-    minTimeout: opts.retryMinDelayMs ?? 500,
-    maxTimeout: 4_000,
-    factor: 2,
-    randomize: true,
-    signal: opts.signal,
-    shouldRetry: ({ error }) => error instanceof TransientError,
-  }).catch((err: unknown) => {
-    if (err instanceof TransientError) throw new RetryableError(err.message, { cause: err });
-    throw err;
-  });
+  return retryTransient(once, { retries: opts.retries ?? 2, minDelayMs: opts.retryMinDelayMs ?? 500, maxDelayMs: 4_000, signal: opts.signal });
 }

@@ -1,0 +1,32 @@
+import pRetry from 'p-retry';
+import { RetryableError } from './errors.ts';
+
+/** A provider failure worth retrying in place (5xx, network); any other error ends the retries. */
+export class TransientError extends Error {}
+
+export interface InPlaceRetry {
+  retries: number;
+  minDelayMs: number;
+  maxDelayMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Retries `attempt` with exponential backoff and jitter while it throws TransientError. When the
+ * retries run out the failure becomes a RetryableError, so the job itself comes back later
+ * (crawler/consume.ts); every other error passes through untouched.
+ */
+export function retryTransient<T>(attempt: () => Promise<T>, opts: InPlaceRetry): Promise<T> {
+  return pRetry(attempt, {
+    retries: opts.retries,
+    minTimeout: opts.minDelayMs,
+    maxTimeout: opts.maxDelayMs,
+    factor: 2,
+    randomize: true,
+    signal: opts.signal,
+    shouldRetry: ({ error }) => error instanceof TransientError,
+  }).catch((err: unknown) => {
+    if (err instanceof TransientError) throw new RetryableError(err.message, { cause: err });
+    throw err;
+  });
+}
