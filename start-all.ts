@@ -1,7 +1,7 @@
 import type { Config } from './config/config.ts';
 import { openRuntime, type Runtime } from './config/runtime.ts';
 import { startWeb } from './api/server.ts';
-import { createWorker } from './crawler/create-worker.ts';
+import { createWorker, workerDepsFromConfig } from './crawler/create-worker.ts';
 import { resumeActiveRuns } from './crawler/sync/resume-runs.ts';
 import { resumeActiveImports } from './crawler/imports/resume-imports.ts';
 import { createClock } from './scheduler/create-clock.ts';
@@ -20,20 +20,8 @@ export interface AllInOne {
  */
 export async function startAllInOne(config: Config): Promise<AllInOne> {
   const rt = await openRuntime(config, { name: 'shipsync', migrate: true });
-  const worker = createWorker({
-    knex: rt.knex,
-    queue: rt.queue,
-    secretBox: rt.secretBox,
-    logger: rt.logger.child({ process: 'worker' }),
-    bol: config.bol,
-    rateMargin: config.rateMargin,
-    prefetch: config.workerPrefetch,
-    retryPolicy: { maxAttempts: config.jobMaxAttempts },
-    webhooks: config.webhooks,
-    imports: { batchRows: config.imports.batchRows, settings: { phoneKeyDigits: config.imports.phoneKeyDigits } },
-    dhl: config.dhl,
-    weather: config.weather,
-  });
+  const worker = createWorker(workerDepsFromConfig(config, rt, rt.logger.child({ process: 'worker' })));
+
   await worker.start();
   if (!config.amqpUrl) {
     const resumed = await resumeActiveRuns(rt.knex, rt.queue);

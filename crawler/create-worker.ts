@@ -1,3 +1,4 @@
+import type { Config } from '../config/config.ts';
 import type { Knex } from 'knex';
 import { ShutdownError } from '../lib/errors.ts';
 import type { Consumer, Queue } from '../lib/queue/port.ts';
@@ -102,5 +103,27 @@ export function createWorker(deps: WorkerDeps): Worker {
       await consumer?.stop(graceMs);
       await webhooks.stop();
     },
+  };
+}
+
+/** The worker's deps as a process root builds them from its config and runtime. */
+export function workerDepsFromConfig(
+  config: Config,
+  rt: { knex: Knex; queue: Queue; secretBox: SecretBox },
+  logger: Logger,
+): WorkerDeps {
+  return {
+    knex: rt.knex,
+    queue: rt.queue,
+    secretBox: rt.secretBox,
+    logger,
+    bol: config.bol,
+    rateMargin: config.rateMargin,
+    prefetch: config.workerPrefetch,
+    retryPolicy: { maxAttempts: config.jobMaxAttempts },
+    webhooks: config.webhooks,
+    imports: { batchRows: config.imports.batchRows, settings: { phoneKeyDigits: config.imports.phoneKeyDigits } },
+    dhl: config.dhl,
+    weather: config.weather,
   };
 }

@@ -1,24 +1,11 @@
 import { loadConfigOrExit } from '../config/boot.ts';
 import { onShutdownSignal, openRuntime } from '../config/runtime.ts';
-import { createWorker } from './create-worker.ts';
+import { createWorker, workerDepsFromConfig } from './create-worker.ts';
 
 /** The `worker` process: consumes jobs until SIGTERM. Run as many as needed. */
 const config = loadConfigOrExit();
 const rt = await openRuntime(config, { name: 'worker' });
-const worker = createWorker({
-  knex: rt.knex,
-  queue: rt.queue,
-  secretBox: rt.secretBox,
-  logger: rt.logger,
-  bol: config.bol,
-  rateMargin: config.rateMargin,
-  prefetch: config.workerPrefetch,
-  retryPolicy: { maxAttempts: config.jobMaxAttempts },
-  webhooks: config.webhooks,
-  imports: { batchRows: config.imports.batchRows, settings: { phoneKeyDigits: config.imports.phoneKeyDigits } },
-  dhl: config.dhl,
-  weather: config.weather,
-});
+const worker = createWorker(workerDepsFromConfig(config, rt, rt.logger));
 await worker.start();
 rt.logger.info({ prefetch: config.workerPrefetch }, 'worker consuming jobs');
 onShutdownSignal(rt.logger, async () => {
