@@ -15,13 +15,18 @@ export class ApiClient {
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
   }
 
-  /** Reads `GET /syncs/:id/events` (Server-Sent Events) and calls `onProgress` for each update until `done`. */
-  async followSyncRun(id: number, onProgress: (run: SyncRunView) => void): Promise<SyncRunView> {
-    const res = await fetch(new URL(`/syncs/${id}/events`, this.baseUrl), { headers: { authorization: `Bearer ${this.token}`, accept: 'text/event-stream' } });
-    if (!res.ok || !res.body) throw new Error(`GET /syncs/${id}/events answered ${res.status}`);
+  /** Reads `GET /syncs/:id/events` and calls `onProgress` for each update until `done`. */
+  followSyncRun(id: number, onProgress: (run: SyncRunView) => void): Promise<SyncRunView> {
+    return this.followEvents(`/syncs/${id}/events`, onProgress);
+  }
+
+  /** Reads a progress stream (Server-Sent Events: `progress`… then `done`) and returns the final state. */
+  async followEvents<V>(path: string, onProgress: (view: V) => void): Promise<V> {
+    const res = await fetch(new URL(path, this.baseUrl), { headers: { authorization: `Bearer ${this.token}`, accept: 'text/event-stream' } });
+    if (!res.ok || !res.body) throw new Error(`GET ${path} answered ${res.status}`);
     const decoder = new TextDecoder();
     let buffer = '';
-    let last: SyncRunView | undefined;
+    let last: V | undefined;
     for await (const chunk of res.body) {
       buffer += decoder.decode(chunk as Uint8Array, { stream: true });
       let end: number;
@@ -35,7 +40,7 @@ export class ApiClient {
           .map((l) => l.slice(6))
           .join('\n');
         if (!data) continue;
-        last = JSON.parse(data) as SyncRunView;
+        last = JSON.parse(data) as V;
         onProgress(last);
         if (event === 'done') return last;
       }
@@ -43,6 +48,7 @@ export class ApiClient {
     if (!last) throw new Error('The event stream ended before any progress');
     return last;
   }
+
 }
 
 export interface SyncRunView {

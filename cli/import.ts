@@ -2,6 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import cliProgress from 'cli-progress';
+import { ApiClient } from './api-client.ts';
 
 /**
  * `shipsync import <type> <file>`: streams the file to `POST /imports` (never read whole), then
@@ -76,7 +77,7 @@ export async function runImport(cmd: ImportCommand, out: NodeJS.WritableStream =
     cliProgress.Presets.shades_classic,
   );
   bar.start(Math.max(1, started.rows_total ?? 1), 0, { type: cmd.type, inserted: 0, updated: 0, failed: 0, status: 'queued' });
-  const final = await followImport(cmd.url, cmd.token, started.id, (imp) => {
+  const final = await new ApiClient(cmd.url, cmd.token).followEvents<ImportView>(`/imports/${started.id}/events`, (imp) => {
     if (imp.rows_total !== null && imp.rows_total !== bar.getTotal()) bar.setTotal(Math.max(1, imp.rows_total));
     bar.update(imp.rows_processed, { inserted: imp.inserted, updated: imp.updated, failed: imp.failed_rows, status: imp.status });
   });
@@ -91,27 +92,3 @@ export async function runImport(cmd: ImportCommand, out: NodeJS.WritableStream =
   return 0;
 }
 
-/** Reads `GET /imports/:id/events` (Server-Sent Events) until `done`. */
-export async function followImport(baseUrl: string, token: string, id: number, onProgress: (imp: ImportView) => void): Promise<ImportView> {
-  const res = await fetch(new URL(`/imports/${id}/events`, baseUrl), { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
-  if (!res.ok || !res.body) throw new Error(`GET /imports/${id}/events answered ${res.status}`);
-  const decoder = new TextDecoder();
-  let buffer = '';
-  let last: ImportView | undefined;
-  for await (const chunk of res.body) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = /^event: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (!data) continue;
-      last = JSON.parse(data) as ImportView;
-      onProgress(last);
-      if (event === 'done') return last;
-    }
-  }
-  if (!last) throw new Error('The event stream ended before any progress');
-  return last;
-}
