@@ -6,10 +6,16 @@
  *   npm run bench:sync                      # embedded: SQLite + in-process queue
  *   BENCH_DATABASE_URL=mysql://root@127.0.0.1:3306/test BENCH_AMQP_URL=amqp://guest:guest@127.0.0.1:5672 npm run bench:sync
  *
+ * BENCH_WEBHOOKS=1 subscribes three webhooks to every shipment and sync event (a fast receiver, one
+ * answering after 300 ms, one that never answers) and delivers them in the same worker processes
+ * during the crawl: the time ratio then shows whether webhook delivery slows the sync.
+ *
  * Knobs: BENCH_SHIPMENTS (2000), BENCH_LIST_LIMIT (250/10000 = 250 per 10 s), BENCH_DETAIL_LIMIT (500/10000), BENCH_MARGIN (0.03) and BENCH_JITTER_MS (50), as RATE_LIMIT_MARGIN and RATE_LIMIT_JITTER_MS,
  * BENCH_LATENCY_MS (5), BENCH_WORKERS (3).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -20,6 +26,7 @@ import { createLogger } from '../config/logger.ts';
 import { createQueue } from '../lib/queue/index.ts';
 import { destroyRabbitTopology } from '../lib/queue/rabbitmq.ts';
 import { createSecretBox } from '../lib/secret-box.ts';
+import { generateSecret } from '../lib/standard-webhooks.ts';
 import { leastTimeMs } from '../lib/rate-limiter.ts';
 import { createWorker } from '../crawler/create-worker.ts';
 import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
@@ -36,6 +43,7 @@ const limits = { list: parseLimit(process.env.BENCH_LIST_LIMIT ?? '250/10000'), 
 const workers = Number(process.env.BENCH_WORKERS ?? 3);
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 const amqpUrl = process.env.BENCH_AMQP_URL;
+const withWebhooks = process.env.BENCH_WEBHOOKS === '1';
 
 const sandbox = await startBolSandbox({ shipments, limits, latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 5) });
 const tmp = mkdtempSync(path.join(tmpdir(), 'shipsync-bench-'));
@@ -60,8 +68,26 @@ const logger = createLogger({ level: 'warn', name: 'bench' });
 
 const shop = await Shop.query(knex).insertAndFetch({ name: 'Bench shop', platform: 'bol', status: 'active', sync_interval_minutes: 15 });
 await saveShopCredentials(knex, secretBox, shop.id, { client_id: 'demo-client', client_secret: 'demo-secret' });
+const receivers = withWebhooks ? await startReceivers() : null;
+if (receivers) {
+  for (const url of receivers.urls) {
+    const { keyId, sealed } = secretBox.seal(generateSecret());
+    const now = Date.now();
+    const events = JSON.stringify(['shipment.created', 'shipment.status_changed', 'sync.succeeded', 'sync.failed']);
+    await knex('webhooks').insert({ url, description: null, events, active: true, secret_key_id: keyId, secret_sealed: sealed, created_at: now, updated_at: now });
+  }
+}
 const pool = Array.from({ length: workers }, () =>
-  createWorker({ knex, queue, secretBox, logger, bol: { loginUrl: sandbox.url, apiUrl: sandbox.url }, rateMargin: { ratio: Number(process.env.BENCH_MARGIN ?? 0.03), jitterMs: Number(process.env.BENCH_JITTER_MS ?? 50) }, prefetch: 2 }),
+  createWorker({
+    knex,
+    queue,
+    secretBox,
+    logger,
+    bol: { loginUrl: sandbox.url, apiUrl: sandbox.url },
+    rateMargin: { ratio: Number(process.env.BENCH_MARGIN ?? 0.03), jitterMs: Number(process.env.BENCH_JITTER_MS ?? 50) },
+    prefetch: 2,
+    webhooks: { allowHttp: true, allowPrivateAddresses: true },
+  }),
 );
 for (const w of pool) await w.start();
 
@@ -94,9 +120,11 @@ console.log(`  requests made / needed:         ${made} / ${neededTotal}   (extra
 console.log(`  run's own count (requests_made): ${done.requests_made}`);
 console.log(`  429s:                           ${stats.tooManyRequests.total}`);
 console.log(`  peak in any window (detail):    ${stats.windows['demo-client']?.detail.maxInWindow} of ${limits.detail.capacity}`);
+if (receivers) console.log(`  webhook deliveries received:    ${receivers.received()} by the fast and slow receivers during the crawl (3 webhooks, one dead)`);
 console.log(`  crawl time / least time:        ${(crawlMs / 1000).toFixed(2)} s / ${(leastMs / 1000).toFixed(2)} s = ${ratio.toFixed(3)}   (target ≤ 1.10: ${ratio <= 1.1 ? 'met' : 'NOT met'})`);
 
 for (const w of pool) await w.stop(2_000);
+await receivers?.close();
 await queue.close();
 if (amqpUrl) await destroyRabbitTopology(amqpUrl, prefix);
 if (dbName) await knex.raw(`DROP DATABASE ${dbName}`);
@@ -104,3 +132,27 @@ await knex.destroy();
 await sandbox.close();
 rmSync(tmp, { recursive: true, force: true });
 process.exit(done.status === 'succeeded' && made === neededTotal && stats.tooManyRequests.total === 0 ? 0 : 1);
+
+/** Three local webhook receivers: one answers at once, one after 300 ms, one never. */
+async function startReceivers() {
+  let received = 0;
+  const servers = [0, 300, -1].map((delayMs) =>
+    createServer((req, res) => {
+      req.resume();
+      if (delayMs < 0) return;
+      setTimeout(() => {
+        received += 1;
+        res.end('ok');
+      }, delayMs);
+    }),
+  );
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))));
+  return {
+    urls: servers.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}/hook`),
+    received: () => received,
+    async close() {
+      for (const s of servers) s.closeAllConnections();
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    },
+  };
+}
