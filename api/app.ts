@@ -22,6 +22,8 @@ import { webhookRoutes, type ApiWebhookSettings } from './routes/webhooks.ts';
 export interface ApiDeps {
   knex: Knex;
   queue: Queue;
+  /** Where webhook re-sends are queued (config/runtime.ts); unset: `queue`. */
+  deliveryQueue?: Queue;
   secretBox: SecretBox;
   /** Every route but /health requires `Authorization: Bearer <apiToken>`. */
   apiToken: string;

@@ -63,6 +63,8 @@ if (databaseUrl) {
 await migrateLatest(knex);
 const prefix = `bench.${randomUUID().slice(0, 8)}`;
 const queue = await createQueue({ amqpUrl, prefix });
+// As config/runtime.ts does: webhook deliveries on a queue of their own.
+const deliveryQueue = await createQueue({ amqpUrl, prefix: `${prefix}.deliveries` });
 const secretBox = createSecretBox(Buffer.alloc(32, 9).toString('base64'));
 const logger = createLogger({ level: 'warn', name: 'bench' });
 
@@ -87,6 +89,7 @@ const pool = Array.from({ length: workers }, () =>
     rateMargin: { ratio: Number(process.env.BENCH_MARGIN ?? 0.03), jitterMs: Number(process.env.BENCH_JITTER_MS ?? 50) },
     prefetch: 2,
     webhooks: { allowHttp: true, allowPrivateAddresses: true },
+    deliveryQueue,
   }),
 );
 for (const w of pool) await w.start();
@@ -126,7 +129,11 @@ console.log(`  crawl time / least time:        ${(crawlMs / 1000).toFixed(2)} s 
 for (const w of pool) await w.stop(2_000);
 await receivers?.close();
 await queue.close();
-if (amqpUrl) await destroyRabbitTopology(amqpUrl, prefix);
+await deliveryQueue.close();
+if (amqpUrl) {
+  await destroyRabbitTopology(amqpUrl, prefix);
+  await destroyRabbitTopology(amqpUrl, `${prefix}.deliveries`);
+}
 if (dbName) await knex.raw(`DROP DATABASE ${dbName}`);
 await knex.destroy();
 await sandbox.close();

@@ -148,6 +148,8 @@ async function phase(receivers: Receivers | null, count = shipments): Promise<{ 
   await migrateLatest(knex);
   const prefix = `bench.${randomUUID().slice(0, 8)}`;
   const queue = await createQueue({ amqpUrl, prefix });
+  // As config/runtime.ts does: webhook deliveries on a queue of their own.
+  const deliveryQueue = await createQueue({ amqpUrl, prefix: `${prefix}.deliveries` });
   const shop = await Shop.query(knex).insertAndFetch({ name: 'Bench shop', platform: 'bol', status: 'active', sync_interval_minutes: 15 });
   const run = await SyncRun.query(knex).insertAndFetch({ shop_id: shop.id, stream: 'shipments', type: 'initial', status: 'running', step: 0 });
   if (receivers) {
@@ -166,7 +168,7 @@ async function phase(receivers: Receivers | null, count = shipments): Promise<{ 
     }
   }
   // Production delivery settings, except that the receivers are local.
-  const worker = createWorker({ knex, queue, secretBox, logger, bol: { loginUrl: 'http://127.0.0.1:9', apiUrl: 'http://127.0.0.1:9' }, rateMargin: { ratio: 0.03, jitterMs: 50 }, prefetch, webhooks: { allowHttp: true, allowPrivateAddresses: true } });
+  const worker = createWorker({ knex, queue, secretBox, logger, bol: { loginUrl: 'http://127.0.0.1:9', apiUrl: 'http://127.0.0.1:9' }, rateMargin: { ratio: 0.03, jitterMs: 50 }, prefetch, webhooks: { allowHttp: true, allowPrivateAddresses: true }, deliveryQueue });
   await worker.start();
 
   const startedAt = performance.now();
@@ -185,7 +187,11 @@ async function phase(receivers: Receivers | null, count = shipments): Promise<{ 
   }
   await worker.stop(2_000);
   await queue.close();
-  if (amqpUrl) await destroyRabbitTopology(amqpUrl, prefix).catch(() => {});
+  await deliveryQueue.close();
+  if (amqpUrl) {
+    await destroyRabbitTopology(amqpUrl, prefix).catch(() => {});
+    await destroyRabbitTopology(amqpUrl, `${prefix}.deliveries`).catch(() => {});
+  }
   await db.drop();
   return { storeMs, events, fastAllMs };
 }

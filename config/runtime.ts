@@ -17,6 +17,11 @@ export interface Runtime {
   generatedApiToken: boolean;
   knex: Knex;
   queue: Queue;
+  /**
+   * Webhook deliveries travel on a queue of their own: a FIFO queue has no priorities, and a
+   * burst of thousands of deliveries must never stand in front of a sync's next page.
+   */
+  deliveryQueue: Queue;
   secretBox: SecretBox;
   logger: Logger;
   close(): Promise<void>;
@@ -30,16 +35,24 @@ export async function openRuntime(config: Config, opts: { name: string; migrate?
   if (opts.migrate) await migrateLatest(knex);
   const queue =
     opts.queue ?? (await createQueue({ amqpUrl: config.amqpUrl, prefix: config.queuePrefix, deliveryLimit: config.jobDeliveryLimit, logger: logger.child({ component: 'queue' }) }));
+  const deliveryQueue = await createQueue({
+    amqpUrl: config.amqpUrl,
+    prefix: `${config.queuePrefix}.deliveries`,
+    deliveryLimit: config.jobDeliveryLimit,
+    logger: logger.child({ component: 'delivery-queue' }),
+  });
   const secretBox = createSecretBox(full.secretsKey, config.previousSecretsKeys);
   return {
     config: full,
     generatedApiToken: full.generatedApiToken,
     knex,
     queue,
+    deliveryQueue,
     secretBox,
     logger,
     async close() {
       await queue.close();
+      await deliveryQueue.close();
       await knex.destroy();
     },
   };

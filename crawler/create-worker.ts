@@ -38,6 +38,11 @@ export interface WorkerDeps {
   imports?: Pick<ImportBatchDeps, 'settings' | 'batchRows' | 'budgetMs'>;
   /** Webhook delivery: address policy (config), and shorter delays in tests. Unset: production defaults, https to public addresses only. */
   webhooks?: Partial<WebhookOptions>;
+  /**
+   * A queue of their own for webhook deliveries, consumed beside `queue` with the same prefetch, so
+   * a burst of deliveries never stands in front of a sync's next page. Unset: they share `queue`.
+   */
+  deliveryQueue?: Queue;
 }
 
 export interface Worker {
@@ -49,14 +54,15 @@ export interface Worker {
 export function createWorker(deps: WorkerDeps): Worker {
   const shutdown = new AbortController();
   const syncDeps = { ...deps, retryMinDelayMs: deps.providerRetryMinDelayMs };
-  const webhooks = createWebhookWorkerPart({ knex: deps.knex, queue: deps.queue, secretBox: deps.secretBox, logger: deps.logger, prefetch: deps.prefetch, options: deps.webhooks });
+  const deliveryQueue = deps.deliveryQueue ?? deps.queue;
+  const webhooks = createWebhookWorkerPart({ knex: deps.knex, queue: deliveryQueue, secretBox: deps.secretBox, logger: deps.logger, prefetch: deps.prefetch, options: deps.webhooks });
   const now = deps.now ?? Date.now;
   const jobs: Record<string, JobDefinition> = {
     'shipments.expire': {
       schema: JOBS['shipments.expire'],
       run: (payload, ctx) => handleExpireShipments({ knex: deps.knex, queue: deps.queue, logger: deps.logger, now }, payload, ctx),
     },
-    ...webhooks.jobs,
+    ...(deliveryQueue === deps.queue ? webhooks.jobs : {}),
     'sync.page': {
       schema: JOBS['sync.page'],
       run: (payload, ctx) => handleSyncPage(syncDeps, payload, ctx),
@@ -85,22 +91,21 @@ export function createWorker(deps: WorkerDeps): Worker {
     const weather = 'client' in deps.weather ? deps.weather.client : createWeatherClient({ clock: now, ...deps.weather });
     jobs['weather.fetch'] = { schema: JOBS['weather.fetch'], run: (payload) => handleFetchWeather({ knex: deps.knex, logger: deps.logger, weather, now }, payload) };
   }
-  let consumer: Consumer | undefined;
+  const consumers: Consumer[] = [];
+  const consume = async (queue: Queue, handled: Record<string, JobDefinition>) => {
+    const handler = createConsumeHandler({ jobs: handled, logger: deps.logger, policy: { ...DEFAULT_RETRY_POLICY, ...deps.retryPolicy }, signal: shutdown.signal });
+    consumers.push(await queue.consume(handler, { prefetch: deps.prefetch }));
+  };
   return {
     async start() {
-      const handler = createConsumeHandler({
-        jobs,
-        logger: deps.logger,
-        policy: { ...DEFAULT_RETRY_POLICY, ...deps.retryPolicy },
-        signal: shutdown.signal,
-      });
-      consumer = await deps.queue.consume(handler, { prefetch: deps.prefetch });
+      await consume(deps.queue, jobs);
+      if (deliveryQueue !== deps.queue) await consume(deliveryQueue, webhooks.jobs);
       webhooks.start();
     },
     async stop(graceMs = 20_000) {
       // Handlers see the abort, stop sending, commit what they have and hand the job back.
       shutdown.abort(new ShutdownError());
-      await consumer?.stop(graceMs);
+      await Promise.all(consumers.map((c) => c.stop(graceMs)));
       await webhooks.stop();
     },
   };
@@ -109,12 +114,13 @@ export function createWorker(deps: WorkerDeps): Worker {
 /** The worker's deps as a process root builds them from its config and runtime. */
 export function workerDepsFromConfig(
   config: Config,
-  rt: { knex: Knex; queue: Queue; secretBox: SecretBox },
+  rt: { knex: Knex; queue: Queue; deliveryQueue: Queue; secretBox: SecretBox },
   logger: Logger,
 ): WorkerDeps {
   return {
     knex: rt.knex,
     queue: rt.queue,
+    deliveryQueue: rt.deliveryQueue,
     secretBox: rt.secretBox,
     logger,
     bol: config.bol,

@@ -207,7 +207,7 @@ export function webhookRoutes(router: ApiRouter, deps: ApiDeps): void {
       created_at: now,
     });
     try {
-      await enqueue(deps.queue, 'webhook.deliver', { delivery_id: Number(retryId), webhook_id: webhook.id, manual: true, scheduled_at: now });
+      await enqueue(deps.deliveryQueue ?? deps.queue, 'webhook.deliver', { delivery_id: Number(retryId), webhook_id: webhook.id, manual: true, scheduled_at: now });
     } catch (err) {
       await deps.knex('webhook_deliveries').where({ id: retryId }).delete();
       ctx.state.log.warn({ error: err instanceof Error ? err.message : String(err) }, 'webhook re-send could not be queued');

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import test from 'ava';
 import { startBolSandbox } from '../../sandbox/bol/index.ts';
+import { destroyRabbitTopology } from '../../lib/queue/rabbitmq.ts';
 import { ADAPTER_SETS, TEST_AMQP_URL, TEST_DATABASE_URL, randomSuffix } from '../helpers/adapters.ts';
 import { crawlHarness, newClient, sandboxIds } from './harness.ts';
 
@@ -31,6 +32,8 @@ test('mysql+rabbitmq: three worker processes, one killed (SIGKILL) mid-sync: the
   t.teardown(async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     await env.teardown();
+    // The worker processes also declared their webhook delivery queues (config/runtime.ts).
+    await destroyRabbitTopology(TEST_AMQP_URL, `${prefix}.deliveries`).catch(() => {});
     await bol.close();
   });
 
