@@ -31,7 +31,7 @@ export async function startAllInOne(config: Config): Promise<AllInOne> {
     await restartTrackingChains(rt.knex, Date.now());
   }
   const web = await startWeb(
-    { knex: rt.knex, queue: rt.queue, deliveryQueue: rt.deliveryQueue, secretBox: rt.secretBox, apiToken: rt.config.apiToken, bol: config.bol, logger: rt.logger.child({ process: 'web' }), webhooks: config.webhooks, imports: config.imports },
+    { knex: rt.knex, queue: rt.queue, deliveryQueue: rt.deliveryQueue, secretBox: rt.secretBox, apiToken: rt.config.apiToken, bol: config.bol, logger: rt.logger.child({ process: 'web' }), webhooks: config.webhooks, imports: config.imports, phoneKeyDigits: config.phoneKeyDigits },
     config.port,
   );
   const clockLogger = rt.logger.child({ process: 'clock' });

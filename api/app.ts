@@ -22,6 +22,8 @@ import { webhookRoutes, type ApiWebhookSettings } from './routes/webhooks.ts';
 export interface ApiDeps {
   knex: Knex;
   queue: Queue;
+  /** Trailing phone digits that identify a customer (PHONE_KEY_DIGITS); unset: 9. */
+  phoneKeyDigits?: number;
   /** Where webhook re-sends are queued (config/runtime.ts); unset: `queue`. */
   deliveryQueue?: Queue;
   secretBox: SecretBox;

@@ -3,7 +3,8 @@ import { z, type ZodError, type ZodTypeAny } from 'zod';
 import { ValidationError, type FieldIssue } from '../lib/errors.ts';
 import { PLATFORMS } from '../models/shop.ts';
 import { SHIPMENT_STATUSES } from '../models/shipment.ts';
-import { phoneKeyOf, SHIPMENT_LIST_MAX_LIMIT } from '../models/shipment-queries.ts';
+import { SHIPMENT_LIST_MAX_LIMIT } from '../models/shipment-queries.ts';
+import { phoneKey } from '../models/phone-key.ts';
 import { SYNC_STATUSES, SYNC_TYPES } from '../models/sync-run.ts';
 
 /**
@@ -182,7 +183,7 @@ export const ShipmentListQuery = z
     tracking_number: queryFilter(128).optional(),
     reference: queryFilter(128).optional(),
     phone: queryFilter(64)
-      .refine((p) => phoneKeyOf(p) !== null, 'must contain at least 6 digits')
+      .refine((p) => phoneKey(p) !== null, 'must contain at least 6 digits')
       .optional()
       .openapi({ param: { description: 'Any way of writing the receiver phone: matched on its last 9 digits.' } }),
     updated_since: queryText()

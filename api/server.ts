@@ -58,7 +58,7 @@ export async function main(): Promise<void> {
   // With MySQL the `release` process migrates; a local SQLite file has no release step.
   const rt = await openRuntime(config, { name: 'web', migrate: !config.databaseUrl });
   const web = await startWeb(
-    { knex: rt.knex, queue: rt.queue, deliveryQueue: rt.deliveryQueue, secretBox: rt.secretBox, apiToken: rt.config.apiToken, bol: { loginUrl: config.bol.loginUrl }, logger: rt.logger, webhooks: config.webhooks, imports: config.imports },
+    { knex: rt.knex, queue: rt.queue, deliveryQueue: rt.deliveryQueue, secretBox: rt.secretBox, apiToken: rt.config.apiToken, bol: { loginUrl: config.bol.loginUrl }, logger: rt.logger, webhooks: config.webhooks, imports: config.imports, phoneKeyDigits: config.phoneKeyDigits },
     config.port,
   );
   rt.logger.info({ port: web.port, database: config.databaseUrl ? 'mysql' : 'sqlite', queue: config.amqpUrl ? 'rabbitmq' : 'in-process' }, 'web listening');

@@ -70,7 +70,7 @@ const schema = z.object({
       }
     }, 'must be an IANA time zone such as Asia/Dubai')
     .default('Asia/Dubai'),
-  /** How many trailing digits of a phone identify a customer in imported files. */
+  /** How many trailing digits of a phone identify a customer (syncs, imports and look-ups alike). */
   PHONE_KEY_DIGITS: z.coerce.number().int().min(6).max(15).default(9),
   /** Webhook URLs may be plain http (local development and tests). */
   WEBHOOK_ALLOW_HTTP: flag(),
@@ -99,7 +99,9 @@ export interface Config {
   jobDeliveryLimit: number;
   jobMaxAttempts: number;
   rateMargin: { ratio: number; jitterMs: number };
-  imports: { maxUploadBytes: number; batchRows: number; defaultFeedTimezone: string; phoneKeyDigits: number };
+  imports: { maxUploadBytes: number; batchRows: number; defaultFeedTimezone: string };
+  /** Trailing phone digits that identify a customer, for every source and the look-up. */
+  phoneKeyDigits: number;
   /** The address policy of webhook URLs (lib/ssrf.ts). */
   webhooks: { allowHttp: boolean; allowPrivateAddresses: boolean };
 }
@@ -153,8 +155,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxUploadBytes: Math.round(e.IMPORT_MAX_UPLOAD_MB * 1024 * 1024),
       batchRows: e.IMPORT_BATCH_ROWS,
       defaultFeedTimezone: e.STATUS_FEED_TIMEZONE,
-      phoneKeyDigits: e.PHONE_KEY_DIGITS,
     },
+    phoneKeyDigits: e.PHONE_KEY_DIGITS,
     webhooks: { allowHttp: e.WEBHOOK_ALLOW_HTTP, allowPrivateAddresses: e.WEBHOOK_ALLOW_PRIVATE_ADDRESSES },
   };
 }

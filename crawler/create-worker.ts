@@ -43,6 +43,8 @@ export interface WorkerDeps {
    * a burst of deliveries never stands in front of a sync's next page. Unset: they share `queue`.
    */
   deliveryQueue?: Queue;
+  /** Trailing phone digits that identify a customer (PHONE_KEY_DIGITS); unset: 9. */
+  phoneKeyDigits?: number;
 }
 
 export interface Worker {
@@ -128,7 +130,8 @@ export function workerDepsFromConfig(
     prefetch: config.workerPrefetch,
     retryPolicy: { maxAttempts: config.jobMaxAttempts },
     webhooks: config.webhooks,
-    imports: { batchRows: config.imports.batchRows, settings: { phoneKeyDigits: config.imports.phoneKeyDigits } },
+    imports: { batchRows: config.imports.batchRows, settings: { phoneKeyDigits: config.phoneKeyDigits } },
+    phoneKeyDigits: config.phoneKeyDigits,
     dhl: config.dhl,
     weather: config.weather,
   };

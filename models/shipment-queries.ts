@@ -31,7 +31,7 @@ export interface ShipmentFilters {
   carrier_codes?: string[];
   tracking_number?: string;
   reference?: string;
-  /** Already normalised with `phoneKeyOf`. */
+  /** Already normalised with `phoneKey` (models/phone-key.ts). */
   phone_key?: string;
   /** Epoch ms; rows with `updated_at >= updated_since`. Switches the order to `updated_asc`. */
   updated_since?: number;
@@ -94,15 +94,6 @@ export interface ShipmentSummaryRow {
   updated_at: number;
 }
 
-/**
- * The last 9 digits of a phone number: the same customer however the number was written
- * (+31 6 12345678, 06-12345678, 612345678). Null when there are too few digits to be a phone.
- * Must agree with how the crawler fills `phone_key` (crawler/sync/shipments.ts `phoneKey`).
- */
-export function phoneKeyOf(phone: string): string | null {
-  const digits = phone.replace(/\D/g, '');
-  return digits.length >= 6 ? digits.slice(-9) : null;
-}
 
 /**
  * Which index drives the list for these filters. Point lookups first (a tracking number, a

@@ -1,12 +1,12 @@
 import type { Knex } from 'knex';
-import { carrierCodesFor } from '../../models/carriers.ts';
-import { listShipments, phoneKeyOf, type ShipmentFilters, type ShipmentKeyset } from '../../models/shipment-queries.ts';
+import { listShipments, type ShipmentFilters, type ShipmentKeyset } from '../../models/shipment-queries.ts';
 import { iso } from '../../models/sync-run.ts';
 import type { ApiDeps } from '../app.ts';
 import type { ApiRouter } from '../context.ts';
 import { sendCsv } from '../csv-export.ts';
 import { ShipmentExportQuery } from '../import-schemas.ts';
 import { parseRequest } from '../schemas.ts';
+import { shipmentFilters } from './shipments.ts';
 
 /** Rows per database read: one keyset page of the list, on the index the list would use. */
 export const EXPORT_PAGE_ROWS = 2_000;
@@ -37,16 +37,7 @@ const COLUMNS = [
 export function exportRoutes(router: ApiRouter, deps: ApiDeps): void {
   router.get('/shipments/export.csv', async (ctx) => {
     const q = parseRequest(ShipmentExportQuery, ctx.query);
-    const filters: ShipmentFilters = {
-      shop_id: q.shop_id,
-      status: q.status,
-      carrier: q.carrier,
-      tracking_number: q.tracking_number,
-      reference: q.reference,
-      phone_key: q.phone === undefined ? undefined : (phoneKeyOf(q.phone) ?? undefined),
-      updated_since: q.updated_since,
-    };
-    if (filters.carrier !== undefined) filters.carrier_codes = await carrierCodesFor(deps.knex, filters.carrier);
+    const filters = await shipmentFilters(deps, q);
     sendCsv(ctx, 'shipments.csv', COLUMNS, shipmentRows(deps.knex, filters));
   });
 }

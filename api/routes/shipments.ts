@@ -1,7 +1,9 @@
+import type { z } from 'zod';
 import { NotFoundError } from '../../lib/errors.ts';
 import { carrierCodesFor } from '../../models/carriers.ts';
 import { loadShipmentExtras, lookupShipments, type ShipmentExtras } from '../../models/shipment-details.ts';
-import { listShipments, phoneKeyOf, SHIPMENT_SUMMARY_COLUMNS, type ShipmentFilters, type ShipmentSummaryRow } from '../../models/shipment-queries.ts';
+import { listShipments, SHIPMENT_SUMMARY_COLUMNS, type ShipmentFilters, type ShipmentSummaryRow } from '../../models/shipment-queries.ts';
+import { phoneKey } from '../../models/phone-key.ts';
 import type { ApiDeps } from '../app.ts';
 import type { ApiRouter } from '../context.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
@@ -18,19 +20,8 @@ const DEFAULT_LIMIT = 50;
 export function shipmentRoutes(router: ApiRouter, deps: ApiDeps): void {
   router.get('/shipments', async (ctx) => {
     const q = parseRequest(ShipmentListQuery, ctx.query);
-    const filters: ShipmentFilters = {
-      shop_id: q.shop_id,
-      status: q.status,
-      carrier: q.carrier,
-      tracking_number: q.tracking_number,
-      reference: q.reference,
-      // The schema has checked it has enough digits to make a key.
-      phone_key: q.phone === undefined ? undefined : (phoneKeyOf(q.phone) ?? undefined),
-      updated_since: q.updated_since,
-    };
+    const filters = await shipmentFilters(deps, q);
     const after = q.cursor === undefined ? null : decodeCursor(filters, q.cursor);
-    // A carrier by code or name, any case (models/carriers.ts): `dhl` finds DHLFORYOU and DHL_DE too.
-    if (filters.carrier !== undefined) filters.carrier_codes = await carrierCodesFor(deps.knex, filters.carrier);
     const limit = q.limit ?? DEFAULT_LIMIT;
     // A tracking-number look-up finds a handful of shipments: they come whole (items, events,
     // weather), which is what someone asking "where is my parcel?" needs in one request.
@@ -65,4 +56,21 @@ export function shipmentRoutes(router: ApiRouter, deps: ApiDeps): void {
 
 function presentWithExtras(row: ShipmentSummaryRow, extras: ShipmentExtras | undefined) {
   return presentShipmentDetail({ ...row, receiver_phone: extras?.receiver_phone ?? null }, extras?.items ?? [], extras?.events ?? [], extras?.weather ?? null);
+}
+
+/** The list's query parameters as filters; the CSV export takes the same ones. */
+export async function shipmentFilters(deps: ApiDeps, q: Omit<z.infer<typeof ShipmentListQuery>, 'limit' | 'cursor'>): Promise<ShipmentFilters> {
+  const filters: ShipmentFilters = {
+    shop_id: q.shop_id,
+    status: q.status,
+    carrier: q.carrier,
+    tracking_number: q.tracking_number,
+    reference: q.reference,
+    // The schema has checked it has enough digits to make a key.
+    phone_key: q.phone === undefined ? undefined : (phoneKey(q.phone, deps.phoneKeyDigits) ?? undefined),
+    updated_since: q.updated_since,
+  };
+  // A carrier by code or name, any case (models/carriers.ts): `dhl` finds DHLFORYOU and DHL_DE too.
+  if (filters.carrier !== undefined) filters.carrier_codes = await carrierCodesFor(deps.knex, filters.carrier);
+  return filters;
 }

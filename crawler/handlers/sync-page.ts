@@ -25,6 +25,7 @@ export interface SyncPageDeps {
   logger: Logger;
   bol: { loginUrl: string; apiUrl: string };
   rateMargin: RateMargin;
+  phoneKeyDigits?: number;
   /** First in-place retry delay for a 5xx; tests shorten it. */
   retryMinDelayMs?: number;
 }
@@ -134,7 +135,7 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
   const done = next === null && !failure;
 
   const committed = await deps.knex.transaction(async (trx) => {
-    const upserted = await upsertShipments(trx, { shopId: shop.id, runId: run.id, source: 'bol', records });
+    const upserted = await upsertShipments(trx, { shopId: shop.id, runId: run.id, source: 'bol', records, phoneKeyDigits: deps.phoneKeyDigits });
     const now = Date.now();
     const changed = await trx('sync_runs')
       .where({ id: run.id, step: run.step })

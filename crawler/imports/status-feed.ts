@@ -4,7 +4,8 @@ import { STATUS_FEED_EVENT_STATUS } from '../status-mapping.ts';
 import { addFileEvents, FILE_SOURCE, referenceKey, findShipmentIdsByReference, upsertFileShipments, type FileEvent } from '../sync/file-shipments.ts';
 import { cellOf } from './columns.ts';
 import { emptyOutcome, rowError, type BatchInput, type BatchOutcome } from './batch.ts';
-import { cleanPhone, phoneKeyWith } from './phones.ts';
+import { cleanPhone } from './phones.ts';
+import { phoneKey } from '../../models/phone-key.ts';
 import { parseFeedTimestamp } from './timestamps.ts';
 
 /**
@@ -52,7 +53,7 @@ export async function processStatusFeedBatch(trx: Knex.Transaction, input: Batch
           reference: ref,
           carrier: null,
           trackingNumber: null,
-          receiver: { street: null, postalCode: null, city: null, country: null, phone, phoneKey: phoneKeyWith(phone, input.settings.phoneKeyDigits) },
+          receiver: { street: null, postalCode: null, city: null, country: null, phone, phoneKey: phoneKey(phone, input.settings.phoneKeyDigits) },
           items: [],
         };
       }),
@@ -60,7 +61,7 @@ export async function processStatusFeedBatch(trx: Knex.Transaction, input: Batch
   for (const [ref, phone] of lastPhone) {
     const id = known.get(ref);
     if (id !== undefined) {
-      await trx('shipments').where({ id }).whereNull('phone_key').update({ receiver_phone: phone, phone_key: phoneKeyWith(phone, input.settings.phoneKeyDigits) });
+      await trx('shipments').where({ id }).whereNull('phone_key').update({ receiver_phone: phone, phone_key: phoneKey(phone, input.settings.phoneKeyDigits) });
     }
   }
   const idOf = (ref: string) => known.get(ref) ?? created.get(referenceKey(ref))!;

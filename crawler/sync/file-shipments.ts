@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { dialectOf } from '../../config/database.ts';
 import type { ShipmentItemRecord, TrackingEventRecord } from '../connectors/types.ts';
-import { eventDedupeKey, refreshCurrentStatus } from './shipments.ts';
+import { eventDedupeKey, refreshCurrentStatus, upsertShipmentItems } from './shipments.ts';
 
 /**
  * How rows of uploaded files become shipments, items and tracking events, with the row
@@ -112,21 +112,8 @@ export async function upsertFileShipments(trx: Knex.Transaction, records: FileSh
   // `created_at` is never overwritten: the rows stamped with this call's `now` are the new ones.
   const created = new Set([...stored.values()].filter((s) => Number(s.created_at) === now).map((s) => s.id));
 
-  const items = [...byKey.values()].flatMap((r) =>
-    r.items.map((i) => ({
-      shipment_id: ids.get(r.externalKey)!,
-      item_key: i.key,
-      ean: i.ean,
-      sku: i.sku,
-      title: i.title?.slice(0, 512) ?? null,
-      quantity: i.quantity,
-      quantity_shipped: i.quantityShipped,
-      unit_price: i.unitPrice,
-    })),
-  );
-  for (const part of chunk(items, 500)) {
-    await trx('shipment_items').insert(part).onConflict(['shipment_id', 'item_key']).merge(['ean', 'sku', 'title', 'quantity', 'quantity_shipped', 'unit_price']);
-  }
+  await upsertShipmentItems(trx, [...byKey.values()].map((r) => ({ shipmentId: ids.get(r.externalKey)!, items: r.items })));
+
   return { ids, created };
 }
 

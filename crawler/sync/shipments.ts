@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { ShipmentRecord, TrackingEventRecord } from '../connectors/types.ts';
+import { phoneKey } from '../../models/phone-key.ts';
+import type { ShipmentItemRecord, ShipmentRecord, TrackingEventRecord } from '../connectors/types.ts';
 import { dialectOf } from '../../config/database.ts';
 import { recordEvents, type DomainEvent } from '../../models/domain-events.ts';
 import { iso } from '../../models/sync-run.ts';
@@ -10,12 +11,6 @@ import { iso } from '../../models/sync-run.ts';
  * key, so a page stored twice (at-least-once delivery) leaves the same rows as stored once.
  */
 
-/** The last 9 digits identify a customer's phone however it was written (+31 6…, 06…, 6…). */
-export function phoneKey(phone: string | null): string | null {
-  if (!phone) return null;
-  const digits = phone.replace(/\D/g, '');
-  return digits.length >= 6 ? digits.slice(-9) : null;
-}
 
 export function eventDedupeKey(e: TrackingEventRecord): string {
   return createHash('sha256')
@@ -33,7 +28,7 @@ export async function findKnownPlatformIds(knex: Knex, shopId: number, platformI
   return new Set(rows.map((r) => r.platform_id));
 }
 
-export async function upsertShipments(trx: Knex.Transaction, opts: { shopId: number; runId: number; source: string; records: ShipmentRecord[] }): Promise<number> {
+export async function upsertShipments(trx: Knex.Transaction, opts: { shopId: number; runId: number; source: string; records: ShipmentRecord[]; phoneKeyDigits?: number }): Promise<number> {
   const { shopId, runId, source, records } = opts;
   if (records.length === 0) return 0;
   const now = Date.now();
@@ -51,7 +46,7 @@ export async function upsertShipments(trx: Knex.Transaction, opts: { shopId: num
     receiver_city: r.receiver.city,
     receiver_country: r.receiver.country,
     receiver_phone: r.receiver.phone,
-    phone_key: phoneKey(r.receiver.phone),
+    phone_key: phoneKey(r.receiver.phone, opts.phoneKeyDigits),
     synced_run_id: runId,
     created_at: now,
     updated_at: now,
@@ -68,9 +63,20 @@ export async function upsertShipments(trx: Knex.Transaction, opts: { shopId: num
   // `created_at` is never overwritten: the rows stamped with this call's `now` are the new ones.
   const created = new Set(ids.filter((r) => Number(r.created_at) === now).map((r) => Number(r.id)));
 
-  const items = records.flatMap((r) =>
-    r.items.map((i) => ({
-      shipment_id: idOf.get(r.platformId)!,
+  await upsertShipmentItems(trx, records.map((r) => ({ shipmentId: idOf.get(r.platformId)!, items: r.items })));
+
+
+  const events = records.flatMap((r) => r.events.map((e) => eventRow(idOf.get(r.platformId)!, e, now)));
+  if (events.length > 0) await trx('tracking_events').insert(events).onConflict(['shipment_id', 'dedupe_key']).ignore();
+  await refreshCurrentStatus(trx, [...idOf.values()], { created });
+  return records.length;
+}
+
+/** Items keyed by (shipment, item key): a later answer updates them, a repeated one changes nothing. */
+export async function upsertShipmentItems(trx: Knex.Transaction, shipments: { shipmentId: number; items: ShipmentItemRecord[] }[]): Promise<void> {
+  const rows = shipments.flatMap(({ shipmentId, items }) =>
+    items.map((i) => ({
+      shipment_id: shipmentId,
       item_key: i.key,
       ean: i.ean,
       sku: i.sku,
@@ -80,14 +86,13 @@ export async function upsertShipments(trx: Knex.Transaction, opts: { shopId: num
       unit_price: i.unitPrice,
     })),
   );
-  if (items.length > 0) {
-    await trx('shipment_items').insert(items).onConflict(['shipment_id', 'item_key']).merge(['ean', 'sku', 'title', 'quantity', 'quantity_shipped', 'unit_price']);
+  // Chunked: a file shipment may carry many articles, and drivers cap the bound parameters.
+  for (let i = 0; i < rows.length; i += 500) {
+    await trx('shipment_items')
+      .insert(rows.slice(i, i + 500))
+      .onConflict(['shipment_id', 'item_key'])
+      .merge(['ean', 'sku', 'title', 'quantity', 'quantity_shipped', 'unit_price']);
   }
-
-  const events = records.flatMap((r) => r.events.map((e) => eventRow(idOf.get(r.platformId)!, e, now)));
-  if (events.length > 0) await trx('tracking_events').insert(events).onConflict(['shipment_id', 'dedupe_key']).ignore();
-  await refreshCurrentStatus(trx, [...idOf.values()], { created });
-  return records.length;
 }
 
 function eventRow(shipmentId: number, e: TrackingEventRecord, now: number) {

@@ -1,12 +1,12 @@
 import test from 'ava';
-import { phoneKey } from '../../crawler/sync/shipments.ts';
+import { phoneKey } from '../../models/phone-key.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
 import { createShop, perSetHarness } from '../helpers/api.ts';
 
 /**
  * Support staff search by the number the customer tells them, written their way; the crawler
  * stored the number the platform sent, written its way. Both sides must reduce it to the same
- * phone_key (the crawler with `phoneKey`, the API with `phoneKeyOf`).
+ * phone_key, with the one rule of models/phone-key.ts.
  */
 eachAdapterSet((set) => {
   const api = perSetHarness(test, set);

@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import test from 'ava';
 import { parse } from 'csv-parse/sync';
 import { countryCodeOf, parseAddress } from '../../crawler/imports/address.ts';
-import { cleanPhone, phoneKeyWith } from '../../crawler/imports/phones.ts';
+import { cleanPhone } from '../../crawler/imports/phones.ts';
+import { phoneKey } from '../../models/phone-key.ts';
 import { openBatchReader, readBatch } from '../../crawler/imports/read-batch.ts';
 import { isValidTimeZone, parseFeedTimestamp } from '../../crawler/imports/timestamps.ts';
 import { mapParcelLabStatus, STATUS_FEED_EVENT_STATUS } from '../../crawler/status-mapping.ts';
@@ -32,9 +33,9 @@ test('the four timestamp formats of the partner feeds, day first, in the feed zo
 
 test('phones in the three forms of the files reduce to the same customer key', (t) => {
   t.is(cleanPhone('"0534534534"'), '0534534534', 'the literal quotes are not part of the number');
-  const keys = ['585949014', '"0585949014"', '971585949014', '+971 58 594 9014'].map((p) => phoneKeyWith(cleanPhone(p), 9));
+  const keys = ['585949014', '"0585949014"', '971585949014', '+971 58 594 9014'].map((p) => phoneKey(cleanPhone(p), 9));
   t.deepEqual(new Set(keys), new Set(['585949014']));
-  t.is(phoneKeyWith(cleanPhone('12345'), 9), null, 'too few digits to be a phone');
+  t.is(phoneKey(cleanPhone('12345'), 9), null, 'too few digits to be a phone');
   t.is(cleanPhone('n/a'), null);
 });
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { FIRST_CHECKPOINT, nextPage, readCheckpoint } from '../../crawler/sync/checkpoint.ts';
-import { phoneKey } from '../../crawler/sync/shipments.ts';
+import { phoneKey } from '../../models/phone-key.ts';
 
 test('a run walks FBR pages, then FBB pages, then ends', (t) => {
   const p2 = nextPage({ ...FIRST_CHECKPOINT, pending: [] });
@@ -27,4 +27,5 @@ test('phone numbers in any form share their last 9 digits', (t) => {
   t.is(phoneKey('"0534534534"'), '534534534');
   t.is(phoneKey('971534534534'), '534534534');
   t.is(phoneKey(null), null);
+  t.is(phoneKey('0612345678', 8), '12345678', 'PHONE_KEY_DIGITS changes the rule for every source at once');
 });
