@@ -60,3 +60,12 @@ export async function migrateLatest(knex: Knex): Promise<string[]> {
   const [, applied] = (await knex.migrate.latest()) as [number, string[]];
   return applied;
 }
+
+/**
+ * MySQL refused a statement over a lock conflict with another transaction (a deadlock's victim,
+ * or a lock wait that timed out): the work is sound and may simply be run again.
+ */
+export function isLockConflict(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
+}

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Knex } from 'knex';
 import cron, { type ScheduledTask } from 'node-cron';
+import { isLockConflict } from '../config/database.ts';
 import type { Logger } from '../config/logger.ts';
 import { claimFire, lastClaimedFire } from './claim-fire.ts';
 
@@ -64,6 +65,8 @@ export interface ClockDeps {
 }
 
 const MINUTE_MS = 60_000;
+/** Runs of a fire that keeps losing lock conflicts before it counts as failed. */
+const FIRE_ATTEMPTS_ON_LOCK_CONFLICT = 3;
 
 /** The latest due time of `s` at or before `at`. */
 export function latestDueAt(s: Pick<Schedule, 'everyMinutes' | 'offsetMinutes'>, at: number): number {
@@ -117,10 +120,20 @@ export function createClock(deps: ClockDeps): Clock {
           record.claimed = await claimFire(deps.knex, { schedule: s.name, dueAt, clockId: id, now: now() });
           evaluated.set(s.name, dueAt);
           if (!record.claimed) continue;
-          await s.fire({ dueAt, now: now(), clockId: id, logger: logger.child({ schedule: s.name }) });
+          // Every fire can run again from the state it finds, so one that lost a lock conflict
+          // with a worker's transaction (MySQL: "try restarting transaction") simply does.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await s.fire({ dueAt, now: now(), clockId: id, logger: logger.child({ schedule: s.name }) });
+              break;
+            } catch (err) {
+              if (attempt >= FIRE_ATTEMPTS_ON_LOCK_CONFLICT || !isLockConflict(err)) throw err;
+              logger.warn({ err, schedule: s.name, attempt }, 'schedule fire lost a lock conflict; running it again');
+            }
+          }
         } catch (err) {
-          // A fire that failed after its claim is not retried: the next one of the schedule
-          // does the same work from the state it finds (every fire is written that way).
+          // Otherwise a fire that failed after its claim is not retried: the next one of the
+          // schedule does the same work from the state it finds (every fire is written that way).
           record.error = err;
           logger.error({ err, schedule: s.name, due_at: new Date(dueAt).toISOString() }, 'schedule fire failed');
         }
