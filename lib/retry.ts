@@ -15,6 +15,10 @@ export interface InPlaceRetry {
  * Retries `attempt` with exponential backoff and jitter while it throws TransientError. When the
  * retries run out the failure becomes a RetryableError, so the job itself comes back later
  * (crawler/consume.ts); every other error passes through untouched.
+ *
+ * Once `signal` aborts (shutdown) no new attempt starts, but the one under way is let finish:
+ * p-retry's own `signal` would reject at once and drop an answer already on its way, which the
+ * next worker would then ask for again.
  */
 export function retryTransient<T>(attempt: () => Promise<T>, opts: InPlaceRetry): Promise<T> {
   return pRetry(attempt, {
@@ -23,8 +27,7 @@ export function retryTransient<T>(attempt: () => Promise<T>, opts: InPlaceRetry)
     maxTimeout: opts.maxDelayMs,
     factor: 2,
     randomize: true,
-    signal: opts.signal,
-    shouldRetry: ({ error }) => error instanceof TransientError,
+    shouldRetry: ({ error }) => error instanceof TransientError && !opts.signal?.aborted,
   }).catch((err: unknown) => {
     if (err instanceof TransientError) throw new RetryableError(err.message, { cause: err });
     throw err;
