@@ -1,8 +1,8 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
 import test from 'ava';
 import { SyncRun, SyncRunList } from '../../api/schemas.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
 import { createShop, perSetHarness, type ApiHarness } from '../helpers/api.ts';
+import { openEvents } from '../helpers/sse.ts';
 
 eachAdapterSet((set) => {
   const api = perSetHarness(test, set);
@@ -99,7 +99,7 @@ eachAdapterSet((set) => {
     const started = await h.request('POST', `/shops/${shop.id}/syncs`, { body: { type: 'initial' } });
     const runId = started.body.id as number;
 
-    const stream = await openEvents(h, `/syncs/${runId}/events`);
+    const stream = await openEvents(h.url + `/syncs/${runId}/events`, h.token);
     t.is(stream.response.statusCode, 200);
     t.regex(String(stream.response.headers['content-type']), /^text\/event-stream/);
     t.is(stream.response.headers['cache-control'], 'no-cache');
@@ -121,11 +121,11 @@ eachAdapterSet((set) => {
     const done = await stream.next();
     t.is(done.event, 'done');
     t.like(done.data, { id: runId, status: 'succeeded' });
-    await stream.ended;
+    t.true(await stream.ended());
     t.pass('the stream ended after done');
 
     // A finished run: its state and done at once.
-    const again = await openEvents(h, `/syncs/${runId}/events`);
+    const again = await openEvents(h.url + `/syncs/${runId}/events`, h.token);
     t.is((await again.next()).event, 'progress');
     t.is((await again.next()).event, 'done');
     await again.ended;
@@ -137,55 +137,3 @@ async function finishRun(h: ApiHarness, id: number, status: 'succeeded' | 'faile
   await h.env.knex('sync_runs').where({ id }).update({ status, active_key: null, finished_at: now, updated_at: now });
 }
 
-interface SseEvent {
-  event: string;
-  data: any;
-}
-
-/** A plain HTTP client reading Server-Sent Events, like `curl -N` would. */
-function openEvents(h: ApiHarness, path: string): Promise<{ response: IncomingMessage; next(): Promise<SseEvent>; ended: Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(h.url + path, { headers: { authorization: `Bearer ${h.token}`, accept: 'text/event-stream' } }, (response) => {
-      const queued: SseEvent[] = [];
-      const waiting: ((e: SseEvent) => void)[] = [];
-      let buffer = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const fields = Object.fromEntries(
-            block
-              .split('\n')
-              .filter((line) => !line.startsWith(':'))
-              .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]),
-          );
-          if (!fields.event) continue;
-          const event = { event: fields.event, data: JSON.parse(fields.data ?? 'null') };
-          const waiter = waiting.shift();
-          if (waiter) waiter(event);
-          else queued.push(event);
-        }
-      });
-      const ended = new Promise<void>((res) => response.on('end', () => res()));
-      resolve({
-        response,
-        ended,
-        next: () =>
-          new Promise<SseEvent>((res, rej) => {
-            const ready = queued.shift();
-            if (ready) return res(ready);
-            const timer = setTimeout(() => rej(new Error('no event within 5 s')), 5_000);
-            waiting.push((e) => {
-              clearTimeout(timer);
-              res(e);
-            });
-          }),
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}

@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { createLogger } from '../../config/logger.ts';
+import { createWorker, type Worker, type WorkerDeps } from '../../crawler/create-worker.ts';
+import { createSecretBox } from '../../lib/secret-box.ts';
 import type { Consumer, Handler, Queue } from '../../lib/queue/port.ts';
 import { createClock, type Clock, type Schedule } from '../../scheduler/create-clock.ts';
 
@@ -117,4 +120,24 @@ export function testClock(knex: Knex, sim: SimTime, schedules: Schedule[]): Cloc
 export async function countRows(knex: Knex, table: string, where: Record<string, unknown> = {}): Promise<number> {
   const row = (await knex(table).where(where).count({ n: '*' }).first()) as { n: number | string };
   return Number(row.n);
+}
+
+/**
+ * A started worker on simulated time, with no bol shop behind it (its bol URLs lead nowhere):
+ * for the clock's jobs (tracking polls, weather, expiry). `extra` adds what a test needs.
+ */
+export async function startSimWorker(knex: Knex, queue: Queue, sim: SimTime, extra: Partial<WorkerDeps> = {}): Promise<Worker> {
+  const worker = createWorker({
+    knex,
+    queue,
+    secretBox: createSecretBox(randomBytes(32).toString('base64')),
+    logger: silentLogger,
+    bol: { loginUrl: 'http://127.0.0.1:9', apiUrl: 'http://127.0.0.1:9' },
+    rateMargin: { ratio: 0.03, jitterMs: 20 },
+    prefetch: 2,
+    now: sim.now,
+    ...extra,
+  });
+  await worker.start();
+  return worker;
 }

@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import test from 'ava';
-import { createWorker } from '../../crawler/create-worker.ts';
 import { appendTrackingEvents } from '../../crawler/sync/shipments.ts';
-import { createSecretBox } from '../../lib/secret-box.ts';
 import { buildSchedules } from '../../scheduler/schedules.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
-import { countRows, CountingQueue, MINUTE_MS, nextMidnightUtc, SimTime, silentLogger, testClock } from '../scheduler/sim.ts';
+import { countRows, CountingQueue, MINUTE_MS, nextMidnightUtc, SimTime, silentLogger, startSimWorker, testClock } from '../scheduler/sim.ts';
 import { insertShipments } from './harness.ts';
 
 const DAY = 86_400_000;
@@ -16,17 +13,7 @@ eachAdapterSet((set) => {
     const start = nextMidnightUtc();
     const sim = new SimTime(start);
     const queue = new CountingQueue(env.queue);
-    const worker = createWorker({
-      knex: env.knex,
-      queue,
-      secretBox: createSecretBox(randomBytes(32).toString('base64')),
-      logger: silentLogger,
-      bol: { loginUrl: 'http://127.0.0.1:9', apiUrl: 'http://127.0.0.1:9' },
-      rateMargin: { ratio: 0.03, jitterMs: 20 },
-      prefetch: 2,
-      now: sim.now,
-    });
-    await worker.start();
+    const worker = await startSimWorker(env.knex, queue, sim);
     t.teardown(async () => {
       await worker.stop(2_000);
       await env.teardown();

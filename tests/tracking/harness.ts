@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { createWorker, type Worker } from '../../crawler/create-worker.ts';
-import { createSecretBox } from '../../lib/secret-box.ts';
+import type { Worker } from '../../crawler/create-worker.ts';
 import type { ShipmentStatus } from '../../models/shipment.ts';
 import { DHL_TEXTS, startDhlSandbox, type DhlSandbox, type DhlTimelineEvent } from '../../sandbox/dhl/index.ts';
 import type { Clock } from '../../scheduler/create-clock.ts';
 import { buildSchedules } from '../../scheduler/schedules.ts';
 import type { AdapterEnv } from '../helpers/adapters.ts';
-import { CountingQueue, MINUTE_MS, SimTime, silentLogger, testClock } from '../scheduler/sim.ts';
+import { CountingQueue, MINUTE_MS, SimTime, silentLogger, startSimWorker, testClock } from '../scheduler/sim.ts';
 
 /**
  * Carrier tracking on one adapter set with controlled time: the DHL sandbox and every part of
@@ -37,19 +35,10 @@ export async function startTrackingRig(
   const dhlConfig = { apiUrl: dhl.url, apiKey: DHL_KEY, callsPerSecond: opts.callsPerSecond, callsPerDay: opts.callsPerDay };
   const workers: Worker[] = [];
   for (let i = 0; i < (opts.workers ?? 2); i += 1) {
-    const worker = createWorker({
-      knex: env.knex,
-      queue,
-      secretBox: createSecretBox(randomBytes(32).toString('base64')),
-      logger: silentLogger,
-      bol: { loginUrl: 'http://127.0.0.1:9', apiUrl: 'http://127.0.0.1:9' },
-      rateMargin: { ratio: 0.03, jitterMs: 20 },
-      prefetch: 2,
+    const worker = await startSimWorker(env.knex, queue, sim, {
       retryPolicy: { baseDelayMs: 50, maxDelayMs: 200, maxAttempts: opts.maxAttempts ?? 8 },
       dhl: dhlConfig,
-      now: sim.now,
     });
-    await worker.start();
     workers.push(worker);
   }
   const clock = testClock(env.knex, sim, buildSchedules({ knex: env.knex, queue, logger: silentLogger, dhl: dhlConfig, weather: false }));

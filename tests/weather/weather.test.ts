@@ -3,13 +3,12 @@ import test from 'ava';
 import type { Knex } from 'knex';
 import { startWeb } from '../../api/server.ts';
 import { ShipmentDetail } from '../../api/schemas.ts';
-import { createWorker, type Worker } from '../../crawler/create-worker.ts';
 import { createSecretBox } from '../../lib/secret-box.ts';
 import type { ShipmentStatus } from '../../models/shipment.ts';
 import { DEFAULT_WEATHER_API_KEY, startWeatherSandbox, type WeatherSandbox } from '../../sandbox/weather/index.ts';
 import { buildSchedules } from '../../scheduler/schedules.ts';
 import { eachAdapterSet, type AdapterEnv } from '../helpers/adapters.ts';
-import { countRows, CountingQueue, HOUR_MS, MINUTE_MS, nextMidnightUtc, SimTime, silentLogger, testClock } from '../scheduler/sim.ts';
+import { countRows, CountingQueue, HOUR_MS, MINUTE_MS, nextMidnightUtc, SimTime, silentLogger, startSimWorker, testClock } from '../scheduler/sim.ts';
 
 /**
  * Weather with controlled time, against the weather sandbox over HTTP (weatherapi.com mode: one
@@ -27,18 +26,10 @@ async function startRig(t: { teardown(fn: () => Promise<void>): void }, env: Ada
   const sim = new SimTime(start);
   const weather = await startWeatherSandbox({ clock: sim.now });
   const queue = new CountingQueue(env.queue);
-  const worker: Worker = createWorker({
-    knex: env.knex,
-    queue,
-    secretBox: createSecretBox(randomBytes(32).toString('base64')),
-    logger: silentLogger,
-    bol: { loginUrl: 'http://127.0.0.1:9', apiUrl: 'http://127.0.0.1:9' },
-    rateMargin: { ratio: 0.03, jitterMs: 20 },
+  const worker = await startSimWorker(env.knex, queue, sim, {
     prefetch: 8,
     weather: { weatherApiUrl: weather.url, weatherApiKey: DEFAULT_WEATHER_API_KEY, openMeteoUrl: weather.url, retries: 0 },
-    now: sim.now,
   });
-  await worker.start();
   t.teardown(async () => {
     await worker.stop(2_000);
     await weather.close();
