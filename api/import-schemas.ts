@@ -3,6 +3,7 @@ import { FEED_EVENTS, IMPORT_STATUSES, IMPORT_TYPES } from '../models/import.ts'
 import { PRODUCT_NAME_MAX, PRODUCT_SKU_MAX } from '../models/product.ts';
 import { ShipmentListQuery } from './schemas.ts';
 import { isValidTimeZone } from '../crawler/imports/timestamps.ts';
+import { isoTimestamp, nullableTimestamp, queryInt, queryOneOf, queryText } from './schema-parts.ts';
 
 /**
  * Request and response schemas of imports, products and CSV exports, in the style of
@@ -10,19 +11,6 @@ import { isValidTimeZone } from '../crawler/imports/timestamps.ts';
  * tests parse real answers with them.
  */
 
-const queryText = () => z.string({ invalid_type_error: 'must appear once in the query string' });
-const isoTimestamp = z.string().datetime().openapi({ example: '2026-11-22T10:00:00.000Z' });
-const nullableTimestamp = isoTimestamp.nullable();
-const queryInt = (min: number, max: number) =>
-  queryText()
-    .regex(/^\d{1,16}$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
-    .openapi({ type: 'integer', minimum: min, maximum: max });
-const oneOf = <T extends [string, ...string[]]>(values: T) =>
-  z.enum(values, {
-    errorMap: (issue) => (issue.code === 'invalid_type' && issue.received !== 'undefined' ? { message: 'must appear once in the query string' } : { message: `must be one of: ${values.join(', ')}` }),
-  });
 
 // ---------------------------------------------------------------- imports
 
@@ -33,7 +21,7 @@ export const CreateImportQuery = z
         errorMap: (issue) => ({ message: issue.code === 'invalid_type' && issue.received === 'undefined' ? 'is required' : `must be one of: ${IMPORT_TYPES.join(', ')}` }),
       })
       .openapi({ param: { description: '`products` (name,sku,description[,active]), `shipments` (parcelLab shipment list), `status_feed` (partner status report).' } }),
-    event: oneOf([...FEED_EVENTS])
+    event: queryOneOf([...FEED_EVENTS])
       .optional()
       .openapi({ param: { description: 'status_feed only, required there: the event kind of every row of the file.' } }),
     timezone: queryText()
@@ -153,7 +141,7 @@ export const ProductFilterQuery = z
     sku: substring('SKU'),
     name: substring('name'),
     description: substring('description'),
-    active: oneOf(['true', 'false'])
+    active: queryOneOf(['true', 'false'])
       .transform((v) => v === 'true')
       .optional()
       .openapi({ param: { description: '`true` or `false`.' } }),

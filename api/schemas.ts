@@ -1,4 +1,3 @@
-import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z, type ZodError, type ZodTypeAny } from 'zod';
 import { ValidationError, type FieldIssue } from '../lib/errors.ts';
 import { PLATFORMS } from '../models/shop.ts';
@@ -6,6 +5,7 @@ import { SHIPMENT_STATUSES } from '../models/shipment.ts';
 import { SHIPMENT_LIST_MAX_LIMIT } from '../models/shipment-queries.ts';
 import { phoneKey } from '../models/phone-key.ts';
 import { SYNC_STATUSES, SYNC_TYPES } from '../models/sync-run.ts';
+import { isoTimestamp, nullableTimestamp, queryInt, queryOneOf, queryText, text } from './schema-parts.ts';
 
 /**
  * Request schemas (what each route accepts) and response schemas (what it answers). Both feed
@@ -14,7 +14,6 @@ import { SYNC_STATUSES, SYNC_TYPES } from '../models/sync-run.ts';
  *
  * Every `reason` reads after its field name: `name` "must be 1 to 200 characters".
  */
-extendZodWithOpenApi(z);
 
 /** Parses one part of a request; a failure is a 400 naming each field and what is wrong with it. */
 export function parseRequest<S extends ZodTypeAny>(schema: S, value: unknown): z.output<S> {
@@ -37,10 +36,7 @@ export function fieldIssuesOf(error: ZodError): FieldIssue[] {
 
 // ---------------------------------------------------------------- building blocks
 
-const text = (what: string) => z.string({ invalid_type_error: `must be ${what}`, required_error: 'is required' });
 
-/** A query-string value: repeated parameters arrive as arrays, which no parameter accepts. */
-const queryText = () => z.string({ invalid_type_error: 'must appear once in the query string' });
 
 const boundedText = (min: number, max: number) =>
   text('a string')
@@ -48,18 +44,10 @@ const boundedText = (min: number, max: number) =>
     .min(min, min === 1 ? `must not be empty` : `must be at least ${min} characters`)
     .max(max, `must be at most ${max} characters`);
 
-const queryInt = (min: number, max: number) =>
-  queryText()
-    .regex(/^\d{1,16}$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
-    .openapi({ type: 'integer', minimum: min, maximum: max });
 
 const queryFilter = (max: number) =>
   queryText().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
-const isoTimestamp = z.string().datetime().openapi({ example: '2026-11-22T10:00:00.000Z' });
-const nullableTimestamp = isoTimestamp.nullable();
 
 // ---------------------------------------------------------------- path parameters
 
@@ -165,11 +153,7 @@ export const SyncRunList = z.object({ data: z.array(SyncRun) }).strict().openapi
 export const ShipmentListQuery = z
   .object({
     shop_id: queryInt(1, Number.MAX_SAFE_INTEGER).optional(),
-    status: z
-      .enum(SHIPMENT_STATUSES, {
-        errorMap: (issue) =>
-          issue.code === 'invalid_type' ? { message: 'must appear once in the query string' } : { message: `must be one of: ${SHIPMENT_STATUSES.join(', ')}` },
-      })
+    status: queryOneOf([...SHIPMENT_STATUSES])
       .optional()
       .openapi({ param: { description: 'Canonical shipment status.' } }),
     carrier: queryFilter(64)

@@ -1,17 +1,13 @@
-import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { DELIVERY_STATUSES, DELIVERY_TRIGGERS, TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES } from '../models/webhook.ts';
 import { IdParams } from './schemas.ts';
+import { isoTimestamp, nullableTimestamp, queryInt, queryOneOf, text } from './schema-parts.ts';
 
 /**
  * Webhook request and response schemas, in the style of api/schemas.ts (whose `parseRequest`
  * the routes use): every `reason` reads after its field name.
  */
-extendZodWithOpenApi(z);
 
-const text = (what: string) => z.string({ invalid_type_error: `must be ${what}`, required_error: 'is required' });
-const isoTimestamp = z.string().datetime().openapi({ example: '2026-11-22T10:00:00.000Z' });
-const nullableTimestamp = isoTimestamp.nullable();
 
 const webhookUrl = text('a string')
   .trim()
@@ -85,19 +81,10 @@ export const DELIVERY_LIST_MAX_LIMIT = 100;
 
 export const DeliveryListQuery = z
   .object({
-    status: z
-      .enum(DELIVERY_STATUSES, {
-        errorMap: (issue) =>
-          issue.code === 'invalid_type' ? { message: 'must appear once in the query string' } : { message: `must be one of: ${DELIVERY_STATUSES.join(', ')}` },
-      })
-      .optional(),
-    limit: z
-      .string({ invalid_type_error: 'must appear once in the query string' })
-      .regex(/^\d{1,6}$/, 'must be a whole number')
-      .transform(Number)
-      .pipe(z.number().int().min(1, 'must be at least 1').max(DELIVERY_LIST_MAX_LIMIT, `must be at most ${DELIVERY_LIST_MAX_LIMIT}`))
+    status: queryOneOf([...DELIVERY_STATUSES]).optional(),
+    limit: queryInt(1, DELIVERY_LIST_MAX_LIMIT)
       .optional()
-      .openapi({ type: 'integer', minimum: 1, maximum: DELIVERY_LIST_MAX_LIMIT, param: { description: 'Page size, default 50.' } }),
+      .openapi({ param: { description: 'Page size, default 50.' } }),
     cursor: z
       .string({ invalid_type_error: 'must appear once in the query string' })
       .min(1, 'must not be empty')
