@@ -18,31 +18,48 @@ export function parseLimitSpec(spec: string): WindowLimit {
   return { capacity, windowMs };
 }
 
-function number(env: NodeJS.ProcessEnv, name: string, check: (n: number) => boolean, expected: string): number | undefined {
+/** The number in variable `name`; undefined when unset or blank, a RangeError when not `ok`. */
+export function envNumber(env: NodeJS.ProcessEnv, name: string, ok: (n: number) => boolean, expected: string): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return undefined;
   const value = Number(raw);
-  if (!Number.isFinite(value) || !check(value)) throw new RangeError(`${name}="${raw}": expected ${expected}`);
+  if (!Number.isFinite(value) || !ok(value)) throw new RangeError(`${name}="${raw}": expected ${expected}`);
   return value;
 }
 
-const isInt = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
+export const isInt = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
 
-export function bolOptionsFromEnv(env: NodeJS.ProcessEnv): BolSandboxOptions {
-  const options: BolSandboxOptions = {};
-  const port = number(env, 'SANDBOX_PORT', (n) => isInt(0)(n) && n <= 65_535, 'a port number');
-  const shipments = number(env, 'SANDBOX_SHIPMENTS', isInt(0), 'an integer >= 0');
-  const seed = number(env, 'SANDBOX_SEED', isInt(-2_147_483_648), 'an integer');
-  const lifetime = number(env, 'SANDBOX_TOKEN_LIFETIME_SECONDS', isInt(1), 'an integer >= 1');
-  const latencyMs = number(env, 'SANDBOX_LATENCY_MS', (n) => n >= 0, 'a number >= 0');
-  const errorRate = number(env, 'SANDBOX_ERROR_RATE', (n) => n >= 0 && n <= 1, 'a number in 0..1');
+/** Options every simulator reads the same way; only set when their variable is. */
+export interface CommonEnvOptions {
+  port?: number;
+  host?: string;
+  seed?: number;
+  latencyMs?: number;
+  serverErrorRate?: number;
+}
+
+/** The simulator's own port variable `portName`, and the shared SANDBOX_HOST, SANDBOX_SEED, SANDBOX_LATENCY_MS, SANDBOX_ERROR_RATE. */
+export function commonOptionsFromEnv(env: NodeJS.ProcessEnv, portName: string): CommonEnvOptions {
+  const options: CommonEnvOptions = {};
+  const port = envNumber(env, portName, (n) => isInt(0)(n) && n <= 65_535, 'a port number');
+  const seed = envNumber(env, 'SANDBOX_SEED', isInt(-2_147_483_648), 'an integer');
+  const latencyMs = envNumber(env, 'SANDBOX_LATENCY_MS', (n) => n >= 0, 'a number >= 0');
+  const errorRate = envNumber(env, 'SANDBOX_ERROR_RATE', (n) => n >= 0 && n <= 1, 'a number in 0..1');
   if (port !== undefined) options.port = port;
   if (env.SANDBOX_HOST) options.host = env.SANDBOX_HOST;
-  if (shipments !== undefined) options.shipments = shipments;
   if (seed !== undefined) options.seed = seed;
-  if (lifetime !== undefined) options.tokenLifetimeSeconds = lifetime;
   if (latencyMs !== undefined) options.latencyMs = latencyMs;
   if (errorRate !== undefined) options.serverErrorRate = errorRate;
+  return options;
+}
+
+/** SANDBOX_PORT, SANDBOX_SHIPMENTS, SANDBOX_TOKEN_LIFETIME_SECONDS, SANDBOX_LIST_LIMIT, SANDBOX_DETAIL_LIMIT and the common ones. */
+export function bolOptionsFromEnv(env: NodeJS.ProcessEnv): BolSandboxOptions {
+  const options: BolSandboxOptions = commonOptionsFromEnv(env, 'SANDBOX_PORT');
+  const shipments = envNumber(env, 'SANDBOX_SHIPMENTS', isInt(0), 'an integer >= 0');
+  const lifetime = envNumber(env, 'SANDBOX_TOKEN_LIFETIME_SECONDS', isInt(1), 'an integer >= 1');
+  if (shipments !== undefined) options.shipments = shipments;
+  if (lifetime !== undefined) options.tokenLifetimeSeconds = lifetime;
   const list = env.SANDBOX_LIST_LIMIT ? parseLimitSpec(env.SANDBOX_LIST_LIMIT) : undefined;
   const detail = env.SANDBOX_DETAIL_LIMIT ? parseLimitSpec(env.SANDBOX_DETAIL_LIMIT) : undefined;
   if (list || detail) options.limits = { ...(list ? { list } : {}), ...(detail ? { detail } : {}) };

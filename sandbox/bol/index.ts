@@ -4,10 +4,10 @@
  * (see the bol-retailer-v10 contract). One process can serve as both BOL_LOGIN_URL and
  * BOL_API_URL. Everything is in memory; `stats()` tells a test what a client did.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { baseUrl, jsonReply, readBody, sleep, writeReply, type Reply } from '../http.ts';
+import { jsonReply, readBody, sleep, writeReply, type Reply } from '../http.ts';
+import { startHttpServer } from '../http-server.ts';
 import { SeededRandom } from '../prng.ts';
 import { SlidingWindowLimiter } from '../rate-window.ts';
 import { DAY_MS } from '../time.ts';
@@ -125,24 +125,8 @@ export async function startBolSandbox(opts: BolSandboxOptions = {}): Promise<Bol
     writeReply(res, reply);
   }
 
-  // Idle keep-alive connections stay open as long as a production load balancer keeps them
-  // (Node's 5 s default races clients that reuse a socket just as it closes, which shows up as a
-  // reset and a retried request the provider never caused).
-  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    onRequest(req, res).catch((err: unknown) => {
-      writeReply(res, jsonReply(500, { title: 'Sandbox failure', status: 500, detail: String(err) }));
-    });
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  publicUrl = baseUrl(opts.host ?? '127.0.0.1', address.port);
+  const server = await startHttpServer(opts, onRequest, (err) => jsonReply(500, { title: 'Sandbox failure', status: 500, detail: String(err) }));
+  publicUrl = server.url;
 
   return {
     url: publicUrl,
@@ -171,10 +155,7 @@ export async function startBolSandbox(opts: BolSandboxOptions = {}): Promise<Bol
     },
     async close(): Promise<void> {
       closing.abort();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await server.close();
     },
   };
 }

@@ -3,6 +3,7 @@
  * production values (contract §1: expires_in 299; §4: shipments list 25/min, detail 50/min).
  */
 import type { WindowLimit } from '../rate-window.ts';
+import { applyLatencyAndErrorRate } from '../runtime-options.ts';
 
 export interface BolSandboxClient {
   clientId: string;
@@ -85,14 +86,7 @@ export function applyRuntimeOptions(current: ResolvedRuntimeOptions, patch: BolS
   }
   if (patch.limits?.list) next.limits.list = checkLimit('list', patch.limits.list);
   if (patch.limits?.detail) next.limits.detail = checkLimit('detail', patch.limits.detail);
-  if (patch.latencyMs !== undefined) {
-    check(Number.isFinite(patch.latencyMs) && patch.latencyMs >= 0, 'latencyMs must be >= 0');
-    next.latencyMs = patch.latencyMs;
-  }
-  if (patch.serverErrorRate !== undefined) {
-    check(patch.serverErrorRate >= 0 && patch.serverErrorRate <= 1, 'serverErrorRate must be within 0..1');
-    next.serverErrorRate = patch.serverErrorRate;
-  }
+  applyLatencyAndErrorRate(next, patch, check);
   return next;
 }
 

@@ -7,9 +7,9 @@
  * test with a simulated clock sees shipments move. Everything is in memory; `stats()` tells a
  * test what a client did.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { baseUrl, jsonReply, sleep, writeReply, type Reply } from '../http.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { jsonReply, sleep, writeReply, type Reply } from '../http.ts';
+import { startHttpServer } from '../http-server.ts';
 import { SeededRandom } from '../prng.ts';
 import { SlidingWindowLimiter } from '../rate-window.ts';
 import { DAY_MS } from '../time.ts';
@@ -115,29 +115,21 @@ export async function startDhlSandbox(opts: DhlSandboxOptions = {}): Promise<Dhl
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    req.resume(); // no request body is read: drain it so the connection can be reused
     // Decided at arrival: latency must not move a call into another second or day.
     const reply = decide(req, clock());
     await sleep(runtime.latencyMs, closing.signal);
     writeReply(res, reply);
   }
 
-  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    req.resume();
-    onRequest(req, res).catch((err: unknown) => {
-      writeReply(res, jsonReply(500, { title: 'Sandbox failure', status: 500, detail: String(err) }, 'application/problem+json'));
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  const server = await startHttpServer(
+    opts,
+    onRequest,
+    (err) => jsonReply(500, { title: 'Sandbox failure', status: 500, detail: String(err) }, 'application/problem+json'),
+  );
 
   return {
-    url: baseUrl(opts.host ?? '127.0.0.1', address.port),
+    url: server.url,
     addShipment(trackingNumber, timeline, extras) {
       if (!trackingNumber.trim()) throw new RangeError('DHL sandbox: addShipment needs a tracking number');
       store.put(trackingNumber, timeline, extras);
@@ -158,10 +150,7 @@ export async function startDhlSandbox(opts: DhlSandboxOptions = {}): Promise<Dhl
     },
     async close() {
       closing.abort();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await server.close();
     },
   };
 }

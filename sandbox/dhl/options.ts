@@ -2,6 +2,8 @@
  * Options of the DHL simulator, their defaults and their checks. Defaults are DHL's initial
  * service level (contract dhl-tracking.md, "Limits"): 1 call per second and 250 per day per key.
  */
+import { commonOptionsFromEnv, envNumber, isInt } from '../env.ts';
+import { applyLatencyAndErrorRate } from '../runtime-options.ts';
 
 export interface DhlSandboxKey {
   key: string;
@@ -67,14 +69,7 @@ export function resolveKeys(keys: DhlSandboxKey[] | undefined): ResolvedKey[] {
 
 export function applyRuntimeOptions(current: ResolvedRuntime, patch: DhlSandboxRuntimeOptions): ResolvedRuntime {
   const next = { ...current };
-  if (patch.latencyMs !== undefined) {
-    check(Number.isFinite(patch.latencyMs) && patch.latencyMs >= 0, 'latencyMs must be >= 0');
-    next.latencyMs = patch.latencyMs;
-  }
-  if (patch.serverErrorRate !== undefined) {
-    check(patch.serverErrorRate >= 0 && patch.serverErrorRate <= 1, 'serverErrorRate must be within 0..1');
-    next.serverErrorRate = patch.serverErrorRate;
-  }
+  applyLatencyAndErrorRate(next, patch, check);
   if (patch.sendRetryAfter !== undefined) next.sendRetryAfter = patch.sendRetryAfter;
   return next;
 }
@@ -83,32 +78,14 @@ export function resolveRuntime(opts: DhlSandboxOptions): ResolvedRuntime {
   return applyRuntimeOptions({ latencyMs: 0, serverErrorRate: 0, sendRetryAfter: true }, opts);
 }
 
-function number(env: NodeJS.ProcessEnv, name: string, check: (n: number) => boolean, expected: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || !check(value)) throw new RangeError(`${name}="${raw}": expected ${expected}`);
-  return value;
-}
-
 /**
  * For `tsx sandbox/server.ts`: SANDBOX_DHL_PORT, SANDBOX_DHL_API_KEY, SANDBOX_DHL_PER_SECOND,
  * SANDBOX_DHL_PER_DAY, and the shared SANDBOX_HOST, SANDBOX_SEED, SANDBOX_LATENCY_MS, SANDBOX_ERROR_RATE.
  */
 export function dhlOptionsFromEnv(env: NodeJS.ProcessEnv): DhlSandboxOptions {
-  const isInt = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
-  const options: DhlSandboxOptions = {};
-  const port = number(env, 'SANDBOX_DHL_PORT', (n) => isInt(0)(n) && n <= 65_535, 'a port number');
-  const perSecond = number(env, 'SANDBOX_DHL_PER_SECOND', isInt(1), 'an integer >= 1');
-  const perDay = number(env, 'SANDBOX_DHL_PER_DAY', isInt(1), 'an integer >= 1');
-  const seed = number(env, 'SANDBOX_SEED', isInt(-2_147_483_648), 'an integer');
-  const latencyMs = number(env, 'SANDBOX_LATENCY_MS', (n) => n >= 0, 'a number >= 0');
-  const errorRate = number(env, 'SANDBOX_ERROR_RATE', (n) => n >= 0 && n <= 1, 'a number in 0..1');
-  if (port !== undefined) options.port = port;
-  if (env.SANDBOX_HOST) options.host = env.SANDBOX_HOST;
-  if (seed !== undefined) options.seed = seed;
-  if (latencyMs !== undefined) options.latencyMs = latencyMs;
-  if (errorRate !== undefined) options.serverErrorRate = errorRate;
+  const options: DhlSandboxOptions = commonOptionsFromEnv(env, 'SANDBOX_DHL_PORT');
+  const perSecond = envNumber(env, 'SANDBOX_DHL_PER_SECOND', isInt(1), 'an integer >= 1');
+  const perDay = envNumber(env, 'SANDBOX_DHL_PER_DAY', isInt(1), 'an integer >= 1');
   options.apiKeys = [{ key: env.SANDBOX_DHL_API_KEY || DEFAULT_DHL_API_KEY, ...(perSecond !== undefined ? { perSecond } : {}), ...(perDay !== undefined ? { perDay } : {}) }];
   return options;
 }

@@ -7,9 +7,9 @@
  * Weather is a pure function of (point, hour of the sandbox clock); places are the postal-code
  * areas of places.ts. Everything is in memory; `stats()` tells a test what a client did.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { baseUrl, jsonReply, sleep, writeReply, type Reply } from '../http.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { jsonReply, sleep, writeReply, type Reply } from '../http.ts';
+import { startHttpServer } from '../http-server.ts';
 import { SeededRandom } from '../prng.ts';
 import { DAY_MS, HOUR_MS } from '../time.ts';
 import { forecastReply, openMeteoError, parseForecast, searchReply } from './open-meteo.ts';
@@ -177,6 +177,7 @@ export async function startWeatherSandbox(opts: WeatherSandboxOptions = {}): Pro
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    req.resume(); // no request body is read: drain it so the connection can be reused
     // Decided at arrival: latency must not move a call into another window or hour.
     const nowMs = clock();
     const { reply, api, query } = decide(req, nowMs);
@@ -185,21 +186,14 @@ export async function startWeatherSandbox(opts: WeatherSandboxOptions = {}): Pro
     writeReply(res, reply);
   }
 
-  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    req.resume();
-    onRequest(req, res).catch((err: unknown) => writeReply(res, jsonReply(500, { error: true, reason: `Sandbox failure: ${String(err)}` })));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  const server = await startHttpServer(
+    opts,
+    onRequest,
+    (err) => jsonReply(500, { error: true, reason: `Sandbox failure: ${String(err)}` }),
+  );
 
   return {
-    url: baseUrl(opts.host ?? '127.0.0.1', address.port),
+    url: server.url,
     stats: () => {
       const now = clock();
       return stats.snapshot(Object.fromEntries([...keys].map((k) => [k, usedThisMonth(k, now)])));
@@ -210,10 +204,7 @@ export async function startWeatherSandbox(opts: WeatherSandboxOptions = {}): Pro
     },
     async close() {
       closing.abort();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await server.close();
     },
   };
 }

@@ -3,6 +3,8 @@
  * contract (weather.md): weatherapi's free plan of about 100,000 calls a month per key;
  * Open-Meteo's 600 calls a minute, 5,000 an hour and 10,000 a day per client.
  */
+import { commonOptionsFromEnv, envNumber, isInt } from '../env.ts';
+import { applyLatencyAndErrorRate } from '../runtime-options.ts';
 
 export interface WeatherSandboxOptions {
   /** weatherapi.com keys that work (default ['demo-weather-key']). */
@@ -54,14 +56,7 @@ const positiveInt = (name: string, v: number) => check(Number.isInteger(v) && v 
 
 export function applyWeatherRuntime(current: ResolvedWeatherRuntime, patch: WeatherSandboxRuntimeOptions): ResolvedWeatherRuntime {
   const next = { ...current };
-  if (patch.latencyMs !== undefined) {
-    check(Number.isFinite(patch.latencyMs) && patch.latencyMs >= 0, 'latencyMs must be >= 0');
-    next.latencyMs = patch.latencyMs;
-  }
-  if (patch.serverErrorRate !== undefined) {
-    check(patch.serverErrorRate >= 0 && patch.serverErrorRate <= 1, 'serverErrorRate must be within 0..1');
-    next.serverErrorRate = patch.serverErrorRate;
-  }
+  applyLatencyAndErrorRate(next, patch, check);
   for (const name of ['monthlyQuota', 'openMeteoPerMinute', 'openMeteoPerHour', 'openMeteoPerDay'] as const) {
     const v = patch[name];
     if (v !== undefined) {
@@ -79,35 +74,17 @@ export function resolveWeatherRuntime(opts: WeatherSandboxOptions): ResolvedWeat
   );
 }
 
-function number(env: NodeJS.ProcessEnv, name: string, ok: (n: number) => boolean, expected: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || !ok(value)) throw new RangeError(`${name}="${raw}": expected ${expected}`);
-  return value;
-}
-
 /**
  * For `tsx sandbox/server.ts`: SANDBOX_WEATHER_PORT, SANDBOX_WEATHER_API_KEY,
  * SANDBOX_WEATHER_MONTHLY_QUOTA, SANDBOX_OPEN_METEO_PER_MINUTE, and the shared SANDBOX_HOST,
  * SANDBOX_SEED, SANDBOX_LATENCY_MS, SANDBOX_ERROR_RATE.
  */
 export function weatherOptionsFromEnv(env: NodeJS.ProcessEnv): WeatherSandboxOptions {
-  const isInt = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
-  const options: WeatherSandboxOptions = {};
-  const port = number(env, 'SANDBOX_WEATHER_PORT', (n) => isInt(0)(n) && n <= 65_535, 'a port number');
-  const quota = number(env, 'SANDBOX_WEATHER_MONTHLY_QUOTA', isInt(1), 'an integer >= 1');
-  const perMinute = number(env, 'SANDBOX_OPEN_METEO_PER_MINUTE', isInt(1), 'an integer >= 1');
-  const seed = number(env, 'SANDBOX_SEED', isInt(-2_147_483_648), 'an integer');
-  const latencyMs = number(env, 'SANDBOX_LATENCY_MS', (n) => n >= 0, 'a number >= 0');
-  const errorRate = number(env, 'SANDBOX_ERROR_RATE', (n) => n >= 0 && n <= 1, 'a number in 0..1');
-  if (port !== undefined) options.port = port;
-  if (env.SANDBOX_HOST) options.host = env.SANDBOX_HOST;
+  const options: WeatherSandboxOptions = commonOptionsFromEnv(env, 'SANDBOX_WEATHER_PORT');
+  options.weatherApiKeys = [env.SANDBOX_WEATHER_API_KEY || DEFAULT_WEATHER_API_KEY];
+  const quota = envNumber(env, 'SANDBOX_WEATHER_MONTHLY_QUOTA', isInt(1), 'an integer >= 1');
+  const perMinute = envNumber(env, 'SANDBOX_OPEN_METEO_PER_MINUTE', isInt(1), 'an integer >= 1');
   if (quota !== undefined) options.monthlyQuota = quota;
   if (perMinute !== undefined) options.openMeteoPerMinute = perMinute;
-  if (seed !== undefined) options.seed = seed;
-  if (latencyMs !== undefined) options.latencyMs = latencyMs;
-  if (errorRate !== undefined) options.serverErrorRate = errorRate;
-  options.weatherApiKeys = [env.SANDBOX_WEATHER_API_KEY || DEFAULT_WEATHER_API_KEY];
   return options;
 }
