@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import Busboy from 'busboy';
 import { parse as parseSync } from 'csv-parse/sync';
@@ -14,7 +15,8 @@ import type { ApiContext } from './context.ts';
  * On the way through, one pass over the bytes: the size limit (413 once exceeded), a check that
  * the bytes are text (415 for a zip, gzip or any file with NUL bytes), the header row (so a file
  * without the columns its type needs is refused at once), and a count of the rows (outside quoted
- * fields, so a description with line breaks is one row) for the progress bar's total.
+ * fields, so a description with line breaks is one row) for the progress bar's total, and the
+ * content's SHA-256 (a re-import of the same content knows which rows later ones supersede).
  */
 export interface ReceivedUpload {
   key: string;
@@ -23,6 +25,8 @@ export interface ReceivedUpload {
   header: string[] | null;
   /** Data rows counted while receiving (blank lines included: the worker's count is exact). */
   rowsCounted: number;
+  /** SHA-256 of the file's bytes, hex. */
+  sha256: string;
 }
 
 /** Content types taken as CSV. Excel on Windows labels CSV files `application/vnd.ms-excel`. */
@@ -52,7 +56,7 @@ export async function receiveUpload(ctx: ApiContext, store: ImportFileStore, max
     const stored = await store.save(ctx.req.pipe(inspector));
     // A raw body may name its file the way a download does: `Content-Disposition: attachment; filename="x.csv"`.
     const filename = /filename="?([^";]+)"?/i.exec(ctx.get('content-disposition'))?.[1]?.trim().slice(0, 255) || null;
-    return { ...stored, filename, header: inspector.header(), rowsCounted: inspector.rows() };
+    return { ...stored, filename, header: inspector.header(), rowsCounted: inspector.rows(), sha256: inspector.sha256() };
   } catch (err) {
     throw settle(ctx, err, maxBytes);
   }
@@ -82,7 +86,13 @@ function receiveMultipart(ctx: ApiContext, store: ImportFileStore, maxBytes: num
       }
       const inspector = new UploadInspector(maxBytes);
       ctx.req.once('aborted', () => inspector.destroy(new AppError('request_aborted', 'The upload was aborted before the file arrived.', { status: 400 })));
-      saving = store.save(file.pipe(inspector)).then((stored) => ({ ...stored, filename: info.filename?.slice(0, 255) || null, header: inspector.header(), rowsCounted: inspector.rows() }));
+      saving = store.save(file.pipe(inspector)).then((stored) => ({
+        ...stored,
+        filename: info.filename?.slice(0, 255) || null,
+        header: inspector.header(),
+        rowsCounted: inspector.rows(),
+        sha256: inspector.sha256(),
+      }));
       // Too large or not text: answer at once (settle() stops reading the rest of the body).
       saving.catch((err: unknown) => {
         file.resume();
@@ -149,6 +159,7 @@ class UploadInspector extends Transform {
   private headerBytes: Buffer[] = [];
   private headerDone = false;
   private sniffed = false;
+  private readonly hash = createHash('sha256');
 
   constructor(private readonly maxBytes: number) {
     super();
@@ -164,6 +175,7 @@ class UploadInspector extends Transform {
       if (head.includes(0) || magic.startsWith('1f8b') || magic === '504b0304') return done(new NotText());
     }
     this.scan(chunk);
+    this.hash.update(chunk);
     if (chunk.length > 0) this.lastByte = chunk[chunk.length - 1]!;
     done(null, chunk);
   }
@@ -201,6 +213,10 @@ class UploadInspector extends Transform {
       const kept = this.headerBytes.reduce((n, b) => n + b.length, 0);
       if (kept < HEADER_MAX_BYTES) this.headerBytes.push(buf.subarray(0, HEADER_MAX_BYTES - kept));
     }
+  }
+
+  sha256(): string {
+    return this.hash.copy().digest('hex');
   }
 
   header(): string[] | null {

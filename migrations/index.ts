@@ -14,6 +14,7 @@ import * as createImports from './20261122000801-create-imports.ts';
 import * as addShipmentFileColumns from './20261122000802-add-shipment-file-columns.ts';
 import * as createWebhooks from './20261122000900-create-webhooks.ts';
 import * as createWebhookDeliveries from './20261122000901-create-webhook-deliveries.ts';
+import * as addImportProvenance from './20261122000910-add-import-provenance.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '20261122000802-add-shipment-file-columns': addShipmentFileColumns,
   '20261122000900-create-webhooks': createWebhooks,
   '20261122000901-create-webhook-deliveries': createWebhookDeliveries,
+  '20261122000910-add-import-provenance': addImportProvenance,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -39,6 +39,22 @@ export function createImportFileStore(knex: Knex): ImportFileStore {
   return fileStore(dir);
 }
 
+/**
+ * One chunk, sent as a prepared statement: the binary protocol carries the bytes as they are,
+ * where a plain query would spell them out as a hex literal twice their size for the server to
+ * parse.
+ */
+async function insertChunk(knex: Knex, key: string, seq: number, data: Buffer): Promise<void> {
+  const connection = (await knex.client.acquireConnection()) as { execute(sql: string, values: unknown[], cb: (err: Error | null) => void): void };
+  try {
+    await new Promise<void>((resolve, reject) =>
+      connection.execute('INSERT INTO import_file_chunks (upload_key, seq, data) VALUES (?, ?, ?)', [key, seq, data], (err) => (err ? reject(err) : resolve())),
+    );
+  } finally {
+    await knex.client.releaseConnection(connection);
+  }
+}
+
 function databaseStore(knex: Knex): ImportFileStore {
   return {
     kind: 'database',
@@ -56,7 +72,7 @@ function databaseStore(knex: Knex): ImportFileStore {
           const joined = Buffer.concat(pending);
           const data = joined.subarray(0, CHUNK_BYTES);
           const rest = joined.subarray(data.length);
-          const insert = knex('import_file_chunks').insert({ upload_key: key, seq, data }).then(() => undefined);
+          const insert = insertChunk(knex, key, seq, data);
           insert.catch(() => {});
           inFlight.push(insert);
           if (inFlight.length >= CHUNKS_IN_FLIGHT) await inFlight.shift();
@@ -82,17 +98,25 @@ function databaseStore(knex: Knex): ImportFileStore {
       return { key, sizeBytes: size };
     },
     read(key, offset) {
+      const fetchChunk = async (seq: number): Promise<Buffer | null> => {
+        const row: { data: Buffer | Uint8Array } | undefined = await knex('import_file_chunks').select('data').where({ upload_key: key, seq }).first();
+        if (!row) return null;
+        return Buffer.isBuffer(row.data) ? row.data : Buffer.from(row.data);
+      };
       async function* chunks(): AsyncGenerator<Buffer> {
-        // Every chunk but the last is exactly CHUNK_BYTES long, so the offset names its chunk.
+        // Every chunk but the last holds exactly CHUNK_BYTES of the file, so the offset names its chunk.
         let seq = Math.floor(offset / CHUNK_BYTES);
         let skip = offset - seq * CHUNK_BYTES;
+        // The next chunk is fetched while this one is parsed.
+        let next = fetchChunk(seq);
         for (;;) {
-          const row: { data: Buffer } | undefined = await knex('import_file_chunks').select('data').where({ upload_key: key, seq }).first();
-          if (!row) return;
-          const data = Buffer.isBuffer(row.data) ? row.data : Buffer.from(row.data);
+          const data = await next;
+          if (!data) return;
+          seq += 1;
+          next = fetchChunk(seq);
+          next.catch(() => {});
           if (skip < data.length) yield skip > 0 ? data.subarray(skip) : data;
           skip = Math.max(0, skip - data.length);
-          seq += 1;
         }
       }
       return Readable.from(chunks(), { objectMode: false });

@@ -35,13 +35,20 @@ export interface ImportCheckpoint {
   record: number;
   /** The header's cells, as written; null until the first batch read it. */
   header: string[] | null;
+  /**
+   * The file's record delimiter, found at its start; null until then. A reader starting at a
+   * later offset cannot tell it from the text (a quoted field may hold other line breaks).
+   */
+  newline: CsvNewline | null;
   /** Raw statuses no mapping rule knows, with how many rows carried them. */
   unmapped: Record<string, number>;
   /** The file is read to its end. */
   done: boolean;
 }
 
-export const FIRST_IMPORT_CHECKPOINT: ImportCheckpoint = { offset: 0, line: 0, record: 0, header: null, unmapped: {}, done: false };
+export type CsvNewline = '\r\n' | '\n' | '\r';
+
+export const FIRST_IMPORT_CHECKPOINT: ImportCheckpoint = { offset: 0, line: 0, record: 0, header: null, newline: null, unmapped: {}, done: false };
 
 export class Import extends BaseModel {
   static override tableName = 'imports';
@@ -58,6 +65,8 @@ export class Import extends BaseModel {
   rows_total!: number | null;
   step!: number;
   checkpoint!: ImportCheckpoint | null;
+  /** SHA-256 of the uploaded bytes (null for imports stored before it was recorded). */
+  content_sha256!: string | null;
   rows_processed!: number;
   inserted!: number;
   updated!: number;

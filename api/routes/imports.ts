@@ -73,6 +73,7 @@ export function importRoutes(router: ApiRouter, deps: ImportRouteDeps): void {
         upload_key: upload.key,
         size_bytes: upload.sizeBytes,
         rows_total: upload.rowsCounted,
+        content_sha256: upload.sha256,
         step: 0,
         checkpoint: null,
         rows_processed: 0,

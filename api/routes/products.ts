@@ -93,7 +93,8 @@ async function changeProduct(knex: Knex, id: number, patch: { sku?: string; name
   return knex.transaction(async (trx) => {
     const before = await trx('products').select('id').where({ id }).forUpdate().first();
     if (!before) throw new NotFoundError('product', id);
-    const update: Record<string, unknown> = { updated_at: Date.now() };
+    // No import row wrote it last any more (crawler/imports/products.ts, provenance).
+    const update: Record<string, unknown> = { updated_at: Date.now(), import_id: null, import_record: null };
     if (patch.sku !== undefined) Object.assign(update, { sku: patch.sku, sku_key: skuKeyOf(patch.sku) });
     if (patch.name !== undefined) update.name = patch.name;
     if (patch.description !== undefined) update.description = patch.description;

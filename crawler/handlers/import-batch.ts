@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { dialectOf, isLockConflict } from '../../config/database.ts';
 import type { Logger } from '../../config/logger.ts';
 import { ShutdownError } from '../../lib/errors.ts';
 import type { Queue } from '../../lib/queue/port.ts';
@@ -7,9 +8,9 @@ import { createImportFileStore } from '../../models/import-file-store.ts';
 import { Import, presentImport, readImportCheckpoint, type ImportCheckpoint, type ImportOptions, type ImportType } from '../../models/import.ts';
 import type { JobContext } from '../consume.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
-import { DEFAULT_IMPORT_SETTINGS, rowError, type BatchInput, type BatchOutcome, type ImportSettings } from '../imports/batch.ts';
+import { DEFAULT_IMPORT_SETTINGS, rowError, writeOnly, type BatchHint, type BatchInput, type BatchOutcome, type BatchProcessor, type ImportSettings } from '../imports/batch.ts';
 import { headerProblem, resolveColumns } from '../imports/columns.ts';
-import { processProductBatch } from '../imports/products.ts';
+import { productBatches } from '../imports/products.ts';
 import { openBatchReader, type BatchRead, type RowError } from '../imports/read-batch.ts';
 import { processShipmentListBatch } from '../imports/shipment-list.ts';
 import { processStatusFeedBatch } from '../imports/status-feed.ts';
@@ -33,10 +34,10 @@ export const DEFAULT_BATCH_ROWS = 5_000;
  */
 export const DEFAULT_JOB_BUDGET_MS = 3_000;
 
-const PROCESSORS: Record<ImportType, (trx: Knex.Transaction, input: BatchInput) => Promise<BatchOutcome>> = {
-  products: processProductBatch,
-  shipments: processShipmentListBatch,
-  status_feed: processStatusFeedBatch,
+const PROCESSORS: Record<ImportType, BatchProcessor<unknown>> = {
+  products: productBatches as BatchProcessor<unknown>,
+  shipments: writeOnly(processShipmentListBatch) as BatchProcessor<unknown>,
+  status_feed: writeOnly(processStatusFeedBatch) as BatchProcessor<unknown>,
 };
 
 type Payload = JobPayload<'import.batch'>;
@@ -82,26 +83,53 @@ export async function handleImportBatch(deps: ImportBatchDeps, payload: Payload,
   // A first import of a catalogue is mostly new products, a re-import mostly known ones.
   let mostlyNew = processedSoFar === 0 || Number(imp.inserted) > processedSoFar / 2;
   const reader = openBatchReader(store.read(imp.upload_key, cp.offset), cp);
-  let reading: Promise<BatchRead> = reader.next(batchRows);
+  const dialect = dialectOf(deps.knex);
+  const provenance = { importId: imp.id, sameContent: await sameContentImports(deps.knex, imp) };
+  const readBatch = () => reader.next(batchRows).then((batch) => prepareBatch(imp, batch, { options, settings, dialect, provenance, hint: { mostlyNew } }));
+  let reading = readBatch();
+  // MySQL: once this batch's rows are written, the next batch's transaction opens and its type's
+  // `begin` (the bulk load of new products) runs while this one records its checkpoint and
+  // commits. This batch writes no rows after that point, so the next one may wait for it, never
+  // the other way round.
+  const overlap = dialect === 'mysql' && PROCESSORS[imp.type].begin !== undefined;
+  let open: OpenBatch | undefined;
   try {
+    let waitStartedAt = performance.now();
+    let batch = await reading;
     for (;;) {
-      const waitStartedAt = performance.now();
-      const batch = await reading;
       const readWaitMs = Math.round(performance.now() - waitStartedAt);
-      const problem = headerProblem(imp.type, batch.header);
-      if (problem) {
-        await failImport(deps.knex, imp.id, `The file cannot be imported: ${problem}.`);
+      if ('problem' in batch) {
+        await failImport(deps.knex, imp.id, `The file cannot be imported: ${batch.problem}.`);
         return;
       }
       const more = !batch.done && Date.now() - startedAt < budgetMs && !ctx.signal.aborted;
-      // Parse the next batch while this one is written (the writes wait on the database).
+      // Parse and prepare the next batch while this one is written (the writes wait on the database).
       if (more) {
-        reading = reader.next(batchRows);
-        // Awaited on the next turn; until then a failure must not count as unhandled.
+        reading = readBatch();
+        // Awaited below; until then a failure must not count as unhandled.
         reading.catch(() => {});
       }
       const commitStartedAt = performance.now();
-      const outcome = await commitBatch(deps.knex, { imp, step, cp, batch, options, settings, processedSoFar, mostlyNew });
+      let opening: Promise<OpenBatch | undefined> | undefined;
+      const hint = { mostlyNew };
+      const afterWrite = () => {
+        if (!overlap || !more) return;
+        opening = reading.then((next) => ('problem' in next ? undefined : openBatch(deps.knex, imp, next, hint))).catch(() => undefined);
+      };
+      const committing = commitBatch(deps.knex, { imp, step, cp, batch, processedSoFar, mostlyNew }, open, afterWrite);
+      committing.catch(() => {});
+      open = undefined;
+      waitStartedAt = performance.now();
+      // A failure here is thrown only after this batch's commit has settled and its step is the
+      // job's payload: a retry must not start from a step already committed.
+      let failure: { error: unknown } | undefined;
+      const next = more ? await reading.catch((error: unknown) => void (failure = { error })) : undefined;
+      let outcome: Awaited<typeof committing>;
+      try {
+        outcome = await committing;
+      } finally {
+        open = opening ? await opening : undefined;
+      }
       const commitMs = Math.round(performance.now() - commitStartedAt);
       if (!outcome) {
         log.info({ step }, 'batch already committed by another delivery; dropping this one');
@@ -120,83 +148,144 @@ export async function handleImportBatch(deps: ImportBatchDeps, payload: Payload,
         log.info({ rows: processedSoFar }, 'import succeeded');
         return;
       }
+      if (failure) throw failure.error;
       // Shutting down: the job goes back to the queue with the payload set above.
       if (ctx.signal.aborted) throw new ShutdownError();
-      if (!more) {
+      if (!more || !next) {
         await enqueue(deps.queue, 'import.batch', { import_id: imp.id, step });
         return;
       }
+      batch = next;
     }
   } finally {
+    // A transaction opened ahead for a batch this job will not commit.
+    if (open) await open.trx.rollback().catch(() => {});
     reader.close();
   }
 }
 
-interface CommitInput {
-  imp: Import;
-  step: number;
-  cp: ImportCheckpoint;
-  batch: BatchRead;
-  options: ImportOptions;
-  settings: ImportSettings;
-  processedSoFar: number;
-  mostlyNew: boolean;
+/** The imports of this type whose uploaded bytes were the same as this one's, this one included. */
+async function sameContentImports(knex: Knex, imp: Import): Promise<Set<number>> {
+  if (!imp.content_sha256) return new Set([imp.id]);
+  const ids = (await knex('imports').where({ type: imp.type, content_sha256: imp.content_sha256 }).pluck('id')) as (number | string)[];
+  return new Set([imp.id, ...ids.map(Number)]);
 }
 
-/** One batch in one transaction; null when another delivery committed this step first. */
-async function commitBatch(knex: Knex, input: CommitInput): Promise<(BatchOutcome & { processed: number; checkpoint: ImportCheckpoint }) | null> {
-  const { imp, step, cp, batch } = input;
+/** A parsed batch, checked against its header and prepared by its type (no database work yet). */
+interface PreparedBatch {
+  header: string[];
+  next: BatchRead['next'];
+  done: boolean;
+  /** Records read, bad ones included. */
+  processed: number;
+  /** Rows refused before the type saw them: unreadable CSV, a wrong number of fields. */
+  errors: RowError[];
+  prepared: unknown;
+}
+
+async function prepareBatch(imp: Import, batch: BatchRead, context: Pick<BatchInput, 'options' | 'settings' | 'dialect' | 'hint' | 'provenance'>): Promise<PreparedBatch | { problem: string }> {
+  const problem = headerProblem(imp.type, batch.header);
+  if (problem) return { problem };
   const header = batch.header!;
-  const cols = resolveColumns(imp.type, header);
   const errors: RowError[] = [...batch.errors];
   const rows = batch.rows.filter((row) => {
     if (row.cells.length === header.length) return true;
     errors.push(rowError(row, `has ${row.cells.length} field${row.cells.length === 1 ? '' : 's'}, the header has ${header.length}`));
     return false;
   });
-  const processed = batch.rows.length + batch.errors.length;
-  const done = batch.done;
-  return knex
-    .transaction(async (trx) => {
-      const outcome = await PROCESSORS[imp.type](trx, { rows, cols, options: input.options, uploadedAt: Number(imp.created_at), settings: input.settings, hint: { mostlyNew: input.mostlyNew } });
-      const rowErrors = [...errors, ...outcome.errors].sort((a, b) => a.record - b.record);
-      for (let i = 0; i < rowErrors.length; i += 500) {
-        await trx('import_errors')
-          .insert(rowErrors.slice(i, i + 500).map((e) => ({ import_id: imp.id, line: e.line, record: e.record, reason: e.reason.slice(0, 512), raw: e.raw })))
-          .onConflict(['import_id', 'record', 'reason'])
-          .ignore();
-      }
-      const unmapped = { ...cp.unmapped };
-      for (const [raw, n] of Object.entries(outcome.unmapped)) unmapped[raw.slice(0, 64)] = (unmapped[raw.slice(0, 64)] ?? 0) + n;
-      const checkpoint: ImportCheckpoint = { ...batch.next, header, unmapped, done };
-      const now = Date.now();
-      const changed = await trx('imports')
-        .where({ id: imp.id, step })
-        .update({
-          step: step + 1,
-          checkpoint: JSON.stringify(checkpoint),
-          status: done ? 'succeeded' : 'running',
-          rows_processed: trx.raw('rows_processed + ?', [processed]),
-          inserted: trx.raw('inserted + ?', [outcome.inserted]),
-          updated: trx.raw('updated + ?', [outcome.updated]),
-          unchanged: trx.raw('unchanged + ?', [outcome.unchanged]),
-          failed_rows: trx.raw('failed_rows + ?', [rowErrors.length]),
-          // Not `rows_processed + ?`: MySQL would see rows_processed already incremented by the
-          // assignment above, SQLite would not. The step check makes processedSoFar current.
-          ...(done ? { rows_total: input.processedSoFar + processed, finished_at: now } : {}),
-          updated_at: now,
-        });
-      if (changed === 0) throw new StaleStep();
-      if (done) {
-        const finished = await Import.query(trx).findById(imp.id);
-        await recordEvents(trx, [{ type: 'import.succeeded', data: importEventData(finished!) }]);
-      }
-      return { ...outcome, processed, checkpoint };
-    })
-    .catch((err: unknown) => {
-      if (err instanceof StaleStep) return null;
-      throw err;
-    });
+  const cols = resolveColumns(imp.type, header);
+  const prepared = await PROCESSORS[imp.type].prepare({ ...context, rows, cols, uploadedAt: Number(imp.created_at) });
+  return { header, next: batch.next, done: batch.done, processed: batch.rows.length + batch.errors.length, errors, prepared };
+}
+
+interface CommitInput {
+  imp: Import;
+  step: number;
+  cp: ImportCheckpoint;
+  batch: PreparedBatch;
+  processedSoFar: number;
+  mostlyNew: boolean;
+}
+
+/** A batch's transaction, opened with its type's `begin` under way. */
+interface OpenBatch {
+  trx: Knex.Transaction;
+  begun: Promise<unknown>;
+}
+
+/**
+ * READ COMMITTED on MySQL: a transaction opened ahead must read what the batch before it
+ * committed, not a snapshot from before.
+ */
+async function openBatch(knex: Knex, imp: Import, batch: PreparedBatch, hint: BatchHint): Promise<OpenBatch> {
+  const trx = dialectOf(knex) === 'mysql' ? await knex.transaction({ isolationLevel: 'read committed' }) : await knex.transaction();
+  const processor = PROCESSORS[imp.type];
+  const begun = processor.begin ? processor.begin(trx, batch.prepared, hint) : Promise.resolve(undefined);
+  begun.catch(() => {});
+  return { trx, begun };
+}
+
+/**
+ * One batch in one transaction (opened ahead, or here); null when another delivery committed
+ * this step first. `afterWrite` runs once the batch's rows are written, before its checkpoint.
+ */
+async function commitBatch(knex: Knex, input: CommitInput, ahead?: OpenBatch, afterWrite?: () => void): Promise<(BatchOutcome & { processed: number; checkpoint: ImportCheckpoint }) | null> {
+  const { imp, step, cp, batch } = input;
+  const { header, processed, done, errors } = batch;
+  const hint = { mostlyNew: input.mostlyNew };
+  let { trx, begun } = ahead ?? (await openBatch(knex, imp, batch, hint));
+  try {
+    let early: unknown;
+    try {
+      early = await begun;
+    } catch (err) {
+      // Opened ahead and chosen as a deadlock's victim: the batch before has committed by now.
+      if (!ahead || !isLockConflict(err)) throw err;
+      await trx.rollback().catch(() => {});
+      ({ trx, begun } = await openBatch(knex, imp, batch, hint));
+      early = await begun;
+    }
+    const outcome = await PROCESSORS[imp.type].write(trx, batch.prepared, hint, early);
+    const rowErrors = [...errors, ...outcome.errors].sort((a, b) => a.record - b.record);
+    for (let i = 0; i < rowErrors.length; i += 500) {
+      await trx('import_errors')
+        .insert(rowErrors.slice(i, i + 500).map((e) => ({ import_id: imp.id, line: e.line, record: e.record, reason: e.reason.slice(0, 512), raw: e.raw })))
+        .onConflict(['import_id', 'record', 'reason'])
+        .ignore();
+    }
+    afterWrite?.();
+    const unmapped = { ...cp.unmapped };
+    for (const [raw, n] of Object.entries(outcome.unmapped)) unmapped[raw.slice(0, 64)] = (unmapped[raw.slice(0, 64)] ?? 0) + n;
+    const checkpoint: ImportCheckpoint = { ...batch.next, header, unmapped, done };
+    const now = Date.now();
+    const changed = await trx('imports')
+      .where({ id: imp.id, step })
+      .update({
+        step: step + 1,
+        checkpoint: JSON.stringify(checkpoint),
+        status: done ? 'succeeded' : 'running',
+        rows_processed: trx.raw('rows_processed + ?', [processed]),
+        inserted: trx.raw('inserted + ?', [outcome.inserted]),
+        updated: trx.raw('updated + ?', [outcome.updated]),
+        unchanged: trx.raw('unchanged + ?', [outcome.unchanged]),
+        failed_rows: trx.raw('failed_rows + ?', [rowErrors.length]),
+        // Not `rows_processed + ?`: MySQL would see rows_processed already incremented by the
+        // assignment above, SQLite would not. The step check makes processedSoFar current.
+        ...(done ? { rows_total: input.processedSoFar + processed, finished_at: now } : {}),
+        updated_at: now,
+      });
+    if (changed === 0) throw new StaleStep();
+    if (done) {
+      const finished = await Import.query(trx).findById(imp.id);
+      await recordEvents(trx, [{ type: 'import.succeeded', data: importEventData(finished!) }]);
+    }
+    await trx.commit();
+    return { ...outcome, processed, checkpoint };
+  } catch (err) {
+    await trx.rollback().catch(() => {});
+    if (err instanceof StaleStep) return null;
+    throw err;
+  }
 }
 
 class StaleStep extends Error {}

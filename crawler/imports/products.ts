@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 import { Readable } from 'node:stream';
+import { nextTurn } from '../../lib/next-turn.ts';
 import { dialectOf } from '../../config/database.ts';
 import { PRODUCT_NAME_MAX, PRODUCT_SKU_MAX, skuKeyOf } from '../../models/product.ts';
 import { cellOf } from './columns.ts';
-import { emptyOutcome, rowError, type BatchInput, type BatchOutcome } from './batch.ts';
+import { emptyOutcome, rowError, type BatchHint, type BatchInput, type BatchOutcome, type BatchProcessor } from './batch.ts';
 
 /**
  * Catalogue rows (the Acme / Fulfil brief): `name,sku,description[,active]`.
@@ -14,9 +15,16 @@ import { emptyOutcome, rowError, type BatchInput, type BatchOutcome } from './ba
  *   existing ones keep their flag (and the same for `description`).
  * - Rows that change nothing are not written at all: re-importing a file touches no row (and
  *   costs one indexed read per batch).
+ * - Each written product remembers the import and record that wrote it. A row of a file whose
+ *   product was written by a later record of the same content (a re-import, or a resumed one) is
+ *   superseded: writing it would only be undone by that later record, so it is skipped and counts
+ *   as unchanged. That is what makes re-importing a file whose SKUs repeat across batches change
+ *   nothing.
  * CSV imports emit no product events: those come from the products API only.
  */
 interface ProductInput {
+  /** The row's record number in the file. */
+  record: number;
   sku: string;
   skuKey: string;
   name: string;
@@ -40,11 +48,39 @@ const BULK_LOAD_MIN_ROWS = 200;
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'y', 'active', 'on']);
 const FALSE_WORDS = new Set(['0', 'false', 'no', 'n', 'inactive', 'off']);
 
-export async function processProductBatch(trx: Knex.Transaction, input: BatchInput): Promise<BatchOutcome> {
+/** A batch checked and shaped, before any database work. */
+interface PreparedProducts {
+  out: BatchOutcome;
+  parsed: ProductInput[];
+  hasActive: boolean;
+  hasDescription: boolean;
+  /**
+   * The batch as if every SKU in it were new: each SKU's final values (the last row wins), the
+   * counts its rows make then, and (MySQL, enough rows) the text to bulk-load them. A first
+   * import of a catalogue mostly takes this path, so it is built before the batch's turn.
+   */
+  asNew: Map<string, { product: StoredProduct; record: number; updated: number; unchanged: number }>;
+  asNewLoad: Buffer | null;
+  provenance: BatchInput['provenance'];
+}
+
+/** Which row wrote a product last. */
+interface WrittenBy {
+  importId: number | null;
+  record: number | null;
+}
+
+export const productBatches: BatchProcessor<PreparedProducts> = { prepare: prepareProducts, begin: loadNewProducts, write: writeProducts };
+
+/** Rows checked between two turns of the event loop (see lib/next-turn.ts). */
+const ROWS_PER_TURN = 1000;
+
+async function prepareProducts(input: BatchInput): Promise<PreparedProducts> {
   const out = emptyOutcome();
   const hasActive = input.cols.index.active !== undefined;
   const parsed: ProductInput[] = [];
-  for (const row of input.rows) {
+  for (const [i, row] of input.rows.entries()) {
+    if (i % ROWS_PER_TURN === ROWS_PER_TURN - 1) await nextTurn();
     const sku = cellOf(row.cells, input.cols, 'sku');
     const name = cellOf(row.cells, input.cols, 'name');
     const descriptionAt = input.cols.index.description;
@@ -61,6 +97,7 @@ export async function processProductBatch(trx: Knex.Transaction, input: BatchInp
       out.errors.push(rowError(row, `active "${activeText.slice(0, 20)}" is not one of true/false, yes/no, 1/0`));
     } else {
       parsed.push({
+        record: row.record,
         sku,
         skuKey: skuKeyOf(sku),
         name,
@@ -69,58 +106,119 @@ export async function processProductBatch(trx: Knex.Transaction, input: BatchInp
       });
     }
   }
-  if (parsed.length === 0) return out;
-
-  const now = Date.now();
-  const keys = [...new Set(parsed.map((p) => p.skuKey))];
-  // Load first (MySQL, while the file brings mostly new SKUs): every SKU goes in through one bulk
-  // load that skips the ones the catalogue has; only those are then read and compared. That saves
-  // looking up thousands of SKUs that turn out to be new.
-  const loaded = dialectOf(trx) === 'mysql' && input.hint?.mostlyNew && keys.length >= BULK_LOAD_MIN_ROWS ? await loadFirst(trx, parsed, now) : new Set<string>();
-
-  // What the catalogue holds for the other SKUs now, then each row in file order against it
-  // (a SKU loaded above starts from nothing, as it did in the load).
-  const state = new Map<string, StoredProduct>();
-  const toRead = loaded.size > 0 ? keys.filter((k) => !loaded.has(k)) : keys;
-  for (let i = 0; i < toRead.length; i += 2000) {
-    const found: { sku: string; sku_key: string; name: string; description: string | null; active: boolean | number }[] = await trx('products')
-      .select('sku', 'sku_key', 'name', 'description', 'active')
-      .whereIn('sku_key', toRead.slice(i, i + 2000));
-    for (const f of found) state.set(f.sku_key, { sku: f.sku, name: f.name, description: f.description, active: Boolean(f.active) });
+  const asNew: PreparedProducts['asNew'] = new Map();
+  for (const p of parsed) {
+    const seen = asNew.get(p.skuKey);
+    const after = applyRow(seen?.product, p);
+    if (!seen) asNew.set(p.skuKey, { product: after, record: p.record, updated: 0, unchanged: 0 });
+    else if (sameProduct(seen.product, after)) seen.unchanged++;
+    else {
+      seen.updated++;
+      seen.product = after;
+      seen.record = p.record;
+    }
   }
-  const changed = new Map<string, StoredProduct>();
+  // Only worth building while the import brings mostly new SKUs (the hint of the batches so far).
+  const asNewLoad = input.dialect === 'mysql' && input.hint.mostlyNew && asNew.size >= BULK_LOAD_MIN_ROWS ? await loadText(asNew, ([skuKey, { product, record }]) => [skuKey, product, record]) : null;
+  return { out, parsed, hasActive, hasDescription: input.cols.index.description !== undefined, asNew, asNewLoad, provenance: input.provenance };
+}
+
+/** A product after a row of the file: what the row has, and what the product had for the columns the file lacks. */
+function applyRow(before: StoredProduct | undefined, p: ProductInput): StoredProduct {
+  return {
+    sku: p.sku,
+    name: p.name,
+    description: p.description === undefined ? (before?.description ?? null) : p.description,
+    active: p.active ?? before?.active ?? true,
+  };
+}
+
+function sameProduct(a: StoredProduct, b: StoredProduct): boolean {
+  return a.sku === b.sku && a.name === b.name && a.description === b.description && a.active === b.active;
+}
+
+/**
+ * Load first (MySQL, while the file brings mostly new SKUs): every SKU goes in through one bulk
+ * load that skips the ones the catalogue has; only those are then read and compared. That saves
+ * looking up thousands of SKUs that turn out to be new. The SKUs it inserted, or null.
+ */
+async function loadNewProducts(trx: Knex.Transaction, prepared: PreparedProducts, hint: BatchHint): Promise<Set<string> | null> {
+  if (!hint.mostlyNew || !prepared.asNewLoad) return null;
+  return loadFirst(trx, prepared.asNewLoad, prepared.asNew, prepared.provenance.importId, Date.now());
+}
+
+async function writeProducts(trx: Knex.Transaction, prepared: PreparedProducts, hint: BatchHint, begun?: unknown): Promise<BatchOutcome> {
+  const { out, hasActive, hasDescription, asNew, provenance } = prepared;
+  let { parsed } = prepared;
+  if (parsed.length === 0) return out;
+  const now = Date.now();
+  const loaded = begun === undefined ? await loadNewProducts(trx, prepared, hint) : (begun as Set<string> | null);
+  if (loaded) {
+    for (const skuKey of loaded) {
+      const counts = asNew.get(skuKey)!;
+      out.inserted += 1;
+      out.updated += counts.updated;
+      out.unchanged += counts.unchanged;
+    }
+    if (loaded.size > 0) parsed = parsed.filter((p) => !loaded.has(p.skuKey));
+    if (parsed.length === 0) return out;
+  }
+
+  // What the catalogue holds for the other SKUs now, then each row in file order against it.
+  const keys = [...new Set(parsed.map((p) => p.skuKey))];
+  const state = new Map<string, StoredProduct>();
+  const writtenBy = new Map<string, WrittenBy>();
+  for (let i = 0; i < keys.length; i += 2000) {
+    const found: (StoredProduct & { sku_key: string; active: boolean | number; import_id: number | string | null; import_record: number | null })[] = await trx('products')
+      .select('sku', 'sku_key', 'name', 'description', 'active', 'import_id', 'import_record')
+      .whereIn('sku_key', keys.slice(i, i + 2000));
+    for (const f of found) {
+      state.set(f.sku_key, { sku: f.sku, name: f.name, description: f.description, active: Boolean(f.active) });
+      writtenBy.set(f.sku_key, { importId: f.import_id === null ? null : Number(f.import_id), record: f.import_record });
+    }
+  }
+  const changed = new Map<string, StoredProduct & { record: number }>();
   const isNew = new Set<string>();
   for (const p of parsed) {
+    const by = writtenBy.get(p.skuKey);
+    if (by && by.importId !== null && by.record !== null && by.record > p.record && provenance.sameContent.has(by.importId)) {
+      // Superseded: a later record of this same content wrote the product (see above).
+      out.unchanged++;
+      continue;
+    }
     const before = state.get(p.skuKey);
-    const after: StoredProduct = {
-      sku: p.sku,
-      name: p.name,
-      description: p.description === undefined ? (before?.description ?? null) : p.description,
-      active: p.active ?? before?.active ?? true,
-    };
+    const after = applyRow(before, p);
     if (!before) {
       out.inserted++;
       isNew.add(p.skuKey);
-    } else if (before.sku === after.sku && before.name === after.name && before.description === after.description && before.active === after.active) {
+    } else if (sameProduct(before, after)) {
       out.unchanged++;
       continue;
     } else {
       out.updated++;
     }
     state.set(p.skuKey, after);
-    changed.set(p.skuKey, after);
+    writtenBy.set(p.skuKey, { importId: provenance.importId, record: p.record });
+    changed.set(p.skuKey, { ...after, record: p.record });
   }
 
-  // SKUs the load wrote are already in their final state.
-  let rows = [...changed]
-    .filter(([skuKey]) => !loaded.has(skuKey))
-    .map(([skuKey, p]) => ({ sku: p.sku, sku_key: skuKey, name: p.name, description: p.description, active: p.active, created_at: now, updated_at: now }));
+  let rows = [...changed].map(([skuKey, p]) => ({
+    sku: p.sku,
+    sku_key: skuKey,
+    name: p.name,
+    description: p.description,
+    active: p.active,
+    import_id: provenance.importId,
+    import_record: p.record,
+    created_at: now,
+    updated_at: now,
+  }));
   // Without an `active` column an existing product keeps its flag, even if another import or
   // the API changed it since the read above.
-  const merge = ['sku', 'name', 'updated_at', ...(input.cols.index.description !== undefined ? ['description'] : []), ...(hasActive ? ['active'] : [])];
+  const merge = ['sku', 'name', 'import_id', 'import_record', 'updated_at', ...(hasDescription ? ['description'] : []), ...(hasActive ? ['active'] : [])];
   if (dialectOf(trx) === 'mysql') {
     const fresh = rows.filter((r) => isNew.has(r.sku_key));
-    if (fresh.length >= BULK_LOAD_MIN_ROWS && (await bulkLoadNewProducts(trx, fresh, merge))) rows = rows.filter((r) => !isNew.has(r.sku_key));
+    if (fresh.length >= BULK_LOAD_MIN_ROWS && (await bulkLoadNewProducts(trx, fresh, merge, provenance.importId, now))) rows = rows.filter((r) => !isNew.has(r.sku_key));
   }
   // Statements of at most 1,000 rows and ~4 MB: inside MySQL's max_allowed_packet and SQLite's variable limit.
   let part: typeof rows = [];
@@ -143,7 +241,28 @@ export async function processProductBatch(trx: Knex.Transaction, input: BatchInp
 /** Whether this MySQL server takes `LOAD DATA LOCAL INFILE` (MariaDB does by default, MySQL 8 not). */
 let bulkLoadRefused = false;
 
-type ProductRowValues = { sku: string; sku_key: string; name: string; description: string | null; active: boolean; created_at: number; updated_at: number };
+type ProductRowValues = { sku: string; sku_key: string; name: string; description: string | null; active: boolean; import_record: number };
+
+/**
+ * Products as the text of a `LOAD DATA` (its default format: tab-separated, backslash escapes,
+ * `\N` for NULL): `sku, sku_key, name, description, active, import_record` per line.
+ */
+async function loadText<T>(items: Iterable<T>, productOf: (item: T) => [skuKey: string, product: StoredProduct, record: number]): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let text = '';
+  let n = 0;
+  for (const item of items) {
+    const [skuKey, p, record] = productOf(item);
+    text += `${tsvField(p.sku)}\t${tsvField(skuKey)}\t${tsvField(p.name)}\t${tsvField(p.description)}\t${p.active ? '1' : '0'}\t${record}\n`;
+    if (++n % ROWS_PER_TURN === 0) {
+      parts.push(Buffer.from(text, 'utf8'));
+      text = '';
+      await nextTurn();
+    }
+  }
+  parts.push(Buffer.from(text, 'utf8'));
+  return Buffer.concat(parts);
+}
 
 /**
  * Products into MySQL through `LOAD DATA LOCAL INFILE` from a buffer built here (the rows are
@@ -151,19 +270,17 @@ type ProductRowValues = { sku: string; sku_key: string; name: string; descriptio
  * INSERT, inside the batch's transaction. `IGNORE`: a SKU the catalogue already has is skipped.
  * Null when the server refuses local loads (then nobody in this process asks again).
  */
-async function loadProducts(trx: Knex.Transaction, rows: ProductRowValues[]): Promise<{ affectedRows: number; insertId: number } | null> {
+async function loadProducts(trx: Knex.Transaction, text: Buffer, importId: number, now: number): Promise<{ affectedRows: number } | null> {
   if (bulkLoadRefused) return null;
-  const tsv = rows
-    .map((r) => [tsvField(r.sku), tsvField(r.sku_key), tsvField(r.name), tsvField(r.description), r.active ? '1' : '0', String(r.created_at), String(r.updated_at)].join('\t'))
-    .join('\n');
   try {
     const [result] = (await trx
       .raw(
         "LOAD DATA LOCAL INFILE 'shipsync-products.tsv' IGNORE INTO TABLE products CHARACTER SET utf8mb4 " +
-          "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (sku, sku_key, name, description, active, created_at, updated_at)",
+          "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (sku, sku_key, name, description, active, import_record) SET import_id = ?, created_at = ?, updated_at = ?",
+        [importId, now, now],
       )
-      .options({ infileStreamFactory: () => Readable.from([Buffer.from(tsv, 'utf8')]) })) as unknown as [{ affectedRows: number; insertId: number }];
-    return { affectedRows: Number(result.affectedRows), insertId: Number(result.insertId ?? 0) };
+      .options({ infileStreamFactory: () => Readable.from([text]) })) as unknown as [{ affectedRows: number }];
+    return { affectedRows: Number(result.affectedRows) };
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'ER_NOT_ALLOWED_COMMAND' || code === 'ER_LOAD_INFILE_CAPABILITY_DISABLED' || code === 'ER_CLIENT_LOCAL_FILES_DISABLED') {
@@ -179,38 +296,41 @@ async function loadProducts(trx: Knex.Transaction, rows: ProductRowValues[]): Pr
  * A SKU someone else created since the look-up is skipped by the load, so then they all go
  * through the upsert as well (idempotent). False when the server refuses local loads.
  */
-async function bulkLoadNewProducts(trx: Knex.Transaction, rows: ProductRowValues[], merge: string[]): Promise<boolean> {
-  const result = await loadProducts(trx, rows);
+async function bulkLoadNewProducts(
+  trx: Knex.Transaction,
+  rows: (ProductRowValues & { created_at: number; updated_at: number })[],
+  merge: string[],
+  importId: number,
+  now: number,
+): Promise<boolean> {
+  const result = await loadProducts(trx, await loadText(rows, (r) => [r.sku_key, r, r.import_record]), importId, now);
   if (!result) return false;
   if (result.affectedRows !== rows.length) await trx('products').insert(rows).onConflict('sku_key').merge(merge);
   return true;
 }
 
 /**
- * Load first: every SKU of the batch, with the values it would have as a new product (the last
- * row of each SKU wins, as in the file), bulk-loaded with `IGNORE`. Returns the SKUs the load
- * inserted; the caller reads and compares only the others. The inserted rows are found by the
- * auto-increment range the load started (`insertId`) and this batch's `created_at`, a short
- * primary-key range instead of thousands of look-ups.
+ * Load first: every SKU of the batch with the values it ends the batch with as a new product,
+ * bulk-loaded with `IGNORE`. Returns the SKUs the load inserted; the caller reads and compares
+ * only the others. The inserted rows are found by the auto-increment range the load started
+ * (from `LAST_INSERT_ID()`) and this batch's `created_at`, a short primary-key range instead of thousands of
+ * look-ups.
  */
-async function loadFirst(trx: Knex.Transaction, parsed: ProductInput[], now: number): Promise<Set<string>> {
-  const asNew = new Map<string, StoredProduct>();
-  for (const p of parsed) {
-    const before = asNew.get(p.skuKey);
-    asNew.set(p.skuKey, { sku: p.sku, name: p.name, description: p.description === undefined ? (before?.description ?? null) : p.description, active: p.active ?? before?.active ?? true });
-  }
-  const rows = [...asNew].map(([skuKey, p]) => ({ sku: p.sku, sku_key: skuKey, name: p.name, description: p.description, active: p.active, created_at: now, updated_at: now }));
-  const result = await loadProducts(trx, rows);
+async function loadFirst(trx: Knex.Transaction, text: Buffer, asNew: Map<string, unknown>, importId: number, now: number): Promise<Set<string>> {
+  const result = await loadProducts(trx, text, importId, now);
   if (!result || result.affectedRows === 0) return new Set();
-  if (result.affectedRows === rows.length) return new Set(asNew.keys());
-  const mine = (result.insertId > 0
-    ? await trx('products').select('sku_key').where('id', '>=', result.insertId).andWhere({ created_at: now })
-    : await trx('products').select('sku_key').whereIn('sku_key', [...asNew.keys()]).andWhere({ created_at: now })) as { sku_key: string }[];
+  if (result.affectedRows === asNew.size) return new Set(asNew.keys());
+  // LAST_INSERT_ID() is the first id the load generated (the OK packet of a LOAD DATA carries
+  // none: mysql2 reports 0); a load takes consecutive ids.
+  const mine = (await trx('products').select('sku_key').where('id', '>=', trx.raw('LAST_INSERT_ID()')).andWhere({ created_at: now })) as { sku_key: string }[];
   return new Set(mine.map((r) => r.sku_key).filter((k) => asNew.has(k)));
 }
 
 /** A field of LOAD DATA's default format: backslash escapes, `\N` for NULL. */
 function tsvField(value: string | null): string {
   if (value === null) return '\\N';
+  if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/[\\\t\n\r\0]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\0'));
 }
+
+const NEEDS_ESCAPE = /[\\\t\n\r\0]/;

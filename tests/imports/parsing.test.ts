@@ -97,11 +97,38 @@ test('line numbers stay right with CRLF inside quoted fields; one reader serves 
   const reader = openBatchReader(Readable.from([file]), { offset: 0, line: 0, record: 0, header: null });
   const first = await reader.next(2);
   const second = await reader.next(2);
-  const third = await reader.next(2);
   reader.close();
   t.deepEqual(first.rows.map((r) => [r.line, r.record]), [[2, 1], [4, 2]]);
+  t.false(first.done);
   t.deepEqual(second.rows.map((r) => [r.line, r.record]), [[5, 3], [8, 4]]);
-  t.false(second.done, 'a full batch cannot know the file ends right after it');
-  t.like(third, { rows: [], done: true });
-  t.deepEqual(first.next, { offset: Buffer.byteLength('a,b\r\n1,"x\r\ny"\r\n2,z\r\n'), line: 4, record: 3 });
+  t.true(second.done, 'the last record has no newline after it: the file ends there');
+  t.deepEqual(first.next, { offset: Buffer.byteLength('a,b\r\n1,"x\r\ny"\r\n2,z\r\n'), line: 4, record: 3, newline: '\r\n' });
+  t.is(second.next.offset, file.length);
+});
+
+test('however the bytes arrive (split inside a CRLF, a quoted field or a UTF-8 character), one reader gives what one parse of the whole file gives', async (t) => {
+  const file = Buffer.from(
+    ['\uFEFFname,sku,description', 'Parcel 📦,a-1,"two\r\nlines, and ""quotes"""', 'Crème brûlée,b-2,', '', 'Ünïcödé,c-3,"x\ny"', 'Last,d-4,no final newline'].join('\r\n'),
+  );
+  const whole = parse(file, { bom: true, skip_empty_lines: true }) as string[][];
+  for (const size of [1, 2, 3, 7, 64]) {
+    const pieces: Buffer[] = [];
+    for (let i = 0; i < file.length; i += size) pieces.push(file.subarray(i, i + size));
+    const reader = openBatchReader(Readable.from(pieces), { offset: 0, line: 0, record: 0, header: null });
+    const rows: string[][] = [];
+    const lines: number[] = [];
+    for (;;) {
+      const batch = await reader.next(2);
+      rows.push(...batch.rows.map((r) => r.cells));
+      lines.push(...batch.rows.map((r) => r.line));
+      if (batch.done) {
+        t.deepEqual(batch.header, whole[0], `header, pieces of ${size}`);
+        t.is(batch.next.offset, file.length, `offset, pieces of ${size}`);
+        break;
+      }
+    }
+    reader.close();
+    t.deepEqual(rows, whole.slice(1), `pieces of ${size} bytes`);
+    t.deepEqual(lines, [2, 4, 6, 8], `lines, pieces of ${size} bytes`);
+  }
 });

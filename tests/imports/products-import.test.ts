@@ -1,8 +1,8 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
 import test from 'ava';
 import { parse } from 'csv-parse/sync';
 import { ImportView } from '../../api/import-schemas.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
+import { openEvents } from '../helpers/sse.ts';
 import pino from 'pino';
 import { handleImportBatch } from '../../crawler/handlers/import-batch.ts';
 import { fixture, perSetImportHarness, startImportHarness, type ImportHarness } from './harness.ts';
@@ -52,6 +52,29 @@ eachAdapterSet((set) => {
     t.is(Number(events?.n), 0, 'CSV imports record no product events');
     const finished = await h.env.knex('domain_events').where({ type: 'import.succeeded' }).select('data');
     t.true(finished.some((e: { data: string }) => JSON.parse(e.data).id === upload.body.id), 'import.succeeded is recorded');
+  });
+
+  test.serial(`${set.name}: a file whose SKUs repeat in later batches with new values imports the later rows; importing it again changes nothing`, async (t) => {
+    const h = api();
+    const rows = ['name,sku,description'];
+    for (let i = 0; i < 300; i++) rows.push(`First ${i},rep-${i},first`);
+    for (let i = 0; i < 300; i++) rows.push(`Second ${i},REP-${i},second`); // batches later, another case
+    const file = rows.join('\r\n');
+    const done = await h.importFile('type=products', file);
+    t.like(done, { status: 'succeeded', inserted: 300, updated: 300, unchanged: 0, failed_rows: 0 });
+    t.like((await product(h, 'rep-7'))[0], { sku: 'REP-7', name: 'Second 7', description: 'second' });
+
+    const before = await h.env.knex('products').select('id', 'sku', 'name', 'updated_at').orderBy('id');
+    const again = await h.importFile('type=products', file);
+    t.like(again, { status: 'succeeded', inserted: 0, updated: 0, unchanged: 600, failed_rows: 0 });
+    t.deepEqual(await h.env.knex('products').select('id', 'sku', 'name', 'updated_at').orderBy('id'), before, 'no product was written, not even for a moment');
+
+    // Changed through the API since: the file's values come back, and count as changes.
+    const [edited] = await product(h, 'rep-7');
+    t.is((await h.request('PATCH', `/products/${edited.id}`, { body: { name: 'Edited' } })).status, 200);
+    const restored = await h.importFile('type=products', file);
+    t.like(restored, { status: 'succeeded', inserted: 0, updated: 2, unchanged: 598 });
+    t.like((await product(h, 'rep-7'))[0], { id: edited.id, sku: 'REP-7', name: 'Second 7', description: 'second' });
   });
 
   test.serial(`${set.name}: SKUs are one product whatever their case; the latest spelling and row win, across batches and files`, async (t) => {
@@ -168,7 +191,7 @@ eachAdapterSet((set) => {
     for (let i = 0; i < 1000; i++) rows.push(`Product ${i},sse-${i},"line one\nline two"`);
     const upload = await h.upload('type=products', rows.join('\r\n'));
     t.is(upload.status, 202);
-    const stream = await openEvents(h, `/imports/${upload.body.id}/events`);
+    const stream = await openEvents(h.url + `/imports/${upload.body.id}/events`, h.token);
     t.is(stream.response.statusCode, 200);
     t.regex(String(stream.response.headers['content-type']), /^text\/event-stream/);
     const first = await stream.next();
@@ -192,7 +215,7 @@ eachAdapterSet((set) => {
     t.like(done.data, { status: 'succeeded', rows_processed: 1000, inserted: 1000 });
     t.true(await stream.ended());
 
-    const late = await openEvents(h, `/imports/${upload.body.id}/events`);
+    const late = await openEvents(h.url + `/imports/${upload.body.id}/events`, h.token);
     const again = await late.next();
     const lateDone = await late.next();
     t.is(again.event, 'progress');
@@ -202,62 +225,3 @@ eachAdapterSet((set) => {
     t.is((await h.request('GET', '/imports/987654/events')).status, 404);
   });
 });
-
-interface EventStream {
-  response: IncomingMessage;
-  next(): Promise<{ event: string; data: any }>;
-  ended(): Promise<boolean>;
-}
-
-/** Reads Server-Sent Events with Node's own HTTP client, as a browser's EventSource would. */
-function openEvents(h: ImportHarness, path: string): Promise<EventStream> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(h.url + path, { headers: { authorization: `Bearer ${h.token}`, accept: 'text/event-stream' } }, (response) => {
-      let buffer = '';
-      const queue: { event: string; data: any }[] = [];
-      const waiters: ((e: { event: string; data: any }) => void)[] = [];
-      let closed = false;
-      const endWaiters: ((v: boolean) => void)[] = [];
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (!event || !data) continue;
-          const item = { event, data: JSON.parse(data) };
-          const w = waiters.shift();
-          if (w) w(item);
-          else queue.push(item);
-        }
-      });
-      response.on('end', () => {
-        closed = true;
-        for (const w of endWaiters) w(true);
-      });
-      resolve({
-        response,
-        next: () => {
-          const item = queue.shift();
-          if (item) return Promise.resolve(item);
-          return new Promise((r, j) => {
-            const timer = setTimeout(() => j(new Error('no event within 30 s')), 30_000);
-            waiters.push((e) => {
-              clearTimeout(timer);
-              r(e);
-            });
-          });
-        },
-        ended: () => (closed ? Promise.resolve(true) : new Promise((r) => {
-          endWaiters.push(r);
-          setTimeout(() => r(false), 5_000);
-        })),
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
