@@ -7,24 +7,14 @@
  *   npm run bench:export-shipments
  *   BENCH_SHIPMENTS=200000 BENCH_DATABASE_URL=mysql://root@127.0.0.1:3306/test npm run bench:export-shipments
  */
-import { spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import knexFactory from 'knex';
-import { createKnex, migrateLatest } from '../config/database.ts';
+import { randomBytes } from 'node:crypto';
+import { createBenchDatabase, freePort, peakRssMb, rssMb, spawnProcess, stopProcess, waitForHealth } from './harness.ts';
 
 const count = Number(process.env.BENCH_SHIPMENTS ?? 1_000_000);
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
-const dbName = `shipsync_bench_${randomUUID().slice(0, 8)}`;
-const admin = knexFactory({ client: 'mysql2', connection: databaseUrl });
-await admin.raw(`CREATE DATABASE ${dbName} CHARACTER SET utf8mb4`);
-await admin.destroy();
-const dbUrl = new URL(databaseUrl);
-dbUrl.pathname = `/${dbName}`;
-const knex = createKnex({ databaseUrl: dbUrl.toString() });
-await migrateLatest(knex);
+const db = await createBenchDatabase(databaseUrl);
+const { knex } = db;
 
 let t0 = performance.now();
 const columns = 'source, external_key, reference, carrier, tracking_number, status, status_at, receiver_street, receiver_postal_code, receiver_city, receiver_country, created_at, updated_at';
@@ -53,21 +43,9 @@ const seedMs = performance.now() - t0;
 
 const port = await freePort();
 const apiToken = randomBytes(24).toString('base64url');
-const web = spawn(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
-  env: { ...process.env, DATABASE_URL: dbUrl.toString(), AMQP_URL: '', CLOUDAMQP_URL: '', PORT: String(port), API_TOKEN: apiToken, SECRETS_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'warn' },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
+const web = spawnProcess('api/server.ts', { DATABASE_URL: db.url, AMQP_URL: '', CLOUDAMQP_URL: '', PORT: String(port), API_TOKEN: apiToken, SECRETS_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'warn' });
 const url = `http://127.0.0.1:${port}`;
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${url}/health`)).ok) break;
-  } catch {
-    /* not listening yet */
-  }
-  if (i > 300) throw new Error('the web process did not start');
-  await new Promise((r) => setTimeout(r, 100));
-}
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+await waitForHealth(url, web);
 
 async function exportOnce(query: string): Promise<{ ms: number; rows: number; bytes: number; beforeMb: number; peakMb: number; first: string }> {
   const beforeMb = rssMb(web.pid!);
@@ -91,7 +69,7 @@ async function exportOnce(query: string): Promise<{ ms: number; rows: number; by
 
 const all = await exportOnce('');
 const delivered = await exportOnce('?status=delivered');
-const hwmMb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${web.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const hwmMb = peakRssMb(web.pid!);
 console.log(`shipment export benchmark — MySQL, web process (api/server.ts)`);
 console.log(`  shipments stored:                 ${stored.toLocaleString('en')}   (seeded in ${(seedMs / 1000).toFixed(1)} s)`);
 for (const [label, r] of [['all shipments', all], ['?status=delivered', delivered]] as const) {
@@ -103,19 +81,6 @@ for (const [label, r] of [['all shipments', all], ['?status=delivered', delivere
 console.log(`  web peak memory over its life (VmHWM): ${hwmMb.toFixed(0)} MB`);
 console.log(`  first line after the header: ${all.first.split('\r\n')[1]}`);
 
-web.kill('SIGTERM');
-await new Promise((r) => web.once('exit', r));
-await knex.raw(`DROP DATABASE ${dbName}`);
-await knex.destroy();
+await stopProcess(web);
+await db.drop();
 process.exit(all.rows === stored ? 0 : 1);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}

@@ -19,7 +19,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import knexFactory from 'knex';
 import { startBolSandbox } from '../sandbox/bol/index.ts';
 import { createKnex, migrateLatest } from '../config/database.ts';
 import { createLogger } from '../config/logger.ts';
@@ -33,6 +32,7 @@ import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
 import { saveShopCredentials } from '../models/shop-credential.ts';
 import { Shop } from '../models/shop.ts';
 import { SyncRun } from '../models/sync-run.ts';
+import { createBenchDatabase } from './harness.ts';
 
 const shipments = Number(process.env.BENCH_SHIPMENTS ?? 2000);
 const parseLimit = (v: string) => {
@@ -47,20 +47,9 @@ const withWebhooks = process.env.BENCH_WEBHOOKS === '1';
 
 const sandbox = await startBolSandbox({ shipments, limits, latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 5) });
 const tmp = mkdtempSync(path.join(tmpdir(), 'shipsync-bench-'));
-let dbName: string | undefined;
-let knex;
-if (databaseUrl) {
-  dbName = `shipsync_bench_${randomUUID().slice(0, 8)}`;
-  const admin = knexFactory({ client: 'mysql2', connection: databaseUrl });
-  await admin.raw(`CREATE DATABASE ${dbName}`);
-  await admin.destroy();
-  const u = new URL(databaseUrl);
-  u.pathname = `/${dbName}`;
-  knex = createKnex({ databaseUrl: u.toString() });
-} else {
-  knex = createKnex({ sqliteFile: path.join(tmp, 'bench.sqlite') });
-}
-await migrateLatest(knex);
+const db = databaseUrl ? await createBenchDatabase(databaseUrl) : null;
+const knex = db?.knex ?? createKnex({ sqliteFile: path.join(tmp, 'bench.sqlite') });
+if (!db) await migrateLatest(knex);
 const prefix = `bench.${randomUUID().slice(0, 8)}`;
 const queue = await createQueue({ amqpUrl, prefix });
 // As config/runtime.ts does: webhook deliveries on a queue of their own.
@@ -134,8 +123,7 @@ if (amqpUrl) {
   await destroyRabbitTopology(amqpUrl, prefix);
   await destroyRabbitTopology(amqpUrl, `${prefix}.deliveries`);
 }
-if (dbName) await knex.raw(`DROP DATABASE ${dbName}`);
-await knex.destroy();
+await (db ? db.drop() : knex.destroy());
 await sandbox.close();
 rmSync(tmp, { recursive: true, force: true });
 process.exit(done.status === 'succeeded' && made === neededTotal && stats.tooManyRequests.total === 0 ? 0 : 1);

@@ -64,6 +64,10 @@ async function lookup(trackingNumber: string, carrier: string | null): Promise<u
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://bare.invalid');
+  if (url.pathname === '/health') {
+    res.writeHead(200).end('ok');
+    return;
+  }
   const trackingNumber = url.searchParams.get('tracking_number');
   if (url.pathname !== '/shipments' || !trackingNumber) {
     res.writeHead(404).end();

@@ -20,17 +20,13 @@
  * with SET GLOBAL for the run, as a production server would be sized for its ~1.2 GB of data:
  * MariaDB's default 128 MB makes random look-ups at a million shipments wait on page reads).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { createKnex, migrateLatest } from '../config/database.ts';
 import { carrierNameOf } from '../models/carriers.ts';
+import { freePort, spawnProcess, stopProcess, waitForHealth } from './harness.ts';
 import { runLoad, type LoadResult } from './load.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const serverUrl = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306';
 const dbName = 'shipsync_bench_lookup';
 const total = Number(process.env.BENCH_SHIPMENTS ?? 1_000_000);
@@ -131,34 +127,11 @@ async function prepareData(): Promise<void> {
   say(`Stored ${total.toLocaleString('en')} shipments with items, events and 40,000 locations in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startProcess(script: string, env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
-    const up = await fetch(`http://127.0.0.1:${port}/health`).then(() => true, () => false);
-    if (up) return child;
-    if (Date.now() > deadline) throw new Error(`${script} did not start`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
+/** Runs `script` on `port` (its stdout dropped) and waits until it answers /health. */
+async function startProcess(script: string, env: Record<string, string>, port: number) {
+  const child = spawnProcess(script, { ...env, PORT: String(port) }, 'ignore');
+  await waitForHealth(`http://127.0.0.1:${port}`, child);
+  return child;
 }
 
 function say(line: string): void {

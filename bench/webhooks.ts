@@ -24,7 +24,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { createKnex, migrateLatest } from '../config/database.ts';
 import { createLogger } from '../config/logger.ts';
 import type { ShipmentRecord } from '../crawler/connectors/types.ts';
@@ -36,6 +36,7 @@ import { createSecretBox } from '../lib/secret-box.ts';
 import { generateSecret } from '../lib/standard-webhooks.ts';
 import { Shop } from '../models/shop.ts';
 import { SyncRun } from '../models/sync-run.ts';
+import { createBenchDatabase } from './harness.ts';
 
 const shipments = Number(process.env.BENCH_SHIPMENTS ?? 10_000);
 const pageSize = Number(process.env.BENCH_PAGE ?? 50);
@@ -117,25 +118,12 @@ function records(page: number): ShipmentRecord[] {
   });
 }
 
+/** A fresh, migrated database: on the MySQL server of BENCH_DATABASE_URL, or a SQLite file. */
 async function openDatabase(): Promise<{ knex: Knex; drop(): Promise<void> }> {
-  if (databaseUrl) {
-    const dbName = `shipsync_bench_${randomUUID().slice(0, 8)}`;
-    const admin = knexFactory({ client: 'mysql2', connection: databaseUrl });
-    await admin.raw(`CREATE DATABASE ${dbName}`);
-    await admin.destroy();
-    const u = new URL(databaseUrl);
-    u.pathname = `/${dbName}`;
-    const knex = createKnex({ databaseUrl: u.toString() });
-    return {
-      knex,
-      async drop() {
-        await knex.raw(`DROP DATABASE ${dbName}`);
-        await knex.destroy();
-      },
-    };
-  }
+  if (databaseUrl) return createBenchDatabase(databaseUrl);
   const dir = mkdtempSync(path.join(tmpdir(), 'shipsync-bench-'));
   const knex = createKnex({ sqliteFile: path.join(dir, 'bench.sqlite') });
+  await migrateLatest(knex);
   return {
     knex,
     async drop() {
@@ -148,7 +136,6 @@ async function openDatabase(): Promise<{ knex: Knex; drop(): Promise<void> }> {
 async function phase(receivers: Receivers | null, count = shipments): Promise<{ storeMs: number; events: number; fastAllMs: number | null }> {
   const db = await openDatabase();
   const { knex } = db;
-  await migrateLatest(knex);
   const prefix = `bench.${randomUUID().slice(0, 8)}`;
   const queue = await createQueue({ amqpUrl, prefix });
   // As config/runtime.ts does: webhook deliveries on a queue of their own.

@@ -1,0 +1,99 @@
+/**
+ * What the benchmarks share: a throw-away MySQL database, a free port, the app's processes run as
+ * the Procfile runs them, and their memory as /proc tells it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import knexFactory, { type Knex } from 'knex';
+import { createKnex, migrateLatest } from '../config/database.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface BenchDatabase {
+  /** `shipsync_bench_<random>`. */
+  name: string;
+  /** `databaseUrl` with the new database as its path. */
+  url: string;
+  /** Open on the new database, migrated. */
+  knex: Knex;
+  /** Drops the database and closes `knex`. */
+  drop(): Promise<void>;
+}
+
+/** A new, migrated database `shipsync_bench_<random>` on the MySQL server of `databaseUrl`. */
+export async function createBenchDatabase(databaseUrl: string): Promise<BenchDatabase> {
+  const name = `shipsync_bench_${randomUUID().slice(0, 8)}`;
+  const admin = knexFactory({ client: 'mysql2', connection: databaseUrl });
+  try {
+    await admin.raw(`CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
+  } finally {
+    await admin.destroy();
+  }
+  const u = new URL(databaseUrl);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const knex = createKnex({ databaseUrl: url });
+  await migrateLatest(knex);
+  return {
+    name,
+    url,
+    knex,
+    async drop() {
+      await knex.raw(`DROP DATABASE ${name}`);
+      await knex.destroy();
+    },
+  };
+}
+
+/** A TCP port nothing listens on at the moment, on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs `script` (a path from the repository's root) with tsx in a process of its own, with this process's env and `env` over it. */
+export function spawnProcess(script: string, env: Record<string, string>, stdout: 'inherit' | 'ignore' = 'inherit'): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', stdout, 'inherit'] });
+}
+
+/** Waits (up to 30 s) until `${url}/health` answers 200; throws when `child`, the process behind it, exits first. */
+export async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
+  const what = child.spawnargs.at(-1);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    const ok = await fetch(`${url}/health`).then((res) => res.ok, () => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not start (no 200 from ${url}/health in 30 s)`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Sends SIGTERM to `child` and waits until it has exited. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** A process's resident memory now (VmRSS), in MB. */
+export const rssMb = (pid: number) => statusMb(pid, 'VmRSS');
+
+/** A process's peak resident memory over its life (VmHWM), in MB. */
+export const peakRssMb = (pid: number) => statusMb(pid, 'VmHWM');
+
+function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
+}
