@@ -69,3 +69,19 @@ export function isLockConflict(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
   return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
 }
+
+/**
+ * Runs `work` again when it loses a lock conflict, up to `attempts` runs in all. Only for work
+ * that is sound to repeat from the state it finds (idempotent writes, or a whole transaction).
+ */
+export async function retryOnLockConflict<T>(work: () => Promise<T>, opts: { attempts?: number; onConflict?: (err: unknown, attempt: number) => void } = {}): Promise<T> {
+  const attempts = opts.attempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= attempts || !isLockConflict(err)) throw err;
+      opts.onConflict?.(err, attempt);
+    }
+  }
+}

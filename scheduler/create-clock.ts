@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Knex } from 'knex';
 import cron, { type ScheduledTask } from 'node-cron';
-import { isLockConflict } from '../config/database.ts';
+import { retryOnLockConflict } from '../config/database.ts';
 import type { Logger } from '../config/logger.ts';
 import { claimFire, lastClaimedFire } from './claim-fire.ts';
 
@@ -122,15 +122,10 @@ export function createClock(deps: ClockDeps): Clock {
           if (!record.claimed) continue;
           // Every fire can run again from the state it finds, so one that lost a lock conflict
           // with a worker's transaction (MySQL: "try restarting transaction") simply does.
-          for (let attempt = 1; ; attempt++) {
-            try {
-              await s.fire({ dueAt, now: now(), clockId: id, logger: logger.child({ schedule: s.name }) });
-              break;
-            } catch (err) {
-              if (attempt >= FIRE_ATTEMPTS_ON_LOCK_CONFLICT || !isLockConflict(err)) throw err;
-              logger.warn({ err, schedule: s.name, attempt }, 'schedule fire lost a lock conflict; running it again');
-            }
-          }
+          await retryOnLockConflict(() => s.fire({ dueAt, now: now(), clockId: id, logger: logger.child({ schedule: s.name }) }), {
+            attempts: FIRE_ATTEMPTS_ON_LOCK_CONFLICT,
+            onConflict: (err, attempt) => logger.warn({ err, schedule: s.name, attempt }, 'schedule fire lost a lock conflict; running it again'),
+          });
         } catch (err) {
           // Otherwise a fire that failed after its claim is not retried: the next one of the
           // schedule does the same work from the state it finds (every fire is written that way).

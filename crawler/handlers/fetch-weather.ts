@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { retryOnLockConflict } from '../../config/database.ts';
 import type { Logger } from '../../config/logger.ts';
 import { AuthError, RateLimitedError } from '../../lib/errors.ts';
 import type { WeatherClient } from '../connectors/weather/index.ts';
@@ -42,28 +43,29 @@ export async function handleFetchWeather(deps: FetchWeatherDeps, payload: JobPay
   const location = (await knex('locations').where({ id: payload.location_id }).first()) as { country: string; postal_code: string; city: string | null; fetched_at: number | null };
   const log = deps.logger.child({ location_id: payload.location_id, location: `${location.country} ${location.postal_code}` });
 
+  // The provider has been asked: its answer is written even if the write loses a lock conflict
+  // with the clock's plan (a redelivered job would find the location claimed and do nothing, so
+  // the answer would be lost and the place asked again when the claim runs out).
+  const settle = (patch: Record<string, unknown>) => retryOnLockConflict(() => knex('locations').where({ id: payload.location_id }).update(patch));
+
   let observation;
   try {
     observation = await deps.weather.current({ country: location.country, postalCode: location.postal_code, city: location.city });
   } catch (err) {
     const retryMs = Math.max(deps.retryAfterMs ?? 15 * 60_000, err instanceof RateLimitedError ? err.retryAfterMs : 0);
     const message = err instanceof Error ? err.message : String(err);
-    await knex('locations')
-      .where({ id: payload.location_id })
-      .update({ fetch_started_at: null, next_fetch_at: now + retryMs, last_error: message.slice(0, 2_000), updated_at: deps.now() });
+    await settle({ fetch_started_at: null, next_fetch_at: now + retryMs, last_error: message.slice(0, 2_000), updated_at: deps.now() });
     if (err instanceof AuthError) log.error({ err: message }, 'the weather provider refused the key; weather stays as it was');
     else log.warn({ err: message, retry_in_ms: retryMs }, 'weather fetch failed; the last observation stays');
     return;
   }
   const done = deps.now();
   if (!observation) {
-    await knex('locations')
-      .where({ id: payload.location_id })
-      .update({ fetch_started_at: null, next_fetch_at: now + UNKNOWN_PLACE_RETRY_MS, last_error: 'The weather provider does not know this place.', updated_at: done });
+    await settle({ fetch_started_at: null, next_fetch_at: now + UNKNOWN_PLACE_RETRY_MS, last_error: 'The weather provider does not know this place.', updated_at: done });
     log.info('the weather provider does not know this place');
     return;
   }
-  await knex('locations').where({ id: payload.location_id }).update({
+  await settle({
     temp_c: observation.tempC,
     condition: observation.condition,
     provider: observation.provider,

@@ -98,4 +98,41 @@ eachAdapterSet((set) => {
     t.deepEqual(again.filter((r) => r.claimed), []);
     t.is(queue.count('test.marker'), 12 + 2);
   });
+  if (set.dialect === 'mysql') {
+    test.serial(`${set.name}: a fire that loses a lock conflict with another transaction runs again within its minute`, async (t) => {
+      const env = await set.setup();
+      t.teardown(() => env.teardown());
+      await env.knex.schema.createTable('lock_probe', (table) => {
+        table.integer('id').primary();
+        table.integer('fires').notNullable();
+      });
+      await env.knex('lock_probe').insert({ id: 1, fires: 0 });
+      const start = nextMidnightUtc();
+      const sim = new SimTime(start);
+      let runs = 0;
+      const probe: Schedule = {
+        name: 'test.probe',
+        everyMinutes: 1,
+        fire: () =>
+          env.knex.transaction(async (trx) => {
+            runs += 1;
+            // A short lock wait, so the conflict comes within the test's time.
+            await trx.raw('SET SESSION innodb_lock_wait_timeout = 1');
+            await trx('lock_probe').where({ id: 1 }).increment('fires', 1);
+          }),
+      };
+      const clock = testClock(env.knex, sim, [probe]);
+
+      // Another transaction (a worker's, say) holds the row for 1.8 s: longer than one lock wait, shorter than two.
+      const holder = await env.knex.transaction();
+      await holder('lock_probe').where({ id: 1 }).update({ fires: 0 });
+      const release = new Promise<void>((resolve) => setTimeout(() => void holder.commit().then(() => resolve()), 1_800));
+      const [records] = await Promise.all([clock.tick(sim.set(start)), release]);
+
+      t.falsy(records[0]!.error, String(records[0]!.error));
+      t.true(records[0]!.claimed);
+      t.true(runs >= 2, `the fire ran ${runs} times`);
+      t.is((await env.knex('lock_probe').where({ id: 1 }).first()).fires, 1, 'its work is done once');
+    });
+  }
 });
