@@ -15,6 +15,16 @@ export interface JobContext {
 }
 
 /**
+ * For jobs that move a chain (commit a step, then publish the next): an earlier run of this job
+ * may have committed its step and ended before its successor was published, because its worker
+ * died (a redelivery) or the publish itself failed (a retry). A job that finds its chain one step
+ * ahead then publishes the successor again; a duplicate does nothing (the step check).
+ */
+export function mayHaveLostSuccessor(ctx: Pick<JobContext, 'redelivered' | 'attempt'>): boolean {
+  return ctx.redelivered || ctx.attempt > 0;
+}
+
+/**
  * A handler that keeps its own retry schedule (webhook deliveries) returns this instead of
  * throwing: the job comes back after `retryAfterMs`, with `payload` when given.
  */

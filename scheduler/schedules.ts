@@ -6,6 +6,7 @@ import type { Schedule } from './create-clock.ts';
 import { pruneFires } from './claim-fire.ts';
 import { planTracking } from './plan-tracking.ts';
 import { planWeather } from './plan-weather.ts';
+import { sweepStalledChains } from './sweep-stalled-chains.ts';
 import { syncDueShops } from './sync-shops.ts';
 
 export interface ScheduleDeps {
@@ -18,6 +19,8 @@ export interface ScheduleDeps {
   weather?: boolean;
   /** A running poll chain silent this long is restarted (default 10 min). */
   staleChainMs?: number;
+  /** A sync run or import that has not moved this long gets its step published again (default 30 min). */
+  stalledAfterMs?: number;
 }
 
 /** Fires older than this are forgotten (catch-up never looks further back than a day). */
@@ -25,7 +28,7 @@ const FIRE_RETENTION_MS = 7 * 86_400_000;
 
 /**
  * Every schedule of the clock. Each fire only plans and enqueues: provider calls happen in the
- * jobs it publishes (tracking.poll, weather.fetch, sync.page, shipments.expire).
+ * jobs it publishes (tracking.poll, weather.fetch, sync.page, import.batch, shipments.expire).
  */
 export function buildSchedules(deps: ScheduleDeps): Schedule[] {
   const schedules: Schedule[] = [
@@ -53,6 +56,12 @@ export function buildSchedules(deps: ScheduleDeps): Schedule[] {
   schedules.push(
     // Hourly at :17, away from the top of the hour when everything else happens.
     { name: 'shipments.expire', everyMinutes: 60, offsetMinutes: 17, fire: (ctx) => enqueue(deps.queue, 'shipments.expire', { due_at: ctx.dueAt }) },
+    {
+      name: 'chains.sweep',
+      everyMinutes: 5,
+      offsetMinutes: 2,
+      fire: async (ctx) => void (await sweepStalledChains({ knex: deps.knex, queue: deps.queue, logger: ctx.logger, stalledAfterMs: deps.stalledAfterMs }, ctx.now)),
+    },
     { name: 'clock.prune', everyMinutes: 1440, offsetMinutes: 193, fire: async (ctx) => void (await pruneFires(deps.knex, ctx.now - FIRE_RETENTION_MS)) },
   );
   return schedules;

@@ -6,7 +6,7 @@ import type { Queue } from '../../lib/queue/port.ts';
 import { recordEvents } from '../../models/domain-events.ts';
 import { createImportFileStore } from '../../models/import-file-store.ts';
 import { Import, presentImport, readImportCheckpoint, type ImportCheckpoint, type ImportOptions, type ImportType } from '../../models/import.ts';
-import type { JobContext } from '../consume.ts';
+import { mayHaveLostSuccessor, type JobContext } from '../consume.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
 import { DEFAULT_IMPORT_SETTINGS, rowError, writeOnly, type BatchHint, type BatchInput, type BatchOutcome, type BatchProcessor, type ImportSettings } from '../imports/batch.ts';
 import { headerProblem, resolveColumns } from '../imports/columns.ts';
@@ -58,9 +58,8 @@ export async function handleImportBatch(deps: ImportBatchDeps, payload: Payload,
   const imp = await Import.query(deps.knex).findById(payload.import_id);
   if (!imp || imp.status === 'succeeded' || imp.status === 'failed') return;
   if (imp.step !== payload.step) {
-    // Redelivered after its worker committed batches but maybe before it published the next job:
-    // publish it again (a duplicate is harmless, see above).
-    if (ctx.redelivered && imp.step > payload.step) await enqueue(deps.queue, 'import.batch', { import_id: imp.id, step: imp.step });
+    // Behind: this job committed batches before, maybe without publishing the next job.
+    if (mayHaveLostSuccessor(ctx) && imp.step > payload.step) await enqueue(deps.queue, 'import.batch', { import_id: imp.id, step: imp.step });
     return;
   }
   if (ctx.signal.aborted) throw new ShutdownError();

@@ -4,7 +4,7 @@ import { AuthError, PermanentError, RateLimitedError } from '../../lib/errors.ts
 import type { Queue } from '../../lib/queue/port.ts';
 import { RateLimiter, type RateMargin, type RateRule } from '../../lib/rate-limiter.ts';
 import type { ShipmentStatus } from '../../models/shipment.ts';
-import type { JobContext } from '../consume.ts';
+import { mayHaveLostSuccessor, type JobContext } from '../consume.ts';
 import { createDhlClient, type DhlClient, type DhlTracking } from '../connectors/dhl/client.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
 import { readRateState } from '../sync/rate-state.ts';
@@ -80,9 +80,8 @@ export async function handlePollTracking(deps: PollTrackingDeps, payload: Payloa
   const key = (await knex('tracking_keys').where({ carrier: payload.carrier }).first()) as KeyRow | undefined;
   if (!key) return;
   if (Number(key.step) !== payload.step) {
-    // A redelivered link one step behind: its worker died after committing, maybe before
-    // publishing the next link. Publishing it again is harmless (a duplicate is a no-op).
-    if (ctx.redelivered && key.chain === 'running' && Number(key.step) === payload.step + 1) {
+    // One step behind: this link committed before, maybe without publishing the next one.
+    if (mayHaveLostSuccessor(ctx) && key.chain === 'running' && Number(key.step) === payload.step + 1) {
       await enqueue(deps.queue, 'tracking.poll', { carrier: payload.carrier, step: Number(key.step) });
     }
     return;

@@ -16,7 +16,7 @@ import { enqueue, type JobPayload } from '../jobs.ts';
 import { followingPage, nextPage, readCheckpoint, type Checkpoint } from '../sync/checkpoint.ts';
 import { PUBLISHED_LIMITS_TTL_MS, readRateState, type ShopRateState } from '../sync/rate-state.ts';
 import { findKnownPlatformIds, upsertShipments } from '../sync/shipments.ts';
-import type { JobContext } from '../consume.ts';
+import { mayHaveLostSuccessor, type JobContext } from '../consume.ts';
 
 export interface SyncPageDeps {
   knex: Knex;
@@ -45,9 +45,8 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
   const run = await SyncRun.query(deps.knex).findById(payload.sync_run_id);
   if (!run || run.status === 'succeeded' || run.status === 'failed') return;
   if (run.step !== payload.step) {
-    // A redelivered job one step behind means its worker died after committing but maybe before
-    // publishing the next job: publish it again (a duplicate is harmless, see above).
-    if (ctx.redelivered && run.step === payload.step + 1) await enqueue(deps.queue, 'sync.page', { sync_run_id: run.id, step: run.step });
+    // One step behind: this job committed its step before, maybe without publishing the next.
+    if (mayHaveLostSuccessor(ctx) && run.step === payload.step + 1) await enqueue(deps.queue, 'sync.page', { sync_run_id: run.id, step: run.step });
     return;
   }
   const log = deps.logger.child({ sync_run_id: run.id, shop_id: run.shop_id, step: run.step });

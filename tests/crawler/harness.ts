@@ -8,6 +8,7 @@ import { saveShopCredentials } from '../../models/shop-credential.ts';
 import { Shop } from '../../models/shop.ts';
 import { SyncRun, type SyncType } from '../../models/sync-run.ts';
 import type { ExecutionContext } from 'ava';
+import type { Queue } from '../../lib/queue/port.ts';
 import { startBolSandbox, type BolSandbox, type BolSandboxOptions } from '../../sandbox/bol/index.ts';
 import type { AdapterEnv, AdapterSet } from '../helpers/adapters.ts';
 
@@ -20,7 +21,7 @@ export interface CrawlHarness {
   secretsKey: string;
   secretBox: SecretBox;
   addShop(credentials: { clientId: string; clientSecret: string }): Promise<Shop>;
-  startWorker(opts?: { prefetch?: number; maxAttempts?: number }): Promise<Worker>;
+  startWorker(opts?: { prefetch?: number; maxAttempts?: number; queue?: Queue }): Promise<Worker>;
   startSync(shopId: number, type: SyncType): Promise<SyncRun>;
   waitForRun(id: number, opts?: { timeoutMs?: number; until?: (run: SyncRun) => boolean }): Promise<SyncRun>;
   storedPlatformIds(shopId: number): Promise<string[]>;
@@ -45,7 +46,7 @@ export function crawlHarness(env: AdapterEnv, bol: BolSandbox): CrawlHarness {
     async startWorker(opts = {}) {
       const worker = createWorker({
         knex,
-        queue: env.queue,
+        queue: opts.queue ?? env.queue,
         secretBox,
         logger,
         bol: { loginUrl: bol.url, apiUrl: bol.url },

@@ -3,6 +3,10 @@ import type { BolSandbox } from '../../sandbox/bol/index.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
 import { Shop } from '../../models/shop.ts';
 import { requestBolToken } from '../../crawler/connectors/bol/token.ts';
+import { SyncRun } from '../../models/sync-run.ts';
+import { buildSchedules } from '../../scheduler/schedules.ts';
+import { loseJobs, refusingOnce } from '../helpers/lose-jobs.ts';
+import { CountingQueue, MINUTE_MS, SimTime, silentLogger, testClock } from '../scheduler/sim.ts';
 import { newClient, sandboxIds, setupCrawl } from './harness.ts';
 
 /**
@@ -176,5 +180,42 @@ eachAdapterSet((set) => {
     t.is(forbidden.status, 'failed');
     t.regex(forbidden.error ?? '', /403.*not active/s);
     t.true(bol.stats().requests.list <= 2, 'a 403 is not retried');
+  });
+  test.serial(`${set.name}: a step whose next job the broker refused is carried on by the job's retry`, async (t) => {
+    const client = newClient();
+    const { bol, env, h } = await setupCrawl(t, set, { seed: 15, shipments: 160, clients: [client], limits: { list: { capacity: 20, windowMs: 200 }, detail: { capacity: 40, windowMs: 200 } } });
+    const shop = await h.addShop(client);
+    const queue = refusingOnce(env.queue, (name, payload) => name === 'sync.page' && (payload as { step: number }).step === 2);
+    await h.startWorker({ queue });
+    const done = await h.waitForRun((await h.startSync(shop.id, 'initial')).id);
+
+    t.is(queue.refused, 1, 'the publish of step 2 was refused after step 1 committed');
+    t.is(done.status, 'succeeded', done.error ?? '');
+    t.deepEqual(await h.storedPlatformIds(shop.id), sandboxIds(bol));
+    for (const [id, c] of Object.entries(bol.stats().detailByShipmentId)) t.is(c.ok, 1, `details of ${id} fetched once`);
+  });
+
+  test.serial(`${set.name}: a sync run whose job was lost is carried on by the clock's sweep once it has stood still for 30 minutes`, async (t) => {
+    const client = newClient();
+    const { bol, env, h } = await setupCrawl(t, set, { seed: 16, shipments: 60, clients: [client], limits: { list: { capacity: 20, windowMs: 200 }, detail: { capacity: 40, windowMs: 200 } } });
+    const shop = await h.addShop(client);
+    const run = await h.startSync(shop.id, 'initial');
+    t.deepEqual(await loseJobs(env.queue, 1), ['sync.page']);
+    await h.startWorker();
+    const queue = new CountingQueue(env.queue);
+    const sim = new SimTime(Date.now());
+    const clock = testClock(env.knex, sim, buildSchedules({ knex: env.knex, queue, logger: silentLogger, weather: false }).filter((s) => s.name === 'chains.sweep'));
+
+    const early = await clock.tick(sim.set(Date.now() + 10 * MINUTE_MS));
+    t.true(early.some((r) => r.claimed && !r.error), 'the sweep ran');
+    t.is(queue.count('sync.page'), 0, 'ten quiet minutes are not yet a lost job');
+    t.is((await SyncRun.query(env.knex).findById(run.id))!.status, 'queued');
+
+    const late = await clock.tick(sim.set(Date.now() + 31 * MINUTE_MS));
+    t.true(late.some((r) => r.claimed && !r.error), 'the sweep ran again');
+    t.deepEqual(queue.payloads('sync.page'), [{ sync_run_id: run.id, step: 0 }]);
+    const done = await h.waitForRun(run.id);
+    t.is(done.status, 'succeeded', done.error ?? '');
+    t.deepEqual(await h.storedPlatformIds(shop.id), sandboxIds(bol));
   });
 });

@@ -2,6 +2,9 @@ import test from 'ava';
 import { enqueue } from '../../crawler/jobs.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
 import { createImportFileStore } from '../../models/import-file-store.ts';
+import { buildSchedules } from '../../scheduler/schedules.ts';
+import { loseJobs } from '../helpers/lose-jobs.ts';
+import { CountingQueue, MINUTE_MS, SimTime, silentLogger, testClock } from '../scheduler/sim.ts';
 import { startImportHarness } from './harness.ts';
 
 /**
@@ -57,5 +60,24 @@ eachAdapterSet((set) => {
     t.regex(done.error, /^The uploaded file is no longer stored.*upload the file again/);
     const events = await h.env.knex('domain_events').where({ type: 'import.failed' }).select('data');
     t.deepEqual(events.map((e: { data: string }) => JSON.parse(e.data).id), [upload.body.id]);
+  });
+  test.serial(`${set.name}: an import whose job was lost is carried on by the clock's sweep once it has stood still for 30 minutes`, async (t) => {
+    const h = await startImportHarness(set, { worker: false });
+    t.teardown(() => h.close());
+    const upload = await h.upload('type=products', 'sku,name\r\nlost-1,One\r\nlost-2,Two\r\nLOST-1,One again\r\n');
+    t.is(upload.status, 202);
+    t.deepEqual(await loseJobs(h.env.queue, 1), ['import.batch']);
+    await h.startWorker();
+    const queue = new CountingQueue(h.env.queue);
+    const sim = new SimTime(Date.now());
+    const clock = testClock(h.env.knex, sim, buildSchedules({ knex: h.env.knex, queue, logger: silentLogger, weather: false }).filter((s) => s.name === 'chains.sweep'));
+
+    await clock.tick(sim.set(Date.now() + 10 * MINUTE_MS));
+    t.is(queue.count('import.batch'), 0, 'ten quiet minutes are not yet a lost job');
+    t.is((await h.request('GET', `/imports/${upload.body.id}`)).body.status, 'queued');
+
+    await clock.tick(sim.set(Date.now() + 31 * MINUTE_MS));
+    t.deepEqual(queue.payloads('import.batch'), [{ import_id: upload.body.id, step: 0 }]);
+    t.like(await h.waitForImport(upload.body.id), { status: 'succeeded', rows_processed: 3, inserted: 2, updated: 1, failed_rows: 0 });
   });
 });
