@@ -19,15 +19,16 @@ export interface Runtime {
   queue: Queue;
   /**
    * Webhook deliveries travel on a queue of their own: a FIFO queue has no priorities, and a
-   * burst of thousands of deliveries must never stand in front of a sync's next page.
+   * burst of thousands of deliveries must never stand in front of a sync's next page. Not opened
+   * by processes that neither publish nor consume deliveries (the clock).
    */
-  deliveryQueue: Queue;
+  deliveryQueue: Queue | undefined;
   secretBox: SecretBox;
   logger: Logger;
   close(): Promise<void>;
 }
 
-export async function openRuntime(config: Config, opts: { name: string; migrate?: boolean; queue?: Queue }): Promise<Runtime> {
+export async function openRuntime(config: Config, opts: { name: string; migrate?: boolean; queue?: Queue; deliveryQueue?: boolean }): Promise<Runtime> {
   const logger = createLogger({ level: config.logLevel, name: opts.name });
   // With MySQL both are required by loadConfig; without it they may be generated under DATA_DIR.
   const full = config.databaseUrl ? { ...config, apiToken: config.apiToken!, secretsKey: config.secretsKey!, generatedApiToken: false } : withEmbeddedSecrets(config);
@@ -35,12 +36,15 @@ export async function openRuntime(config: Config, opts: { name: string; migrate?
   if (opts.migrate) await migrateLatest(knex);
   const queue =
     opts.queue ?? (await createQueue({ amqpUrl: config.amqpUrl, prefix: config.queuePrefix, deliveryLimit: config.jobDeliveryLimit, logger: logger.child({ component: 'queue' }) }));
-  const deliveryQueue = await createQueue({
-    amqpUrl: config.amqpUrl,
-    prefix: `${config.queuePrefix}.deliveries`,
-    deliveryLimit: config.jobDeliveryLimit,
-    logger: logger.child({ component: 'delivery-queue' }),
-  });
+  const deliveryQueue =
+    opts.deliveryQueue === false
+      ? undefined
+      : await createQueue({
+          amqpUrl: config.amqpUrl,
+          prefix: `${config.queuePrefix}.deliveries`,
+          deliveryLimit: config.jobDeliveryLimit,
+          logger: logger.child({ component: 'delivery-queue' }),
+        });
   const secretBox = createSecretBox(full.secretsKey, config.previousSecretsKeys);
   return {
     config: full,
@@ -52,7 +56,7 @@ export async function openRuntime(config: Config, opts: { name: string; migrate?
     logger,
     async close() {
       await queue.close();
-      await deliveryQueue.close();
+      await deliveryQueue?.close();
       await knex.destroy();
     },
   };

@@ -116,7 +116,7 @@ export function createWorker(deps: WorkerDeps): Worker {
 /** The worker's deps as a process root builds them from its config and runtime. */
 export function workerDepsFromConfig(
   config: Config,
-  rt: { knex: Knex; queue: Queue; deliveryQueue: Queue; secretBox: SecretBox },
+  rt: { knex: Knex; queue: Queue; deliveryQueue: Queue | undefined; secretBox: SecretBox },
   logger: Logger,
 ): WorkerDeps {
   return {

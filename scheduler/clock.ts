@@ -5,7 +5,7 @@ import { buildSchedules } from './schedules.ts';
 
 /** The `clock` process: claims each due fire and enqueues its work; never calls a provider. */
 const config = loadConfigOrExit();
-const rt = await openRuntime(config, { name: 'clock' });
+const rt = await openRuntime(config, { name: 'clock', deliveryQueue: false });
 const clock = createClock({
   knex: rt.knex,
   logger: rt.logger,
