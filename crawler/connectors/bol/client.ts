@@ -3,7 +3,7 @@ import { retryTransient, TransientError } from '../../../lib/retry.ts';
 import { AppError, AuthError, PermanentError, RateLimitedError, RetryableError, ShutdownError } from '../../../lib/errors.ts';
 import { send, parseJson, NetworkError, type HttpAnswer } from '../../../lib/http.ts';
 import type { RateLimiter } from '../../../lib/rate-limiter.ts';
-import type { ShipmentRecord } from '../types.ts';
+import type { ProviderCallOptions, ShipmentRecord } from '../types.ts';
 import { parseRateHeaders, parseRetryAfterMs, parsePublishedLimits, type BolEndpoint } from './limits.ts';
 import { parseShipmentDetail, parseShipmentsPage, type ReducedShipment } from './parse.ts';
 import type { BolTokens } from './token.ts';
@@ -19,17 +19,12 @@ export const MEDIA_TYPE = 'application/vnd.retailer.v10+json';
 export const PAGE_SIZE = 50;
 export type FulfilmentMethod = 'FBR' | 'FBB';
 
-export interface BolClientOptions {
+/** Call options: `onRequest` counts the run's `requests_made`; 4 retries by default. */
+export interface BolClientOptions extends ProviderCallOptions {
   apiUrl: string;
   tokens: BolTokens;
   limiter: RateLimiter;
-  /** Called once per HTTP request sent, whatever its answer: the run's `requests_made`. */
   onRequest: () => void;
-  signal?: AbortSignal;
-  /** In-place retries of a 5xx or network error before the job itself is retried. */
-  retries?: number;
-  retryMinDelayMs?: number;
-  timeoutMs?: number;
 }
 
 export interface BolClient {

@@ -3,6 +3,7 @@ import { retryTransient, TransientError } from '../../../lib/retry.ts';
 import { ZodError } from 'zod';
 import { AuthError, PermanentError, RateLimitedError, RetryableError } from '../../../lib/errors.ts';
 import { send, parseJson, NetworkError, type HttpAnswer } from '../../../lib/http.ts';
+import type { ProviderCallOptions } from '../types.ts';
 import { readRateLimit } from './limits.ts';
 import { notFoundTracking, parseDhlTracking, type DhlTracking } from './parse.ts';
 
@@ -19,18 +20,13 @@ export type { DhlTracking } from './parse.ts';
  * PermanentError. 404 is an answer, not an error: `{ found: false }`.
  */
 
-export interface DhlClientOptions {
+/**
+ * Call options: every request, retries included, spends quota. Defaults: 2 retries, the first
+ * after 1000 ms (sooner would only meet the 1 call/s limit).
+ */
+export interface DhlClientOptions extends ProviderCallOptions {
   apiUrl: string;
   apiKey: string;
-  /** Called once per HTTP request sent, whatever its answer (retries included): every call spends quota. */
-  onRequest?: () => void;
-  timeoutMs?: number;
-  /** In-place retries of a 5xx or network error (default 2). Each one is a call against the quota. */
-  retries?: number;
-  /** First retry delay (default 1000 ms: sooner would only meet the 1 call/s limit). */
-  retryMinDelayMs?: number;
-  /** Stops in-place retries (at shutdown). */
-  signal?: AbortSignal;
   /** Epoch ms now (default Date.now); the next 00:00 GMT of a daily-quota 429 is counted from it. */
   clock?: () => number;
 }

@@ -1,4 +1,5 @@
 import { createOpenMeteoClient, processGeocodeCache, type GeocodeCache } from './open-meteo.ts';
+import type { ProviderCallOptions } from '../types.ts';
 import type { WeatherClient } from './types.ts';
 import { createWeatherApiClient } from './weatherapi.ts';
 
@@ -15,7 +16,8 @@ export type { WeatherClient, WeatherLocation, WeatherObservation } from './types
 export { normaliseLocation, locationKey } from './location.ts';
 export { GeocodeCache, processGeocodeCache } from './open-meteo.ts';
 
-export interface WeatherClientOptions {
+/** Call options (`onRequest` also counts geocoding calls): see request.ts for the defaults. */
+export interface WeatherClientOptions extends ProviderCallOptions {
   weatherApiUrl: string;
   /** When set (non-empty), weatherapi.com is used; else Open-Meteo. */
   weatherApiKey?: string;
@@ -25,13 +27,6 @@ export interface WeatherClientOptions {
    * is Open-Meteo's public host, else openMeteoUrl itself (the sandbox serves both).
    */
   openMeteoGeocodingUrl?: string;
-  /** Called once per HTTP request sent (geocoding included), whatever its answer. */
-  onRequest?: () => void;
-  timeoutMs?: number;
-  /** In-place retries of a 5xx or network error (default 2). */
-  retries?: number;
-  retryMinDelayMs?: number;
-  signal?: AbortSignal;
   /** Epoch ms now (default Date.now): waits until the next minute/hour/day are counted from it. */
   clock?: () => number;
   /** Default: the process-wide cache. */

@@ -4,7 +4,8 @@ import { PermanentError, RateLimitedError } from '../../../lib/errors.ts';
 import { parseJson, type HttpAnswer } from '../../../lib/http.ts';
 import { normaliseLocation, type WeatherLocation } from './location.ts';
 import { TransientError } from '../../../lib/retry.ts';
-import { callWithRetries, type CallOptions } from './request.ts';
+import type { ProviderCallOptions } from '../types.ts';
+import { callWithRetries } from './request.ts';
 import type { WeatherClient, WeatherObservation } from './types.ts';
 import { wmoConditionText } from './wmo.ts';
 
@@ -59,7 +60,7 @@ export class GeocodeCache {
 /** The process-wide geocoding cache. */
 export const processGeocodeCache = new GeocodeCache();
 
-export interface OpenMeteoOptions extends CallOptions {
+export interface OpenMeteoOptions extends ProviderCallOptions {
   forecastUrl: string;
   geocodingUrl: string;
   cache?: GeocodeCache;

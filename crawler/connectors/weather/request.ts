@@ -1,22 +1,16 @@
 import { AbortError } from 'p-retry';
 import { retryTransient, TransientError } from '../../../lib/retry.ts';
 import { send, NetworkError, type HttpAnswer } from '../../../lib/http.ts';
-
-export interface CallOptions {
-  onRequest?: () => void;
-  timeoutMs?: number;
-  retries?: number;
-  retryMinDelayMs?: number;
-  signal?: AbortSignal;
-}
+import type { ProviderCallOptions } from '../types.ts';
 
 /**
- * One weather call with in-place retries of 5xx and network failures (p-retry), as the other
- * connectors do: `classify` turns an answer into the result or throws the error that is the
- * worker's retry policy (wrap it in AbortError to stop retrying; throw TransientError to retry).
+ * One weather call with in-place retries of 5xx and network failures (p-retry; by default 2, the
+ * first after 500 ms, with a 15 s timeout), as the other connectors do: `classify` turns an
+ * answer into the result or throws the error that is the worker's retry policy (wrap it in
+ * AbortError to stop retrying; throw TransientError to retry).
  */
 export async function callWithRetries<T>(
-  opts: CallOptions,
+  opts: ProviderCallOptions,
   provider: string,
   request: { url: string; searchParams: Record<string, string> },
   classify: (answer: HttpAnswer) => T,

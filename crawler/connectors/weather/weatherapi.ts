@@ -4,7 +4,8 @@ import { AuthError, PermanentError, RateLimitedError } from '../../../lib/errors
 import { parseJson, type HttpAnswer } from '../../../lib/http.ts';
 import { normaliseLocation, type WeatherLocation } from './location.ts';
 import { TransientError } from '../../../lib/retry.ts';
-import { callWithRetries, type CallOptions } from './request.ts';
+import type { ProviderCallOptions } from '../types.ts';
+import { callWithRetries } from './request.ts';
 import type { WeatherClient, WeatherObservation } from './types.ts';
 
 /**
@@ -21,7 +22,7 @@ import type { WeatherClient, WeatherObservation } from './types.ts';
 
 export const QUOTA_RETRY_MS = 6 * 3_600_000;
 
-export interface WeatherApiOptions extends CallOptions {
+export interface WeatherApiOptions extends ProviderCallOptions {
   url: string;
   key: string;
   clock?: () => number;
