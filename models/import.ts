@@ -132,3 +132,9 @@ export function presentImport(imp: Import, errors: ImportErrorRow[]) {
 }
 
 export type PresentedImport = ReturnType<typeof presentImport>;
+
+/** What webhook subscribers hear about a finished import: the summary, without the row errors. */
+export function importEventData(imp: Import): Record<string, unknown> {
+  const { errors: _errors, ...summary } = presentImport(imp, []);
+  return summary;
+}

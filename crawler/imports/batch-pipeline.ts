@@ -1,0 +1,208 @@
+import type { Knex } from 'knex';
+import { dialectOf, isLockConflict } from '../../config/database.ts';
+import { recordEvents } from '../../models/domain-events.ts';
+import { Import, importEventData, type ImportCheckpoint, type ImportType } from '../../models/import.ts';
+import { rowError, writeOnly, type BatchHint, type BatchInput, type BatchOutcome, type BatchProcessor } from './batch.ts';
+import { headerProblem, resolveColumns } from './columns.ts';
+import { productBatches } from './products.ts';
+import type { BatchRead, BatchReader, RowError } from './read-batch.ts';
+import { processShipmentListBatch } from './shipment-list.ts';
+import { processStatusFeedBatch } from './status-feed.ts';
+
+/**
+ * An import job's batches, one ahead of the other: while a batch is written in its transaction,
+ * the next one is read and prepared by its type (no database work). On MySQL, once the written
+ * batch's rows are in, the next batch's transaction opens and its type's `begin` (the bulk load
+ * of new products) runs while the first records its checkpoint and commits. The written batch
+ * writes no rows after that point, so the next one may wait for it, never the other way round;
+ * if it still loses a lock conflict it is redone in a fresh transaction.
+ */
+
+const PROCESSORS: Record<ImportType, BatchProcessor<unknown>> = {
+  products: productBatches as BatchProcessor<unknown>,
+  shipments: writeOnly(processShipmentListBatch) as BatchProcessor<unknown>,
+  status_feed: writeOnly(processStatusFeedBatch) as BatchProcessor<unknown>,
+};
+
+/** Where the import stands before a batch: what its commit moves on from. */
+export interface CommitState {
+  step: number;
+  cp: ImportCheckpoint;
+  processedSoFar: number;
+  /** A first import of a catalogue is mostly new products, a re-import mostly known ones. */
+  mostlyNew: boolean;
+}
+
+export type BatchOrProblem = PreparedBatch | { problem: string };
+export type CommitOutcome = BatchOutcome & { processed: number; checkpoint: ImportCheckpoint };
+
+export interface BatchPipeline {
+  /** Reads and prepares the job's first batch. */
+  first(hint: BatchHint): Promise<BatchOrProblem>;
+  /**
+   * Commits `batch` at `state`; with `readNext`, reads and prepares the next batch meanwhile.
+   * Settles once the commit has: `outcome` null means another delivery committed this step.
+   * A failure to read the next batch comes back as `readFailure`, for the caller to throw once
+   * the commit is accounted for (a retry must not start from a step already committed).
+   */
+  commit(batch: PreparedBatch, state: CommitState, readNext: boolean): Promise<{ outcome: CommitOutcome | null; next?: BatchOrProblem; readFailure?: { error: unknown }; commitMs: number }>;
+  /** Rolls back a transaction opened ahead for a batch this job will not commit. */
+  close(): Promise<void>;
+}
+
+export function createBatchPipeline(
+  knex: Knex,
+  imp: Import,
+  reader: BatchReader,
+  context: Pick<BatchInput, 'options' | 'settings' | 'dialect' | 'provenance'> & { batchRows: number },
+): BatchPipeline {
+  const overlap = dialectOf(knex) === 'mysql' && PROCESSORS[imp.type].begin !== undefined;
+  const read = (hint: BatchHint) => reader.next(context.batchRows).then((batch) => prepareBatch(imp, batch, { ...context, hint }));
+  let open: OpenBatch | undefined;
+  return {
+    first: read,
+    async commit(batch, state, readNext) {
+      const startedAt = performance.now();
+      const hint = { mostlyNew: state.mostlyNew };
+      const reading = readNext ? read(hint) : undefined;
+      // Awaited below; until then a failure must not count as unhandled.
+      reading?.catch(() => {});
+      let opening: Promise<OpenBatch | undefined> | undefined;
+      const afterWrite = () => {
+        if (!overlap || !reading) return;
+        opening = reading.then((next) => ('problem' in next ? undefined : openBatch(knex, imp, next, hint))).catch(() => undefined);
+      };
+      const committing = commitBatch(knex, { imp, ...state, batch }, open, afterWrite);
+      committing.catch(() => {});
+      open = undefined;
+      let readFailure: { error: unknown } | undefined;
+      const next = reading ? await reading.catch((error: unknown) => void (readFailure = { error })) : undefined;
+      let outcome: CommitOutcome | null;
+      try {
+        outcome = await committing;
+      } finally {
+        open = opening ? await opening : undefined;
+      }
+      return { outcome, next: next ?? undefined, readFailure, commitMs: Math.round(performance.now() - startedAt) };
+    },
+    async close() {
+      if (open) await open.trx.rollback().catch(() => {});
+      open = undefined;
+    },
+  };
+}
+
+/** A parsed batch, checked against its header and prepared by its type (no database work yet). */
+export interface PreparedBatch {
+  header: string[];
+  next: BatchRead['next'];
+  done: boolean;
+  /** Records read, bad ones included. */
+  processed: number;
+  /** Rows refused before the type saw them: unreadable CSV, a wrong number of fields. */
+  errors: RowError[];
+  prepared: unknown;
+}
+
+async function prepareBatch(imp: Import, batch: BatchRead, context: Pick<BatchInput, 'options' | 'settings' | 'dialect' | 'hint' | 'provenance'>): Promise<BatchOrProblem> {
+  const problem = headerProblem(imp.type, batch.header);
+  if (problem) return { problem };
+  const header = batch.header!;
+  const errors: RowError[] = [...batch.errors];
+  const rows = batch.rows.filter((row) => {
+    if (row.cells.length === header.length) return true;
+    errors.push(rowError(row, `has ${row.cells.length} field${row.cells.length === 1 ? '' : 's'}, the header has ${header.length}`));
+    return false;
+  });
+  const cols = resolveColumns(imp.type, header);
+  const prepared = await PROCESSORS[imp.type].prepare({ ...context, rows, cols, uploadedAt: Number(imp.created_at) });
+  return { header, next: batch.next, done: batch.done, processed: batch.rows.length + batch.errors.length, errors, prepared };
+}
+
+interface CommitInput extends CommitState {
+  imp: Import;
+  batch: PreparedBatch;
+}
+
+/** A batch's transaction, opened with its type's `begin` under way. */
+interface OpenBatch {
+  trx: Knex.Transaction;
+  begun: Promise<unknown>;
+}
+
+/**
+ * READ COMMITTED on MySQL: a transaction opened ahead must read what the batch before it
+ * committed, not a snapshot from before.
+ */
+async function openBatch(knex: Knex, imp: Import, batch: PreparedBatch, hint: BatchHint): Promise<OpenBatch> {
+  const trx = dialectOf(knex) === 'mysql' ? await knex.transaction({ isolationLevel: 'read committed' }) : await knex.transaction();
+  const processor = PROCESSORS[imp.type];
+  const begun = processor.begin ? processor.begin(trx, batch.prepared, hint) : Promise.resolve(undefined);
+  begun.catch(() => {});
+  return { trx, begun };
+}
+
+/**
+ * One batch in one transaction (opened ahead, or here); null when another delivery committed
+ * this step first. `afterWrite` runs once the batch's rows are written, before its checkpoint.
+ */
+async function commitBatch(knex: Knex, input: CommitInput, ahead?: OpenBatch, afterWrite?: () => void): Promise<CommitOutcome | null> {
+  const { imp, step, cp, batch } = input;
+  const { header, processed, done, errors } = batch;
+  const hint = { mostlyNew: input.mostlyNew };
+  let { trx, begun } = ahead ?? (await openBatch(knex, imp, batch, hint));
+  try {
+    let early: unknown;
+    try {
+      early = await begun;
+    } catch (err) {
+      // Opened ahead and chosen as a deadlock's victim: the batch before has committed by now.
+      if (!ahead || !isLockConflict(err)) throw err;
+      await trx.rollback().catch(() => {});
+      ({ trx, begun } = await openBatch(knex, imp, batch, hint));
+      early = await begun;
+    }
+    const outcome = await PROCESSORS[imp.type].write(trx, batch.prepared, hint, early);
+    const rowErrors = [...errors, ...outcome.errors].sort((a, b) => a.record - b.record);
+    for (let i = 0; i < rowErrors.length; i += 500) {
+      await trx('import_errors')
+        .insert(rowErrors.slice(i, i + 500).map((e) => ({ import_id: imp.id, line: e.line, record: e.record, reason: e.reason.slice(0, 512), raw: e.raw })))
+        .onConflict(['import_id', 'record', 'reason'])
+        .ignore();
+    }
+    afterWrite?.();
+    const unmapped = { ...cp.unmapped };
+    for (const [raw, n] of Object.entries(outcome.unmapped)) unmapped[raw.slice(0, 64)] = (unmapped[raw.slice(0, 64)] ?? 0) + n;
+    const checkpoint: ImportCheckpoint = { ...batch.next, header, unmapped, done };
+    const now = Date.now();
+    const changed = await trx('imports')
+      .where({ id: imp.id, step })
+      .update({
+        step: step + 1,
+        checkpoint: JSON.stringify(checkpoint),
+        status: done ? 'succeeded' : 'running',
+        rows_processed: trx.raw('rows_processed + ?', [processed]),
+        inserted: trx.raw('inserted + ?', [outcome.inserted]),
+        updated: trx.raw('updated + ?', [outcome.updated]),
+        unchanged: trx.raw('unchanged + ?', [outcome.unchanged]),
+        failed_rows: trx.raw('failed_rows + ?', [rowErrors.length]),
+        // Not `rows_processed + ?`: MySQL would see rows_processed already incremented by the
+        // assignment above, SQLite would not. The step check makes processedSoFar current.
+        ...(done ? { rows_total: input.processedSoFar + processed, finished_at: now } : {}),
+        updated_at: now,
+      });
+    if (changed === 0) throw new StaleStep();
+    if (done) {
+      const finished = await Import.query(trx).findById(imp.id);
+      await recordEvents(trx, [{ type: 'import.succeeded', data: importEventData(finished!) }]);
+    }
+    await trx.commit();
+    return { ...outcome, processed, checkpoint };
+  } catch (err) {
+    await trx.rollback().catch(() => {});
+    if (err instanceof StaleStep) return null;
+    throw err;
+  }
+}
+
+class StaleStep extends Error {}
