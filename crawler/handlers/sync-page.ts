@@ -5,7 +5,7 @@ import type { SecretBox } from '../../lib/secret-box.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import type { Logger } from '../../config/logger.ts';
 import { Shop } from '../../models/shop.ts';
-import { loadShopCredentials, loadShopToken, saveShopToken } from '../../models/shop-credential.ts';
+import { loadShopCredentials, loadShopToken, saveShopToken, type ShopCredentials } from '../../models/shop-credential.ts';
 import { presentSyncRun, SyncRun } from '../../models/sync-run.ts';
 import { recordEvents } from '../../models/domain-events.ts';
 import { createBolClient, fetchPublishedLimits, PAGE_SIZE, type BolClient } from '../connectors/bol/client.ts';
@@ -63,53 +63,97 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
   }
   if (run.status === 'queued') await SyncRun.query(deps.knex).patch({ status: 'running', started_at: Date.now() }).where({ id: run.id, status: 'queued' });
 
+  const session = await openBolSession(deps, shop, credentials, ctx.redelivered, ctx.signal);
+  const { cp, pagesFetched, records, settled, failure } = await fetchStep(deps.knex, session, run, ctx.signal);
+  // Details still unanswered stay pending in the checkpoint; a page whose details are all in moves on.
+  const remaining = (cp.pending ?? []).filter((id) => !settled.has(id));
+  const next = cp.pending === null || remaining.length > 0 ? { ...cp, pending: cp.pending === null ? null : remaining } : nextPage(cp);
+  const refused = failure instanceof AuthError || failure instanceof PermanentError ? (failure as Error) : undefined;
+  const done = next === null && !failure;
+
+  const committed = await commitStep(deps, { run, shop, session, records, pagesFetched, next, done, refused, failure });
+  if (!committed) {
+    log.info('step already committed by another delivery; dropping this one');
+    return;
+  }
+
+  const nextPayload = { sync_run_id: run.id, step: run.step + 1 };
+  log.info({ pages: pagesFetched, records: records.length, requests: session.requests(), pending: remaining.length, done, failure: failure ? String(failure) : undefined }, 'sync step committed');
+  if (refused) return;
+  if (failure) {
+    // Progress is saved; the retry resumes from the new step, with the wrapper's delay policy.
+    ctx.setPayload(nextPayload);
+    throw failure;
+  }
+  if (!done) await enqueue(deps.queue, 'sync.page', nextPayload);
+}
+
+/** bol as one step sees it: the shop's limiter carried over from the step before, its token, and the step's request count. */
+interface BolSession {
+  client: BolClient;
+  limiter: RateLimiter;
+  rateState: ShopRateState;
+  requests(): number;
+}
+
+async function openBolSession(deps: SyncPageDeps, shop: Shop, credentials: ShopCredentials, redelivered: boolean, signal: AbortSignal): Promise<BolSession> {
   let requests = 0;
   const countRequest = () => void requests++;
   const rateState = readRateState(shop.rate_state);
   if (!rateState.limits || (rateState.limitsFetchedAt ?? 0) + PUBLISHED_LIMITS_TTL_MS < Date.now()) {
-    const published = await fetchPublishedLimits(deps.bol.apiUrl, countRequest, ctx.signal);
+    const published = await fetchPublishedLimits(deps.bol.apiUrl, countRequest, signal);
     rateState.limits = { ...DOCUMENTED_LIMITS, ...rateState.limits, ...published };
     rateState.limitsFetchedAt = Date.now();
   }
   const limiter = new RateLimiter(rateState.limits, { margin: deps.rateMargin, carried: rateState.lanes });
-  if (ctx.redelivered) {
+  if (redelivered) {
     // The worker that held this job died mid-step: the requests it sent after its last commit
     // are in no saved state. Waiting one window on every lane lets them age out of the provider's.
     for (const [lane, rule] of Object.entries(rateState.limits)) limiter.blockUntil(lane, Date.now() + rule.windowMs);
   }
-  // At shutdown, requests still waiting for their slot are dropped at once; those in flight finish.
-  const stopLimiter = () => void limiter.stop();
-  ctx.signal.addEventListener('abort', stopLimiter, { once: true });
   const tokens = new BolTokens(
     deps.bol.loginUrl,
     { clientId: credentials.client_id, clientSecret: credentials.client_secret },
     { load: () => loadShopToken(deps.knex, deps.secretBox, shop.id), save: (t) => saveShopToken(deps.knex, deps.secretBox, shop.id, t) },
     countRequest,
-    ctx.signal,
+    signal,
   );
-  const client = createBolClient({ apiUrl: deps.bol.apiUrl, tokens, limiter, onRequest: countRequest, signal: ctx.signal, retryMinDelayMs: deps.retryMinDelayMs });
+  const client = createBolClient({ apiUrl: deps.bol.apiUrl, tokens, limiter, onRequest: countRequest, signal, retryMinDelayMs: deps.retryMinDelayMs });
+  return { client, limiter, rateState, requests: () => requests };
+}
 
-  let cp = readCheckpoint(run.checkpoint);
-  let pagesFetched = 0;
-  const records: ShipmentRecord[] = [];
-  const settled = new Set<string>();
-  let failure: unknown;
+/** What one step brought in; `failure` is the first error, with everything before it kept. */
+interface StepFetch {
+  cp: Checkpoint;
+  pagesFetched: number;
+  records: ShipmentRecord[];
+  /** Pending ids whose details were answered (a record, or gone). */
+  settled: Set<string>;
+  failure: unknown;
+}
+
+async function fetchStep(knex: Knex, session: BolSession, run: SyncRun, signal: AbortSignal): Promise<StepFetch> {
+  const { client, limiter } = session;
+  // At shutdown, requests still waiting for their slot are dropped at once; those in flight finish.
+  const stopLimiter = () => void limiter.stop();
+  signal.addEventListener('abort', stopLimiter, { once: true });
+  const fetched: StepFetch = { cp: readCheckpoint(run.checkpoint), pagesFetched: 0, records: [], settled: new Set(), failure: undefined };
   try {
-    if (cp.pending === null) {
-      cp = { ...cp, ...(await fetchPage(deps.knex, client, run, cp, [])) };
-      pagesFetched++;
+    if (fetched.cp.pending === null) {
+      fetched.cp = { ...fetched.cp, ...(await fetchPage(knex, client, run, fetched.cp, [])) };
+      fetched.pagesFetched++;
     }
     // While this page's details come in (detail lane), list the following page (list lane), so
     // the next step starts on details at once instead of waiting for a list answer.
-    const following = followingPage(cp);
-    const current = cp;
+    const following = followingPage(fetched.cp);
+    const current = fetched.cp;
     const outcomes = await Promise.allSettled([
-      fetchDetails(client, limiter, current.pending ?? [], records, settled),
+      fetchDetails(client, limiter, current.pending ?? [], fetched.records, fetched.settled),
       following && !current.ahead
-        ? fetchPage(deps.knex, client, run, following, current.pending ?? []).then(
+        ? fetchPage(knex, client, run, following, current.pending ?? []).then(
             (ahead) => {
-              cp = { ...cp, ahead };
-              pagesFetched++;
+              fetched.cp = { ...fetched.cp, ahead };
+              fetched.pagesFetched++;
             },
             (err: unknown) => {
               void limiter.stop();
@@ -122,61 +166,63 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
     const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (rejected) throw rejected.reason;
   } catch (err) {
-    failure = err;
+    fetched.failure = err;
   } finally {
-    ctx.signal.removeEventListener('abort', stopLimiter);
+    signal.removeEventListener('abort', stopLimiter);
     await limiter.stop();
   }
+  return fetched;
+}
 
-  const remaining = (cp.pending ?? []).filter((id) => !settled.has(id));
-  const next = cp.pending === null || remaining.length > 0 ? { ...cp, pending: cp.pending === null ? null : remaining } : nextPage(cp);
-  const refused = failure instanceof AuthError || failure instanceof PermanentError ? (failure as Error) : undefined;
-  const done = next === null && !failure;
+interface StepCommit {
+  run: SyncRun;
+  shop: Shop;
+  session: BolSession;
+  records: ShipmentRecord[];
+  pagesFetched: number;
+  next: Checkpoint | null;
+  done: boolean;
+  refused: Error | undefined;
+  failure: unknown;
+}
 
-  const committed = await deps.knex.transaction(async (trx) => {
-    const upserted = await upsertShipments(trx, { shopId: shop.id, runId: run.id, source: 'bol', records, phoneKeyDigits: deps.phoneKeyDigits });
-    const now = Date.now();
-    const changed = await trx('sync_runs')
-      .where({ id: run.id, step: run.step })
-      .update({
-        step: run.step + 1,
-        checkpoint: JSON.stringify(next),
-        status: refused ? 'failed' : done ? 'succeeded' : 'running',
-        error: refused ? refused.message : null,
-        active_key: refused || done ? null : run.active_key,
-        finished_at: refused || done ? now : null,
-        pages_fetched: trx.raw('pages_fetched + ?', [pagesFetched]),
-        records_upserted: trx.raw('records_upserted + ?', [upserted]),
-        requests_made: trx.raw('requests_made + ?', [requests]),
-        updated_at: now,
-      });
-    // Another delivery of this step committed first: roll back, it owns the run now.
-    if (changed === 0) throw new StaleStep();
-    const state: ShopRateState = { ...rateState, lanes: limiter.snapshot() };
-    const shopPatch: Record<string, unknown> = { rate_state: JSON.stringify(state), updated_at: now };
-    if (done) shopPatch.last_synced_at = now;
-    if (failure instanceof AuthError) Object.assign(shopPatch, { status: 'credentials_refused', status_reason: failure.message });
-    await trx('shops').where({ id: shop.id }).update(shopPatch);
-    if (refused || done) await recordSyncOutcome(trx, run.id);
-    return true;
-  }).catch((err: unknown) => {
-    if (err instanceof StaleStep) return false;
-    throw err;
-  });
-  if (!committed) {
-    log.info('step already committed by another delivery; dropping this one');
-    return;
-  }
-
-  const nextPayload = { sync_run_id: run.id, step: run.step + 1 };
-  log.info({ pages: pagesFetched, records: records.length, requests, pending: remaining.length, done, failure: failure ? String(failure) : undefined }, 'sync step committed');
-  if (refused) return;
-  if (failure) {
-    // Progress is saved; the retry resumes from the new step, with the wrapper's delay policy.
-    ctx.setPayload(nextPayload);
-    throw failure;
-  }
-  if (!done) await enqueue(deps.queue, 'sync.page', nextPayload);
+/**
+ * Records + checkpoint + counters + the shop's rate-limit position, in one transaction; false
+ * when another delivery of this step committed first (this one then rolls back).
+ */
+async function commitStep(deps: SyncPageDeps, step: StepCommit): Promise<boolean> {
+  const { run, shop, session, refused, done, failure } = step;
+  return deps.knex
+    .transaction(async (trx) => {
+      const upserted = await upsertShipments(trx, { shopId: shop.id, runId: run.id, source: 'bol', records: step.records, phoneKeyDigits: deps.phoneKeyDigits });
+      const now = Date.now();
+      const changed = await trx('sync_runs')
+        .where({ id: run.id, step: run.step })
+        .update({
+          step: run.step + 1,
+          checkpoint: JSON.stringify(step.next),
+          status: refused ? 'failed' : done ? 'succeeded' : 'running',
+          error: refused ? refused.message : null,
+          active_key: refused || done ? null : run.active_key,
+          finished_at: refused || done ? now : null,
+          pages_fetched: trx.raw('pages_fetched + ?', [step.pagesFetched]),
+          records_upserted: trx.raw('records_upserted + ?', [upserted]),
+          requests_made: trx.raw('requests_made + ?', [session.requests()]),
+          updated_at: now,
+        });
+      if (changed === 0) throw new StaleStep();
+      const state: ShopRateState = { ...session.rateState, lanes: session.limiter.snapshot() };
+      const shopPatch: Record<string, unknown> = { rate_state: JSON.stringify(state), updated_at: now };
+      if (done) shopPatch.last_synced_at = now;
+      if (failure instanceof AuthError) Object.assign(shopPatch, { status: 'credentials_refused', status_reason: failure.message });
+      await trx('shops').where({ id: shop.id }).update(shopPatch);
+      if (refused || done) await recordSyncOutcome(trx, run.id);
+      return true;
+    })
+    .catch((err: unknown) => {
+      if (err instanceof StaleStep) return false;
+      throw err;
+    });
 }
 
 class StaleStep extends Error {}
