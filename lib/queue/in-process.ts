@@ -11,7 +11,7 @@ import {
   queueClosedError,
   retryCopy,
   silentLogger,
-  IdleSignal,
+  WakeSignal,
 } from './job.ts';
 import type { ConsumeOptions, Consumer, DeadLetter, Delivery, Handler, JobMessage, Outcome, PublishOptions, Queue } from './port.ts';
 
@@ -167,7 +167,7 @@ class InProcessQueue implements Queue {
 
 class InProcessConsumer implements Consumer {
   private readonly inHand = new Set<InHand>();
-  private readonly idle = new IdleSignal();
+  private readonly idle = new WakeSignal();
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -228,7 +228,7 @@ class InProcessConsumer implements Consumer {
   }
 
   private idleOrTimeout(graceMs: number): Promise<void> {
-    return this.idle.wait(this.inHand.size === 0, graceMs);
+    return this.inHand.size === 0 ? Promise.resolve() : this.idle.wait(graceMs);
   }
 
   private wakeIfIdle(): void {

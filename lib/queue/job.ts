@@ -121,19 +121,21 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Lets a stopping consumer wait until its deliveries in hand are done, or the grace runs out. */
-export class IdleSignal {
+/**
+ * Waiters woken all at once by `wake()`, each also by its own timeout: a stopping consumer
+ * waiting for its deliveries in hand, a publisher waiting for the connection to come back.
+ */
+export class WakeSignal {
   private readonly waiters = new Set<() => void>();
 
-  wait(idleNow: boolean, graceMs: number): Promise<void> {
-    if (idleNow) return Promise.resolve();
+  wait(timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
         this.waiters.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, graceMs);
+      const timer = setTimeout(done, Math.max(0, timeoutMs));
       this.waiters.add(done);
     });
   }

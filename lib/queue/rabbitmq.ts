@@ -1,26 +1,23 @@
 import amqp from 'amqplib';
-import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, GetMessage, Options } from 'amqplib';
+import type { Channel, ConfirmChannel, GetMessage, Options } from 'amqplib';
 import type pino from 'pino';
 import { AppError } from '../errors.ts';
 import {
   DEFAULT_DELIVERY_LIMIT,
   DEFAULT_PEEK_MAX,
-  DEFAULT_STOP_GRACE_MS,
   DELIVERY_LIMIT_REASON,
   buildJob,
   checkDelayMs,
   checkDeliveryLimit,
-  checkOutcome,
   checkPrefetch,
   parseJob,
-  queueClosedError,
   queueUnavailableError,
-  retryCopy,
   silentLogger,
   sleep,
-  IdleSignal,
 } from './job.ts';
-import type { ConsumeOptions, Consumer, DeadLetter, Delivery, Handler, JobMessage, Outcome, PublishOptions, Queue } from './port.ts';
+import type { ConsumeOptions, Consumer, DeadLetter, Handler, JobMessage, PublishOptions, Queue } from './port.ts';
+import { RabbitConsumer } from './rabbitmq-consumer.ts';
+import { CONNECT_TIMEOUT_MS, Link, topologyNames, type Session, type Settings } from './rabbitmq-link.ts';
 
 /**
  * RabbitMQ adapter.
@@ -68,11 +65,7 @@ export interface RabbitQueue extends Queue {
 
 const DEFAULT_PREFIX = 'shipsync';
 const DEFAULT_PUBLISH_TIMEOUT_MS = 30_000;
-const HEARTBEAT_S = 10;
-const CONNECT_TIMEOUT_MS = 5_000;
 const PING_TIMEOUT_MS = 5_000;
-const FIRST_BACKOFF_MS = 100;
-const MAX_BACKOFF_MS = 5_000;
 const REPUBLISH_PAUSE_MS = 100;
 const DELAY_QUEUE_IDLE_MS = 10 * 60_000;
 const DELAY_REDECLARE_MS = 60_000;
@@ -113,38 +106,6 @@ export async function destroyRabbitTopology(url: string, prefix: string, delayQu
 export function delayBucketMs(delayMs: number): number {
   const stepMs = Math.max(100, 10 ** (Math.floor(Math.log10(Math.max(delayMs, 1))) - 1));
   return Math.ceil(delayMs / stepMs) * stepMs;
-}
-
-interface TopologyNames {
-  jobs: string;
-  dead: string;
-  delay(bucketMs: number): string;
-}
-
-function topologyNames(prefix: string): TopologyNames {
-  return {
-    jobs: `${prefix}.jobs`,
-    dead: `${prefix}.dead`,
-    delay: (bucketMs) => `${prefix}.delay.${bucketMs}ms`,
-  };
-}
-
-interface Settings {
-  url: string;
-  prefix: string;
-  names: TopologyNames;
-  deliveryLimit: number;
-  logger: pino.Logger;
-  publishTimeoutMs: number;
-}
-
-/** One connection and what was set up on it; once broken it is never used again. */
-interface Session {
-  readonly model: ChannelModel;
-  readonly publisher: ConfirmChannel;
-  /** Delay bucket -> when its queue was last declared on this connection. */
-  readonly delayDeclaredAtMs: Map<number, number>;
-  broken: boolean;
 }
 
 class RabbitQueueImpl implements RabbitQueue {
@@ -368,325 +329,4 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: string)
     timer = setTimeout(() => reject(queueUnavailableError(`${message} within ${timeoutMs} ms.`)), Math.max(0, timeoutMs));
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Owns the connection: opens it, notices when it breaks, rebuilds it and hands it out. */
-class Link {
-  private current: Session | undefined;
-  private readonly waiters = new Set<() => void>();
-  private reconnecting = false;
-  private closed = false;
-
-  constructor(
-    private readonly settings: Settings,
-    private readonly onReconnect: (session: Session) => Promise<void>,
-  ) {}
-
-  /** First connection: fails loudly, so a wrong URL shows at startup rather than as endless retries. */
-  async connect(): Promise<void> {
-    this.current = await this.open();
-  }
-
-  /** The live session, waiting for a reconnection until `deadlineMs` (epoch ms). */
-  async session(deadlineMs: number): Promise<Session> {
-    for (;;) {
-      if (this.closed) throw queueClosedError();
-      const session = this.current;
-      if (session && !session.broken) return session;
-      const leftMs = deadlineMs - Date.now();
-      if (leftMs <= 0) throw queueUnavailableError('RabbitMQ is unreachable; reconnecting.');
-      await this.nextChange(leftMs);
-    }
-  }
-
-  /** Drops the connection of a session that can no longer be trusted; it will be rebuilt. */
-  drop(session: Session, why: string): void {
-    if (session.broken) return;
-    session.broken = true;
-    void session.model.close().catch(() => {});
-    if (this.current !== session) return;
-    this.current = undefined;
-    this.settings.logger.warn({ why }, 'RabbitMQ connection lost, reconnecting');
-    if (!this.closed) void this.reconnect();
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    const session = this.current;
-    this.current = undefined;
-    this.wake();
-    if (session) {
-      session.broken = true;
-      await session.model.close().catch(() => {});
-    }
-  }
-
-  private async open(): Promise<Session> {
-    const model = await amqp.connect(withHeartbeat(this.settings.url), {
-      timeout: CONNECT_TIMEOUT_MS,
-      clientProperties: { connection_name: `shipsync ${this.settings.prefix}` },
-    });
-    model.on('error', (err: unknown) => this.settings.logger.warn({ err }, 'RabbitMQ connection error'));
-    model.on('blocked', (reason: unknown) => this.settings.logger.warn({ reason }, 'RabbitMQ blocks publishers'));
-    try {
-      const publisher = await model.createConfirmChannel();
-      const session: Session = { model, publisher, delayDeclaredAtMs: new Map(), broken: false };
-      model.on('close', () => this.drop(session, 'connection closed'));
-      publisher.on('error', (err: unknown) => this.settings.logger.warn({ err }, 'RabbitMQ publisher channel error'));
-      publisher.on('close', () => this.drop(session, 'publisher channel closed'));
-      await declareTopology(publisher, this.settings);
-      if (session.broken) throw new Error('connection closed while declaring the topology');
-      return session;
-    } catch (err) {
-      await model.close().catch(() => {});
-      throw err;
-    }
-  }
-
-  private async reconnect(): Promise<void> {
-    if (this.reconnecting) return;
-    this.reconnecting = true;
-    try {
-      let backoffMs = FIRST_BACKOFF_MS;
-      while (!this.closed) {
-        await sleep(backoffMs / 2 + Math.random() * (backoffMs / 2));
-        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-        if (this.closed) return;
-        if (await this.tryReconnect()) return;
-      }
-    } finally {
-      this.reconnecting = false;
-    }
-  }
-
-  private async tryReconnect(): Promise<boolean> {
-    let session: Session | undefined;
-    try {
-      session = await this.open();
-      if (this.closed) {
-        await session.model.close().catch(() => {});
-        return true;
-      }
-      this.current = session;
-      await this.onReconnect(session);
-      // Checked here because a drop during onReconnect found `reconnecting` set and left it to this loop.
-      if (session.broken) return false;
-      this.settings.logger.info('RabbitMQ connection restored');
-      this.wake();
-      return true;
-    } catch (err) {
-      this.settings.logger.warn({ err }, 'RabbitMQ reconnection failed');
-      if (session) this.drop(session, 'reconnection failed');
-      return false;
-    }
-  }
-
-  private nextChange(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.waiters.add(done);
-    });
-  }
-
-  private wake(): void {
-    for (const done of [...this.waiters]) done();
-  }
-}
-
-function withHeartbeat(url: string): string {
-  // amqplib's default heartbeat is the server's 60 s: too slow to notice a half-open connection.
-  const parsed = new URL(url);
-  if (!parsed.searchParams.has('heartbeat')) parsed.searchParams.set('heartbeat', String(HEARTBEAT_S));
-  return parsed.toString();
-}
-
-async function declareTopology(channel: Channel, settings: Settings): Promise<void> {
-  const { names, deliveryLimit } = settings;
-  await channel.assertQueue(names.dead, { durable: true });
-  await channel.assertQueue(names.jobs, {
-    durable: true,
-    arguments: {
-      'x-queue-type': 'quorum',
-      'x-delivery-limit': deliveryLimit,
-      'x-dead-letter-exchange': '',
-      'x-dead-letter-routing-key': names.dead,
-    },
-  });
-}
-
-interface ConsumerDeps {
-  handler: Handler;
-  prefetch: number;
-  settings: Settings;
-  link: Link;
-  publishJob(job: JobMessage, delayMs: number): Promise<void>;
-  publishDead(job: JobMessage, reason: string): Promise<void>;
-  onStop(consumer: RabbitConsumer): void;
-}
-
-/** One consumer channel; replaced by a new lane on every reconnection. */
-interface Lane {
-  readonly channel: Channel;
-  readonly session: Session;
-  consumerTag?: string;
-  open: boolean;
-  /** We are closing it ourselves (stop): not a failure to recover from. */
-  closing: boolean;
-}
-
-interface InHand {
-  readonly lane: Lane;
-  readonly message: ConsumeMessage;
-  /** Acked, nacked, or requeued by the broker: any further ack/nack must be skipped. */
-  settled: boolean;
-}
-
-class RabbitConsumer implements Consumer {
-  private lane: Lane | undefined;
-  private attachedTo: Session | undefined;
-  private readonly inHand = new Set<InHand>();
-  private readonly idle = new IdleSignal();
-  private stopping: Promise<void> | undefined;
-
-  constructor(private readonly deps: ConsumerDeps) {}
-
-  /** Starts consuming on `session`; called once per connection. */
-  async attach(session: Session): Promise<void> {
-    if (this.stopping || this.attachedTo === session) return;
-    this.attachedTo = session;
-    try {
-      await this.openLane(session);
-    } catch (err) {
-      // A reconnection may have attached us to a newer session meanwhile; keep that one.
-      if (this.attachedTo === session) this.attachedTo = undefined;
-      throw err;
-    }
-  }
-
-  stop(graceMs = DEFAULT_STOP_GRACE_MS): Promise<void> {
-    this.stopping ??= this.shutdown(graceMs);
-    return this.stopping;
-  }
-
-  private async openLane(session: Session): Promise<void> {
-    const { settings, prefetch } = this.deps;
-    const channel = await session.model.createChannel();
-    const lane: Lane = { channel, session, open: true, closing: false };
-    this.lane = lane;
-    channel.on('error', (err: unknown) => settings.logger.warn({ err }, 'RabbitMQ consumer channel error'));
-    channel.on('close', () => this.laneClosed(lane));
-    await channel.prefetch(prefetch);
-    const { consumerTag } = await channel.consume(settings.names.jobs, (message) => this.onMessage(lane, message), { noAck: false });
-    lane.consumerTag = consumerTag;
-    if (this.stopping) await this.closeLane(lane);
-  }
-
-  private onMessage(lane: Lane, message: ConsumeMessage | null): void {
-    if (message === null) {
-      // The broker cancelled us (the queue was deleted): rebuilding the connection redeclares it.
-      this.deps.link.drop(lane.session, 'consumer cancelled by the broker');
-      return;
-    }
-    void this.handle(lane, message);
-  }
-
-  private async handle(lane: Lane, message: ConsumeMessage): Promise<void> {
-    const job = parseJob(message.content.toString('utf8'));
-    const hand: InHand = { lane, message, settled: false };
-    if (!job) {
-      this.deps.settings.logger.error({ messageId: message.properties.messageId }, 'not a job message: dead-lettered');
-      this.settle(hand, (channel) => channel.nack(message, false, false));
-      return;
-    }
-    this.inHand.add(hand);
-    try {
-      const outcome = await this.outcomeOf({ job, redelivered: message.fields.redelivered });
-      if (hand.settled) {
-        this.deps.settings.logger.debug({ jobId: job.id }, 'late outcome ignored: the delivery went back to the queue');
-        return;
-      }
-      await this.carryOut(hand, job, outcome);
-    } catch (err) {
-      this.deps.settings.logger.error({ err, jobId: job.id }, 'could not carry out the outcome: job requeued');
-      this.settle(hand, (channel) => channel.nack(message, false, true));
-    } finally {
-      this.inHand.delete(hand);
-      this.wakeIfIdle();
-    }
-  }
-
-  private async outcomeOf(delivery: Delivery): Promise<Outcome | undefined> {
-    try {
-      return checkOutcome(await this.deps.handler(delivery));
-    } catch (err) {
-      this.deps.settings.logger.warn({ err, jobId: delivery.job.id }, 'handler failed: job requeued');
-      return undefined;
-    }
-  }
-
-  private async carryOut(hand: InHand, job: JobMessage, outcome: Outcome | undefined): Promise<void> {
-    const { message } = hand;
-    if (!outcome) {
-      this.settle(hand, (channel) => channel.nack(message, false, true));
-      return;
-    }
-    // The copy must be stored before the original is acked, or a crash in between loses the job.
-    if (outcome.kind === 'retry') await this.deps.publishJob(retryCopy(job, outcome), outcome.delayMs);
-    if (outcome.kind === 'dead') await this.deps.publishDead(job, outcome.reason);
-    this.settle(hand, (channel) => channel.ack(message));
-  }
-
-  /** Acks or nacks once, and only on the channel the delivery came from while it is open. */
-  private settle(hand: InHand, action: (channel: Channel) => void): void {
-    if (hand.settled || !hand.lane.open) return;
-    hand.settled = true;
-    try {
-      action(hand.lane.channel);
-    } catch (err) {
-      // The channel closed under us: the broker requeues the delivery by itself.
-      this.deps.settings.logger.debug({ err }, 'ack skipped: channel closed');
-    }
-  }
-
-  private laneClosed(lane: Lane): void {
-    lane.open = false;
-    for (const hand of this.inHand) {
-      if (hand.lane !== lane) continue;
-      hand.settled = true;
-      this.inHand.delete(hand);
-    }
-    this.wakeIfIdle();
-    if (!lane.closing && !this.stopping) this.deps.link.drop(lane.session, 'consumer channel closed');
-  }
-
-  private async shutdown(graceMs: number): Promise<void> {
-    this.deps.onStop(this);
-    const lane = this.lane;
-    if (lane?.open && lane.consumerTag) {
-      await lane.channel.cancel(lane.consumerTag).catch((err: unknown) => this.deps.settings.logger.debug({ err }, 'cancel failed'));
-    }
-    await this.idleOrTimeout(graceMs);
-    for (const hand of this.inHand) this.settle(hand, (channel) => channel.nack(hand.message, false, true));
-    this.inHand.clear();
-    if (lane) await this.closeLane(lane);
-  }
-
-  private async closeLane(lane: Lane): Promise<void> {
-    if (!lane.open) return;
-    lane.closing = true;
-    await lane.channel.close().catch(() => {});
-  }
-
-  private idleOrTimeout(graceMs: number): Promise<void> {
-    return this.idle.wait(this.inHand.size === 0, graceMs);
-  }
-
-  private wakeIfIdle(): void {
-    if (this.inHand.size === 0) this.idle.wake();
-  }
 }
