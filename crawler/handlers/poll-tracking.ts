@@ -117,8 +117,6 @@ export async function handlePollTracking(deps: PollTrackingDeps, payload: Payloa
   const limiter = new RateLimiter({ [LANE]: trackingRule(deps.dhl.callsPerSecond) }, { margin: deps.rateMargin, carried: rateState.lanes });
   // A redelivered link's predecessor may have sent calls after its last commit: let them age out.
   if (ctx.redelivered) limiter.blockUntil(LANE, Date.now() + trackingRule(deps.dhl.callsPerSecond).windowMs);
-  const stopLimiter = () => void limiter.stop();
-  ctx.signal.addEventListener('abort', stopLimiter, { once: true });
   let calls = 0;
   const client: DhlClient = createDhlClient({
     apiUrl: deps.dhl.apiUrl,
@@ -129,35 +127,7 @@ export async function handlePollTracking(deps: PollTrackingDeps, payload: Payloa
     clock: deps.now,
     timeoutMs: 15_000,
   });
-
-  const results: PollResult[] = [];
-  let failure: unknown;
-  try {
-    for (const poll of polls) {
-      if (!poll.tracking_number?.trim() || isFinal(poll.status)) {
-        results.push({ kind: 'drop', poll });
-        continue;
-      }
-      try {
-        const tracking = await limiter.schedule(LANE, () =>
-          client.track(poll.tracking_number!, poll.receiver_postal_code ? { recipientPostalCode: poll.receiver_postal_code } : {}),
-        );
-        results.push({ kind: 'tracked', poll, tracking });
-      } catch (err) {
-        // A number DHL rejects (a 4xx other than 401/403/404/429) ends that shipment's polling, not the chain.
-        if (err instanceof PermanentError) {
-          results.push({ kind: 'rejected', poll, reason: err.message });
-          continue;
-        }
-        throw err;
-      }
-    }
-  } catch (err) {
-    failure = ctx.signal.aborted ? ctx.signal.reason : err;
-  } finally {
-    ctx.signal.removeEventListener('abort', stopLimiter);
-    await limiter.stop();
-  }
+  const { results, failure } = await pollShipments(client, limiter, polls, ctx.signal);
 
   let blockedUntil: number | undefined;
   if (failure instanceof RateLimitedError) {
@@ -192,6 +162,45 @@ export async function handlePollTracking(deps: PollTrackingDeps, payload: Payloa
     throw failure;
   }
   await enqueue(deps.queue, 'tracking.poll', next);
+}
+
+/**
+ * Asks the carrier about each planned shipment at the key's pace, in order. A number the carrier
+ * rejects ends that shipment's polling; any other error ends the link, keeping the answers so far.
+ */
+async function pollShipments(client: DhlClient, limiter: RateLimiter, polls: PlannedPoll[], signal: AbortSignal): Promise<{ results: PollResult[]; failure: unknown }> {
+  // At shutdown, calls still waiting for their slot are dropped at once; one in flight finishes.
+  const stopLimiter = () => void limiter.stop();
+  signal.addEventListener('abort', stopLimiter, { once: true });
+  const results: PollResult[] = [];
+  let failure: unknown;
+  try {
+    for (const poll of polls) {
+      if (!poll.tracking_number?.trim() || isFinal(poll.status)) {
+        results.push({ kind: 'drop', poll });
+        continue;
+      }
+      try {
+        const tracking = await limiter.schedule(LANE, () =>
+          client.track(poll.tracking_number!, poll.receiver_postal_code ? { recipientPostalCode: poll.receiver_postal_code } : {}),
+        );
+        results.push({ kind: 'tracked', poll, tracking });
+      } catch (err) {
+        // A number DHL rejects (a 4xx other than 401/403/404/429) ends that shipment's polling, not the chain.
+        if (err instanceof PermanentError) {
+          results.push({ kind: 'rejected', poll, reason: err.message });
+          continue;
+        }
+        throw err;
+      }
+    }
+  } catch (err) {
+    failure = signal.aborted ? signal.reason : err;
+  } finally {
+    signal.removeEventListener('abort', stopLimiter);
+    await limiter.stop();
+  }
+  return { results, failure };
 }
 
 class StaleLink extends Error {}
