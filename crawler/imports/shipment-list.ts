@@ -28,6 +28,60 @@ export function shipmentListKey(carrier: string | null, trackingNumber: string):
 
 export async function processShipmentListBatch(trx: Knex.Transaction, input: BatchInput): Promise<BatchOutcome> {
   const out = emptyOutcome();
+  const { records, rows } = readListRows(input, out);
+  if (rows.length === 0) return out;
+
+  // Compare with what is stored, to count each row as inserted, updated or unchanged.
+  const before = await findFileShipments(trx, [...records.keys()]);
+  const beforeItems = await storedItems(trx, [...before.values()].map((s) => s.id));
+
+  const { ids, created } = await upsertFileShipments(trx, [...records.values()]);
+  const events: FileEvent[] = [];
+  const eventOfRow: number[] = [];
+  for (const r of rows) {
+    if (!r.rawStatus) {
+      eventOfRow.push(-1);
+      continue;
+    }
+    const status = mapParcelLabStatus(r.rawStatus);
+    if (!status) out.unmapped[r.rawStatus] = (out.unmapped[r.rawStatus] ?? 0) + 1;
+    eventOfRow.push(events.length);
+    events.push({
+      shipmentId: ids.get(r.externalKey)!,
+      event: { source: FILE_SOURCE, status, rawStatus: r.rawStatus, description: null, location: null, occurredAt: input.uploadedAt },
+      timeless: true,
+    });
+  }
+  const fresh = await addFileEvents(trx, events, { created });
+
+  for (const [i, r] of rows.entries()) {
+    const stored = before.get(r.externalKey);
+    const record = records.get(r.externalKey)!;
+    const oldItem = stored ? beforeItems.get(`${stored.id}|${r.item.key}`) : undefined;
+    if (!stored || !oldItem) {
+      out.inserted++;
+      continue;
+    }
+    const sameShipment =
+      stored.carrier === record.carrier &&
+      stored.receiver_street === record.receiver.street &&
+      stored.receiver_postal_code === record.receiver.postalCode &&
+      stored.receiver_city === record.receiver.city &&
+      stored.receiver_country === record.receiver.country;
+    const sameItem = oldItem.sku === r.item.sku && oldItem.title === r.item.title && oldItem.quantity === r.item.quantity && oldItem.unit_price === r.item.unitPrice;
+    const eventAt = eventOfRow[i]!;
+    const newEvent = eventAt >= 0 && fresh[eventAt] === true;
+    if (sameShipment && sameItem && !newEvent) out.unchanged++;
+    else out.updated++;
+  }
+  return out;
+}
+
+/**
+ * The batch's rows checked (bad ones into `out.errors`) and grouped: one record per shipment,
+ * with its articles (a repeated article: the later row wins), and the rows in file order.
+ */
+function readListRows(input: BatchInput, out: BatchOutcome): { records: Map<string, FileShipmentRecord>; rows: ListRow[] } {
   const records = new Map<string, FileShipmentRecord>();
   const rows: ListRow[] = [];
   for (const row of input.rows) {
@@ -80,67 +134,29 @@ export async function processShipmentListBatch(trx: Knex.Transaction, input: Bat
       rawStatus: cell('status'),
     });
   }
-  if (rows.length === 0) return out;
   for (const r of rows) {
     const items = records.get(r.externalKey)!.items;
     const at = items.findIndex((i) => i.key === r.item.key);
     if (at >= 0) items[at] = r.item;
     else items.push(r.item);
   }
+  return { records, rows };
+}
 
-  // Compare with what is stored, to count each row as inserted, updated or unchanged.
-  const before = await findFileShipments(trx, [...records.keys()]);
-  const beforeItems = new Map<string, { sku: string | null; title: string | null; quantity: number; unit_price: number | null }>();
-  const beforeIds = [...before.values()].map((s) => s.id);
-  for (let i = 0; i < beforeIds.length; i += 500) {
+type StoredItem = { sku: string | null; title: string | null; quantity: number; unit_price: number | null };
+
+/** The stored articles of these shipments, by `<shipment id>|<item key>`. */
+async function storedItems(trx: Knex.Transaction, shipmentIds: number[]): Promise<Map<string, StoredItem>> {
+  const items = new Map<string, StoredItem>();
+  for (let i = 0; i < shipmentIds.length; i += 500) {
     const found: { shipment_id: number; item_key: string; sku: string | null; title: string | null; quantity: number; unit_price: string | number | null }[] = await trx(
       'shipment_items',
     )
       .select('shipment_id', 'item_key', 'sku', 'title', 'quantity', 'unit_price')
-      .whereIn('shipment_id', beforeIds.slice(i, i + 500));
+      .whereIn('shipment_id', shipmentIds.slice(i, i + 500));
     for (const f of found) {
-      beforeItems.set(`${Number(f.shipment_id)}|${f.item_key}`, { sku: f.sku, title: f.title, quantity: Number(f.quantity), unit_price: f.unit_price === null ? null : Number(f.unit_price) });
+      items.set(`${Number(f.shipment_id)}|${f.item_key}`, { sku: f.sku, title: f.title, quantity: Number(f.quantity), unit_price: f.unit_price === null ? null : Number(f.unit_price) });
     }
   }
-
-  const { ids, created } = await upsertFileShipments(trx, [...records.values()]);
-  const events: FileEvent[] = [];
-  const eventOfRow: number[] = [];
-  for (const r of rows) {
-    if (!r.rawStatus) {
-      eventOfRow.push(-1);
-      continue;
-    }
-    const status = mapParcelLabStatus(r.rawStatus);
-    if (!status) out.unmapped[r.rawStatus] = (out.unmapped[r.rawStatus] ?? 0) + 1;
-    eventOfRow.push(events.length);
-    events.push({
-      shipmentId: ids.get(r.externalKey)!,
-      event: { source: FILE_SOURCE, status, rawStatus: r.rawStatus, description: null, location: null, occurredAt: input.uploadedAt },
-      timeless: true,
-    });
-  }
-  const fresh = await addFileEvents(trx, events, { created });
-
-  for (const [i, r] of rows.entries()) {
-    const stored = before.get(r.externalKey);
-    const record = records.get(r.externalKey)!;
-    const oldItem = stored ? beforeItems.get(`${stored.id}|${r.item.key}`) : undefined;
-    if (!stored || !oldItem) {
-      out.inserted++;
-      continue;
-    }
-    const sameShipment =
-      stored.carrier === record.carrier &&
-      stored.receiver_street === record.receiver.street &&
-      stored.receiver_postal_code === record.receiver.postalCode &&
-      stored.receiver_city === record.receiver.city &&
-      stored.receiver_country === record.receiver.country;
-    const sameItem = oldItem.sku === r.item.sku && oldItem.title === r.item.title && oldItem.quantity === r.item.quantity && oldItem.unit_price === r.item.unitPrice;
-    const eventAt = eventOfRow[i]!;
-    const newEvent = eventAt >= 0 && fresh[eventAt] === true;
-    if (sameShipment && sameItem && !newEvent) out.unchanged++;
-    else out.updated++;
-  }
-  return out;
+  return items;
 }
