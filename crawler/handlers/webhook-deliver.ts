@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { dialectOf } from '../../config/database.ts';
 import type { Logger } from '../../config/logger.ts';
 import { ShutdownError } from '../../lib/errors.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
@@ -160,9 +161,7 @@ async function recordAttempt(
   delivery: WebhookDelivery,
   result: PostResult,
 ): Promise<{ id: number; delayMs: number } | null> {
-  const { options } = deps;
   const webhookId = seen.id;
-  const mysql = deps.knex.client.config.client !== 'better-sqlite3';
   if (result.ok && Number(seen.consecutive_failures) === 0 && seen.blocked_until === null) {
     // The common case, a success to a healthy webhook: one statement, no failure run to end.
     deps.inFlight.noteCircuit(webhookId, 0);
@@ -175,7 +174,7 @@ async function recordAttempt(
     const now = Date.now();
     const attemptFields = { status_code: result.statusCode, duration_ms: result.durationMs, attempted_at: now, scheduled_at: null };
     const q = trx('webhooks').where({ id: webhookId }).first();
-    if (mysql) q.forUpdate();
+    if (dialectOf(trx) === 'mysql') q.forUpdate();
     const webhook: Webhook | undefined = await q;
 
     if (result.ok) {
@@ -188,52 +187,9 @@ async function recordAttempt(
       return null;
     }
 
-    let error = result.error ?? 'Failed.';
-    let disable: string | null = null;
-    let stillActive = webhook ? isActive(webhook) : false;
-    if (webhook && stillActive) {
-      const failures = Number(webhook.consecutive_failures) + 1;
-      const failingSince = webhook.failing_since === null ? now : Number(webhook.failing_since);
-      if (result.statusCode === 410) {
-        disable = 'The receiver answered 410 Gone: it no longer wants these events. Fix the URL or enable the webhook again.';
-      } else if (failures >= options.disableAfterFailures && now - failingSince >= options.disableAfterMs) {
-        disable = `Disabled after ${failures} failed deliveries in a row over ${formatDuration(now - failingSince)}; the last: ${error}`;
-      }
-      const blockedUntil = disable ? null : now + retryDelayMs(failures, options);
-      deps.inFlight.noteCircuit(webhookId, blockedUntil ?? 0);
-      await trx('webhooks')
-        .where({ id: webhookId })
-        .update({
-          consecutive_failures: failures,
-          failing_since: failingSince,
-          blocked_until: blockedUntil,
-          ...(disable ? { active: false, disabled_reason: disable.slice(0, 1000), disabled_at: now } : {}),
-          updated_at: now,
-        });
-      if (disable) stillActive = false;
-    }
-
-    let next: { id: number; delayMs: number } | null = null;
-    if (delivery.trigger === 'event') {
-      const delayMs = retryDelayMs(delivery.attempt, options);
-      if (!stillActive) error += disable ? ' The webhook was disabled: no further attempts.' : ' The webhook is disabled: no further attempts.';
-      else if (now + delayMs - Number(delivery.event_created_at) > options.maxAgeMs) error += ` Given up after ${delivery.attempt} attempts over ${formatDuration(now - Number(delivery.event_created_at))}.`;
-      else {
-        const [id] = await trx('webhook_deliveries').insert({
-          webhook_id: webhookId,
-          event_id: delivery.event_id,
-          message_id: delivery.message_id,
-          event_type: delivery.event_type,
-          event_created_at: delivery.event_created_at,
-          attempt: delivery.attempt + 1,
-          trigger: 'event',
-          status: 'pending',
-          scheduled_at: now + delayMs,
-          created_at: now,
-        });
-        next = { id: Number(id), delayMs };
-      }
-    }
+    const circuit = await countFailure(deps, trx, webhook, result, now);
+    const { next, note } = delivery.trigger === 'event' ? await scheduleNextAttempt(trx, deps.options, delivery, circuit, now) : { next: null, note: '' };
+    const error = (result.error ?? 'Failed.') + note;
     const changed = await trx('webhook_deliveries')
       .where({ id: delivery.id, status: 'pending' })
       .update({ ...attemptFields, status: 'failed', error: error.slice(0, 1000), next_attempt_at: next ? now + next.delayMs : null });
@@ -244,6 +200,66 @@ async function recordAttempt(
     if (err instanceof DuplicateAttempt) return null;
     throw err;
   });
+}
+
+/**
+ * A failed attempt lengthens the webhook's failure run: its circuit opens for the retry delay,
+ * and a 410, or failures for long enough, disable it with the reason.
+ */
+async function countFailure(deps: WebhookDeliverDeps, trx: Knex.Transaction, webhook: Webhook | undefined, result: PostResult, now: number): Promise<{ active: boolean; disabledNow: boolean }> {
+  if (!webhook || !isActive(webhook)) return { active: false, disabledNow: false };
+  const { options } = deps;
+  const failures = Number(webhook.consecutive_failures) + 1;
+  const failingSince = webhook.failing_since === null ? now : Number(webhook.failing_since);
+  let disable: string | null = null;
+  if (result.statusCode === 410) {
+    disable = 'The receiver answered 410 Gone: it no longer wants these events. Fix the URL or enable the webhook again.';
+  } else if (failures >= options.disableAfterFailures && now - failingSince >= options.disableAfterMs) {
+    disable = `Disabled after ${failures} failed deliveries in a row over ${formatDuration(now - failingSince)}; the last: ${result.error ?? 'Failed.'}`;
+  }
+  const blockedUntil = disable ? null : now + retryDelayMs(failures, options);
+  deps.inFlight.noteCircuit(webhook.id, blockedUntil ?? 0);
+  await trx('webhooks')
+    .where({ id: webhook.id })
+    .update({
+      consecutive_failures: failures,
+      failing_since: failingSince,
+      blocked_until: blockedUntil,
+      ...(disable ? { active: false, disabled_reason: disable.slice(0, 1000), disabled_at: now } : {}),
+      updated_at: now,
+    });
+  return { active: !disable, disabledNow: disable !== null };
+}
+
+/**
+ * The next attempt of an event's delivery, as a pending row, unless the webhook is disabled or
+ * the event would be older than `maxAgeMs` by then; `note` says why there is none.
+ */
+async function scheduleNextAttempt(
+  trx: Knex.Transaction,
+  options: WebhookOptions,
+  delivery: WebhookDelivery,
+  circuit: { active: boolean; disabledNow: boolean },
+  now: number,
+): Promise<{ next: { id: number; delayMs: number } | null; note: string }> {
+  const delayMs = retryDelayMs(delivery.attempt, options);
+  if (!circuit.active) return { next: null, note: circuit.disabledNow ? ' The webhook was disabled: no further attempts.' : ' The webhook is disabled: no further attempts.' };
+  if (now + delayMs - Number(delivery.event_created_at) > options.maxAgeMs) {
+    return { next: null, note: ` Given up after ${delivery.attempt} attempts over ${formatDuration(now - Number(delivery.event_created_at))}.` };
+  }
+  const [id] = await trx('webhook_deliveries').insert({
+    webhook_id: delivery.webhook_id,
+    event_id: delivery.event_id,
+    message_id: delivery.message_id,
+    event_type: delivery.event_type,
+    event_created_at: delivery.event_created_at,
+    attempt: delivery.attempt + 1,
+    trigger: 'event',
+    status: 'pending',
+    scheduled_at: now + delayMs,
+    created_at: now,
+  });
+  return { next: { id: Number(id), delayMs }, note: '' };
 }
 
 class DuplicateAttempt extends Error {}
