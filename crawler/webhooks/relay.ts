@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { dialectOf } from '../../config/database.ts';
 import type { Logger } from '../../config/logger.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import { messageIdOf } from '../../models/webhook.ts';
@@ -110,7 +111,7 @@ interface PendingEvent {
 /** Claims one batch of undispatched events, writes their pending deliveries, publishes the jobs. */
 export async function fanOutBatch(deps: RelayDeps): Promise<number> {
   const { knex } = deps;
-  const mysql = knex.client.config.client !== 'better-sqlite3';
+  const mysql = dialectOf(knex) === 'mysql';
   const now = Date.now();
   const claimed = await knex.transaction(
     async (trx) => {
