@@ -165,18 +165,7 @@ async function writeProducts(trx: Knex.Transaction, prepared: PreparedProducts, 
   }
 
   // What the catalogue holds for the other SKUs now, then each row in file order against it.
-  const keys = [...new Set(parsed.map((p) => p.skuKey))];
-  const state = new Map<string, StoredProduct>();
-  const writtenBy = new Map<string, WrittenBy>();
-  for (let i = 0; i < keys.length; i += 2000) {
-    const found: (StoredProduct & { sku_key: string; active: boolean | number; import_id: number | string | null; import_record: number | null })[] = await trx('products')
-      .select('sku', 'sku_key', 'name', 'description', 'active', 'import_id', 'import_record')
-      .whereIn('sku_key', keys.slice(i, i + 2000));
-    for (const f of found) {
-      state.set(f.sku_key, { sku: f.sku, name: f.name, description: f.description, active: Boolean(f.active) });
-      writtenBy.set(f.sku_key, { importId: f.import_id === null ? null : Number(f.import_id), record: f.import_record });
-    }
-  }
+  const { state, writtenBy } = await readCatalogue(trx, [...new Set(parsed.map((p) => p.skuKey))]);
   const changed = new Map<string, StoredProduct & { record: number }>();
   const isNew = new Set<string>();
   for (const p of parsed) {
@@ -220,7 +209,28 @@ async function writeProducts(trx: Knex.Transaction, prepared: PreparedProducts, 
     const fresh = rows.filter((r) => isNew.has(r.sku_key));
     if (fresh.length >= BULK_LOAD_MIN_ROWS && (await bulkLoadNewProducts(trx, fresh, merge, provenance.importId, now))) rows = rows.filter((r) => !isNew.has(r.sku_key));
   }
-  // Statements of at most 1,000 rows and ~4 MB: inside MySQL's max_allowed_packet and SQLite's variable limit.
+  await upsertProducts(trx, rows, merge);
+  return out;
+}
+
+/** What the catalogue holds for these SKU keys now, and which import row wrote each last. */
+async function readCatalogue(trx: Knex.Transaction, keys: string[]): Promise<{ state: Map<string, StoredProduct>; writtenBy: Map<string, WrittenBy> }> {
+  const state = new Map<string, StoredProduct>();
+  const writtenBy = new Map<string, WrittenBy>();
+  for (let i = 0; i < keys.length; i += 2000) {
+    const found: (StoredProduct & { sku_key: string; active: boolean | number; import_id: number | string | null; import_record: number | null })[] = await trx('products')
+      .select('sku', 'sku_key', 'name', 'description', 'active', 'import_id', 'import_record')
+      .whereIn('sku_key', keys.slice(i, i + 2000));
+    for (const f of found) {
+      state.set(f.sku_key, { sku: f.sku, name: f.name, description: f.description, active: Boolean(f.active) });
+      writtenBy.set(f.sku_key, { importId: f.import_id === null ? null : Number(f.import_id), record: f.import_record });
+    }
+  }
+  return { state, writtenBy };
+}
+
+/** Insert-or-merge in statements of at most 1,000 rows and ~4 MB: inside MySQL's max_allowed_packet and SQLite's variable limit. */
+async function upsertProducts(trx: Knex.Transaction, rows: (ProductRowValues & { import_id: number; created_at: number; updated_at: number })[], merge: string[]): Promise<void> {
   let part: typeof rows = [];
   let bytes = 0;
   const flush = async () => {
@@ -235,7 +245,6 @@ async function writeProducts(trx: Knex.Transaction, prepared: PreparedProducts, 
     if (part.length >= 1000 || bytes > 4_000_000) await flush();
   }
   await flush();
-  return out;
 }
 
 /** Whether this MySQL server takes `LOAD DATA LOCAL INFILE` (MariaDB does by default, MySQL 8 not). */
