@@ -86,7 +86,7 @@ export async function runImport(cmd: ImportCommand, out: NodeJS.WritableStream =
     out.write(`Import ${final.id} failed: ${final.error}\n`);
     return 1;
   }
-  out.write(`Import ${final.id} succeeded: ${final.rows_processed} rows, ${final.inserted} new, ${final.updated} changed, ${final.unchanged} unchanged, ${final.failed_rows} bad.\n`);
+  out.write(`Import ${final.id} succeeded: ${final.rows_processed} row${final.rows_processed === 1 ? '' : 's'}, ${final.inserted} new, ${final.updated} changed, ${final.unchanged} unchanged, ${final.failed_rows} bad.\n`);
   for (const e of final.errors.slice(0, 10)) out.write(`  line ${e.line}: ${e.reason}\n`);
   if (final.failed_rows > 0) out.write(`All row errors: curl -H "Authorization: Bearer $API_TOKEN" ${new URL(`/imports/${final.id}/errors.csv`, cmd.url)}\n`);
   return 0;
