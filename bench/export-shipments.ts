@@ -8,7 +8,7 @@
  *   BENCH_SHIPMENTS=200000 BENCH_DATABASE_URL=mysql://root@127.0.0.1:3306/test npm run bench:export-shipments
  */
 import { randomBytes } from 'node:crypto';
-import { createBenchDatabase, freePort, peakRssMb, rssMb, spawnProcess, stopProcess, waitForHealth } from './harness.ts';
+import { createBenchDatabase, freePort, peakRssMb, rssMb, spawnProcfileProcess, stopProcess, waitForHealth } from './harness.ts';
 
 const count = Number(process.env.BENCH_SHIPMENTS ?? 1_000_000);
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
@@ -43,7 +43,7 @@ const seedMs = performance.now() - t0;
 
 const port = await freePort();
 const apiToken = randomBytes(24).toString('base64url');
-const web = spawnProcess('api/server.ts', { DATABASE_URL: db.url, AMQP_URL: '', CLOUDAMQP_URL: '', PORT: String(port), API_TOKEN: apiToken, SECRETS_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'warn' });
+const web = spawnProcfileProcess('web', { DATABASE_URL: db.url, AMQP_URL: '', CLOUDAMQP_URL: '', PORT: String(port), API_TOKEN: apiToken, SECRETS_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'warn' });
 const url = `http://127.0.0.1:${port}`;
 await waitForHealth(url, web);
 

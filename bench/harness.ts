@@ -61,6 +61,19 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The Procfile's `name` process (`web`, `worker`, ...) with its command's own Node flags, in a
+ * process of its own, with this process's env and `env` over it.
+ */
+export function spawnProcfileProcess(name: string, env: Record<string, string>, stdout: 'inherit' | 'ignore' = 'inherit'): ChildProcess {
+  const line = readFileSync(path.join(root, 'Procfile'), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${name}:`));
+  const [command, ...args] = (line?.slice(name.length + 1).trim() ?? '').split(/\s+/);
+  if (command !== 'node') throw new Error(`the Procfile has no "${name}: node …" line`);
+  return spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', stdout, 'inherit'] });
+}
+
 /** Runs `script` (a path from the repository's root) with tsx in a process of its own, with this process's env and `env` over it. */
 export function spawnProcess(script: string, env: Record<string, string>, stdout: 'inherit' | 'ignore' = 'inherit'): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', stdout, 'inherit'] });

@@ -24,7 +24,7 @@ import { Readable } from 'node:stream';
 import mysql from 'mysql2/promise';
 import { destroyRabbitTopology } from '../lib/queue/rabbitmq.ts';
 import { defaultCatalogueFile, generateCatalogue } from './generate-products.ts';
-import { createBenchDatabase, freePort, peakRssMb, spawnProcess, stopProcess, waitForHealth } from './harness.ts';
+import { createBenchDatabase, freePort, peakRssMb, spawnProcfileProcess, stopProcess, waitForHealth } from './harness.ts';
 
 const rows = Number(process.env.BENCH_ROWS ?? 500_000);
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
@@ -48,8 +48,8 @@ const secretsKey = randomBytes(32).toString('base64');
 // and this process is only the client).
 const port = await freePort();
 const env = { DATABASE_URL: db.url, AMQP_URL: amqpUrl, QUEUE_PREFIX: prefix, API_TOKEN: apiToken, SECRETS_KEY: secretsKey, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', IMPORT_BATCH_ROWS: batchRows, PORT: String(port) };
-const webProcess = spawnProcess('api/server.ts', env);
-const worker = spawnProcess('crawler/worker.ts', env);
+const webProcess = spawnProcfileProcess('web', env);
+const worker = spawnProcfileProcess('worker', env);
 const web = { url: `http://127.0.0.1:${port}` };
 await waitForHealth(web.url, webProcess);
 
