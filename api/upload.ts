@@ -56,7 +56,7 @@ export async function receiveUpload(ctx: ApiContext, store: ImportFileStore, max
     const stored = await store.save(ctx.req.pipe(inspector));
     // A raw body may name its file the way a download does: `Content-Disposition: attachment; filename="x.csv"`.
     const filename = /filename="?([^";]+)"?/i.exec(ctx.get('content-disposition'))?.[1]?.trim().slice(0, 255) || null;
-    return { ...stored, filename, header: inspector.header(), rowsCounted: inspector.rows(), sha256: inspector.sha256() };
+    return inspector.received(stored, filename);
   } catch (err) {
     throw settle(ctx, err, maxBytes);
   }
@@ -86,13 +86,7 @@ function receiveMultipart(ctx: ApiContext, store: ImportFileStore, maxBytes: num
       }
       const inspector = new UploadInspector(maxBytes);
       ctx.req.once('aborted', () => inspector.destroy(new AppError('request_aborted', 'The upload was aborted before the file arrived.', { status: 400 })));
-      saving = store.save(file.pipe(inspector)).then((stored) => ({
-        ...stored,
-        filename: info.filename?.slice(0, 255) || null,
-        header: inspector.header(),
-        rowsCounted: inspector.rows(),
-        sha256: inspector.sha256(),
-      }));
+      saving = store.save(file.pipe(inspector)).then((stored) => inspector.received(stored, info.filename?.slice(0, 255) || null));
       // Too large or not text: answer at once (settle() stops reading the rest of the body).
       saving.catch((err: unknown) => {
         file.resume();
@@ -215,8 +209,9 @@ class UploadInspector extends Transform {
     }
   }
 
-  sha256(): string {
-    return this.hash.copy().digest('hex');
+  /** The stored upload with what was learnt on the way through. Once the bytes have all passed. */
+  received(stored: { key: string; sizeBytes: number }, filename: string | null): ReceivedUpload {
+    return { ...stored, filename, header: this.header(), rowsCounted: this.rows(), sha256: this.hash.digest('hex') };
   }
 
   header(): string[] | null {

@@ -38,7 +38,8 @@ export interface BatchProcessor<P> {
    * whatever the previous batch holds makes it wait, and what it learns is passed to `write`.
    */
   begin?(trx: Knex.Transaction, prepared: P, hint: BatchHint): Promise<unknown>;
-  write(trx: Knex.Transaction, prepared: P, hint: BatchHint, begun?: unknown): Promise<BatchOutcome>;
+  /** `begun`: what `begin` resolved to in this transaction (undefined for a type without one). */
+  write(trx: Knex.Transaction, prepared: P, hint: BatchHint, begun: unknown): Promise<BatchOutcome>;
 }
 
 /** A type whose batch has nothing worth preparing ahead: all of it happens in `write`. */

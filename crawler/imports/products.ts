@@ -147,12 +147,13 @@ async function loadNewProducts(trx: Knex.Transaction, prepared: PreparedProducts
   return loadFirst(trx, prepared.asNewLoad, prepared.asNew, prepared.provenance.importId, Date.now());
 }
 
-async function writeProducts(trx: Knex.Transaction, prepared: PreparedProducts, hint: BatchHint, begun?: unknown): Promise<BatchOutcome> {
+async function writeProducts(trx: Knex.Transaction, prepared: PreparedProducts, _hint: BatchHint, begun: unknown): Promise<BatchOutcome> {
   const { out, hasActive, hasDescription, asNew, provenance } = prepared;
   let { parsed } = prepared;
   if (parsed.length === 0) return out;
   const now = Date.now();
-  const loaded = begun === undefined ? await loadNewProducts(trx, prepared, hint) : (begun as Set<string> | null);
+  // The SKUs `loadNewProducts` (this type's `begin`) inserted, or null when it loaded nothing.
+  const loaded = begun as Set<string> | null;
   if (loaded) {
     for (const skuKey of loaded) {
       const counts = asNew.get(skuKey)!;

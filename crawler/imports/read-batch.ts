@@ -9,14 +9,14 @@ import { rawOf } from './batch.ts';
  * Reads an uploaded file in batches of records, starting at the checkpoint's byte offset.
  *
  * Papa Parse's core parser does the CSV: quoted fields with line breaks, doubled quotes, CRLF or
- * LF (the file's first line break decides, as spreadsheets write one kind per file; the checkpoint
- * keeps it), no final newline; a BOM is skipped here. It is handed the decoded text that has arrived so far and parses
- * only complete records (`ignoreLastRow`), at most as many as the batch still needs (`preview`);
- * its cursor then says where the parsed records end, so the checkpoint after a batch is the byte
- * offset just after its last record, always outside any quoted field, and a fresh reader can start
- * there on another worker. One reader serves the consecutive batches of one job, so the next batch
- * is parsed while the current one is being written. (Papa's core parser is about five times the
- * speed of csv-parse, which a 500,000-row catalogue notices.)
+ * LF (the file's first line break decides, as spreadsheets write one kind per file; the
+ * checkpoint keeps it), no final newline; a BOM is skipped here. It is handed the decoded text
+ * that has arrived so far, record by record (`step`), and stopped once the batch is full; until
+ * the file has ended, a record still arriving is left for the next call. The cursor after the
+ * last record taken is where the checkpoint goes: always outside any quoted field, so a fresh
+ * reader can start there on another worker. One reader serves the consecutive batches of one
+ * job, so the next batch is parsed while the current one is being written. (Papa's core parser
+ * is about five times the speed of csv-parse, which a 500,000-row catalogue notices.)
  */
 export interface CsvRow {
   cells: string[];
@@ -96,13 +96,15 @@ export function openBatchReader(source: Readable, from: ReadFrom): BatchReader {
     async next(maxRows) {
       const rows: CsvRow[] = [];
       const errors: RowError[] = [];
-      while (!ended && rows.length + errors.length < maxRows + (header === null ? 1 : 0)) {
+      // Records still wanted in this batch (the header, when not read yet, is one more).
+      const wanted = () => maxRows + (header === null ? 1 : 0) - rows.length - errors.length;
+      while (!ended && wanted() > 0) {
         newline ??= newlineOf(text, eof);
         if (newline === null) {
           if (!(await fill())) newline = newlineOf(text, true) ?? '\n';
           continue;
         }
-        const wanted = maxRows + (header === null ? 1 : 0) - rows.length - errors.length;
+        const want = wanted();
         // Record by record (`step`), to know where each ends and to stop at the batch's last.
         let taken = 0;
         let consumed = 0;
@@ -123,7 +125,7 @@ export function openBatchReader(source: Readable, from: ReadFrom): BatchReader {
             else if (bad) errors.push({ line: startLine, record, reason: bad, raw: rawOf(cells) });
             else rows.push({ cells, line: startLine, record });
             record += 1;
-            if (++taken === wanted) parser.abort();
+            if (++taken === want) parser.abort();
           },
         });
         // Complete records only, unless the file has ended: the last one may still be arriving.
@@ -154,7 +156,6 @@ export function openBatchReader(source: Readable, from: ReadFrom): BatchReader {
         // meanwhile must not wait for its replies.
         await nextTurn();
       }
-      if (!ended && eof && text.length === 0) ended = true;
       return { header, rows, errors, next: { offset, line, record, newline }, done: ended };
     },
     close() {

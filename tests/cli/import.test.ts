@@ -1,35 +1,18 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { eachAdapterSet } from '../helpers/adapters.ts';
 import { FIXTURES, perSetImportHarness, type ImportHarness } from '../imports/harness.ts';
+import { runCli } from './run-cli.ts';
 
 /**
  * `shipsync import` as a person runs it: the real CLI in its own process, against the API and a
  * worker on each adapter set, judged by what it prints and its exit code.
  */
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function shipsync(h: ImportHarness, args: string[], dataDir: string): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/shipsync.ts', ...args, '--url', h.url], {
-      env: { ...process.env, API_TOKEN: h.token, DATA_DIR: dataDir, DATABASE_URL: '', AMQP_URL: '', LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function shipsync(h: ImportHarness, args: string[], dataDir: string) {
+  return runCli([...args, '--url', h.url], { API_TOKEN: h.token, DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
 }
 
 eachAdapterSet((set) => {

@@ -37,8 +37,7 @@ export function refusingOnce(queue: Queue, refuse: (name: string, payload: unkno
     ping: queue.ping.bind(queue),
     countReady: queue.countReady.bind(queue),
     peekDeadLetters: queue.peekDeadLetters.bind(queue),
-    // The worker closes what it was given; the test's environment owns the real queue.
-    close: async () => {},
+    close: queue.close.bind(queue),
   };
   return wrapper;
 }
