@@ -144,7 +144,7 @@ function buildDocument() {
     description:
       'Newest first (by id). With `updated_since`, oldest change first (by updated_at, then id): a change feed. ' +
       'Filters combine with AND. Page with `next_cursor`, keeping the same filters. ' +
-      'A look-up by `tracking_number` (with `carrier`, by code or name) answers whole shipments: items, tracking timeline and weather.',
+      'A look-up by `tracking_number` (with `carrier`, by code or name), `reference` or `phone` (any form) answers whole shipments: items, tracking timeline and weather.',
     request: { query: ShipmentListQuery },
     responses: { '200': { description: 'One page.', ...json(ShipmentList) } },
   });

@@ -267,7 +267,7 @@ export const ShipmentDetail = z
 export const ShipmentList = z
   .object({
     data: z.array(z.union([ShipmentSummary, ShipmentDetail])).openapi({
-      description: 'Summaries; with `tracking_number`, whole shipments (ShipmentDetail: items, events, weather), as a look-up needs them.',
+      description: 'Summaries; with `tracking_number`, `reference` or `phone` (a look-up), whole shipments (ShipmentDetail: items, events, weather), as a look-up needs them.',
     }),
     next_cursor: z.string().nullable().openapi({ description: 'Pass as `cursor` (with the same filters) for the next page; null on the last page.' }),
   })

@@ -86,7 +86,16 @@ export async function loadShipmentExtras(knex: Knex, ids: number[], known?: Head
 }
 
 /**
- * A tracking-number look-up page: the list query on its forced index (models/shipment-queries.ts),
+ * Someone asking about particular shipments (where is this parcel, this card, this customer's
+ * order) rather than browsing: a tracking number, a reference or a phone. Those answers come
+ * whole (items, timeline, weather), which is what the question needs in one request.
+ */
+export function isLookup(filters: ShipmentFilters): boolean {
+  return filters.tracking_number !== undefined || filters.reference !== undefined || filters.phone_key !== undefined;
+}
+
+/**
+ * A look-up page (see isLookup): the list query on its forced index (models/shipment-queries.ts),
  * with the receiver's phone and the location's weather joined in, so whole shipments need only
  * the items and events queries after it.
  */

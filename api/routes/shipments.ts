@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { NotFoundError } from '../../lib/errors.ts';
 import { carrierCodesFor } from '../../models/carriers.ts';
-import { loadShipmentExtras, lookupShipments, type ShipmentExtras } from '../../models/shipment-details.ts';
+import { isLookup, loadShipmentExtras, lookupShipments, type ShipmentExtras } from '../../models/shipment-details.ts';
 import { listShipments, SHIPMENT_SUMMARY_COLUMNS, type ShipmentFilters, type ShipmentSummaryRow } from '../../models/shipment-queries.ts';
 import { phoneKey } from '../../models/phone-key.ts';
 import type { ApiDeps } from '../app.ts';
@@ -23,11 +23,9 @@ export function shipmentRoutes(router: ApiRouter, deps: ApiDeps): void {
     const filters = await shipmentFilters(deps, q);
     const after = q.cursor === undefined ? null : decodeCursor(filters, q.cursor);
     const limit = q.limit ?? DEFAULT_LIMIT;
-    // A tracking-number look-up finds a handful of shipments: they come whole (items, events,
-    // weather), which is what someone asking "where is my parcel?" needs in one request.
     let data: unknown[];
     let next;
-    if (filters.tracking_number !== undefined) {
+    if (isLookup(filters)) {
       const page = await lookupShipments(deps.knex, filters, { after, limit });
       const extras = await loadShipmentExtras(deps.knex, page.rows.map((r) => Number(r.id)), page.heads);
       data = page.rows.map((r) => presentWithExtras(r, extras.get(Number(r.id))));
