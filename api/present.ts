@@ -54,7 +54,7 @@ export function presentWeather(w: WeatherRow | null) {
 }
 
 export function presentShipmentDetail(
-  shipment: ShipmentSummaryRow & { receiver_phone: string | null },
+  shipment: ShipmentSummaryRow & { receiver_street: string | null; receiver_phone: string | null },
   items: ItemFields[],
   events: EventFields[],
   weather: WeatherRow | null = null,
@@ -62,7 +62,7 @@ export function presentShipmentDetail(
   const summary = presentShipmentSummary(shipment);
   return {
     ...summary,
-    receiver: { ...summary.receiver, phone: shipment.receiver_phone },
+    receiver: { ...summary.receiver, street: shipment.receiver_street, phone: shipment.receiver_phone },
     items: items.map((i) => ({
       item_key: i.item_key,
       ean: i.ean,

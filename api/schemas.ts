@@ -256,7 +256,7 @@ export const Weather = z
 export const ShipmentDetail = z
   .object({
     ...shipmentSummaryShape,
-    receiver: Receiver.extend({ phone: z.string().nullable() }).strict(),
+    receiver: Receiver.extend({ street: z.string().nullable(), phone: z.string().nullable() }).strict(),
     items: z.array(ShipmentItem),
     events: z.array(TrackingEvent).openapi({ description: 'The tracking timeline, oldest first.' }),
     weather: Weather.nullable().openapi({ description: 'The last weather observation at the receiver location (country + postal code), refreshed at most every 2 hours; null until the first one.' }),

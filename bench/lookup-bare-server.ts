@@ -40,11 +40,11 @@ async function lookup(trackingNumber: string, carrier: string | null): Promise<u
   const params: unknown[] = [trackingNumber];
   if (codes !== null) params.push(codes.length === 0 ? carrier : codes);
   const [rows] = await pool.query(
-    `SELECT ${columns}, s.receiver_phone, l.temp_c, l.condition, l.provider, l.fetched_at FROM shipments s FORCE INDEX (shipments_tracking_number_idx) ` +
+    `SELECT ${columns}, s.receiver_street, s.receiver_phone, l.temp_c, l.condition, l.provider, l.fetched_at FROM shipments s FORCE INDEX (shipments_tracking_number_idx) ` +
       `LEFT JOIN locations l ON l.id = s.location_id WHERE s.tracking_number = ?${where} ORDER BY s.id DESC LIMIT 51`,
     params,
   );
-  type Row = ShipmentSummaryRow & { receiver_phone: string | null; temp_c: number | null; condition: string | null; provider: string | null; fetched_at: number | null };
+  type Row = ShipmentSummaryRow & { receiver_street: string | null; receiver_phone: string | null; temp_c: number | null; condition: string | null; provider: string | null; fetched_at: number | null };
   const list = rows as Row[];
   const page = list.slice(0, 50);
   const ids = page.map((r) => Number(r.id));

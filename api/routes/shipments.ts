@@ -53,7 +53,7 @@ export function shipmentRoutes(router: ApiRouter, deps: ApiDeps): void {
 }
 
 function presentWithExtras(row: ShipmentSummaryRow, extras: ShipmentExtras | undefined) {
-  return presentShipmentDetail({ ...row, receiver_phone: extras?.receiver_phone ?? null }, extras?.items ?? [], extras?.events ?? [], extras?.weather ?? null);
+  return presentShipmentDetail({ ...row, receiver_street: extras?.receiver_street ?? null, receiver_phone: extras?.receiver_phone ?? null }, extras?.items ?? [], extras?.events ?? [], extras?.weather ?? null);
 }
 
 /** The list's query parameters as filters; the CSV export takes the same ones. */
