@@ -1,4 +1,16 @@
 /**
+ * The whole error family of the codebase; the class of an error *is* its retry policy.
+ *
+ * - HTTP: ValidationError (400, one issue per field), UnauthorizedError (401), NotFoundError (404),
+ *   ConflictError (409), UnprocessableError (422); the API's error middleware shapes them.
+ * - Job outcomes, mapped by the worker's consume wrapper (crawler/consume.ts):
+ *   PermanentError (dead-letter now), RetryableError (delayed retry, counts an attempt),
+ *   RateLimitedError (waits `retryAfterMs`, costs no attempt), AuthError (the provider refused
+ *   the credentials: the shop is paused with the reason), ShutdownError (back to the queue as it
+ *   stands).
+ * - Provider calls: TransientError (5xx, network: retried in place by lib/retry.ts, then a
+ *   RetryableError), NetworkError (no answer at all; a TransientError).
+ *
  * One error type for the whole codebase. `code` is stable (clients and tests match on it),
  * `status` is the HTTP status when the error reaches the API, `expose` says whether `message`
  * may be shown to a client. Job-outcome subclasses double as the worker's retry policy.
@@ -90,5 +102,21 @@ export class PermanentError extends AppError {
 export class ShutdownError extends AppError {
   constructor() {
     super('shutting_down', 'The worker is shutting down.', { status: 503, expose: false });
+  }
+}
+
+// ---- provider calls: retried in place (lib/retry.ts) before the job itself is retried ----
+
+/** A provider failure worth retrying in place (5xx, network); when the retries run out it becomes a RetryableError. */
+export class TransientError extends AppError {
+  constructor(message: string, opts: { cause?: unknown; details?: unknown } = {}) {
+    super('transient', message, { status: 503, expose: false, ...opts });
+  }
+}
+
+/** The request got no answer at all (refused, reset, timed out, DNS). */
+export class NetworkError extends TransientError {
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
   }
 }

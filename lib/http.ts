@@ -1,4 +1,5 @@
 import got, { RequestError } from 'got';
+import { NetworkError } from './errors.ts';
 
 /**
  * The one HTTP call every connector makes: no got retries (retry policy belongs to the caller,
@@ -22,13 +23,6 @@ export interface HttpRequest {
 }
 
 /** A network failure (no HTTP answer at all): always worth a retry. */
-export class NetworkError extends Error {
-  constructor(message: string, cause: unknown) {
-    super(message, { cause });
-    this.name = 'NetworkError';
-  }
-}
-
 export async function send(req: HttpRequest): Promise<HttpAnswer> {
   try {
     const res = await got(req.url, {

@@ -1,8 +1,5 @@
 import pRetry from 'p-retry';
-import { RetryableError } from './errors.ts';
-
-/** A provider failure worth retrying in place (5xx, network); any other error ends the retries. */
-export class TransientError extends Error {}
+import { RetryableError, TransientError } from './errors.ts';
 
 export interface InPlaceRetry {
   retries: number;
@@ -12,9 +9,10 @@ export interface InPlaceRetry {
 }
 
 /**
- * Retries `attempt` with exponential backoff and jitter while it throws TransientError. When the
- * retries run out the failure becomes a RetryableError, so the job itself comes back later
- * (crawler/consume.ts); every other error passes through untouched.
+ * The one place p-retry is used. Retries `attempt` with exponential backoff and jitter while it
+ * throws TransientError; any other error (PermanentError, RateLimitedError, ...) ends the retries
+ * and passes through untouched. When the retries run out the failure becomes a RetryableError,
+ * so the job itself comes back later (crawler/consume.ts).
  *
  * Once `signal` aborts (shutdown) no new attempt starts, but the one under way is let finish:
  * p-retry's own `signal` would reject at once and drop an answer already on its way, which the

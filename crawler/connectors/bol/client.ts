@@ -1,7 +1,6 @@
-import { AbortError } from 'p-retry';
-import { retryTransient, TransientError } from '../../../lib/retry.ts';
-import { AppError, AuthError, PermanentError, RateLimitedError, RetryableError, ShutdownError } from '../../../lib/errors.ts';
-import { send, parseJson, NetworkError, type HttpAnswer } from '../../../lib/http.ts';
+import { retryTransient } from '../../../lib/retry.ts';
+import { AuthError, NetworkError, PermanentError, RateLimitedError, RetryableError, ShutdownError, TransientError } from '../../../lib/errors.ts';
+import { send, parseJson, type HttpAnswer } from '../../../lib/http.ts';
 import type { RateLimiter } from '../../../lib/rate-limiter.ts';
 import type { ProviderCallOptions, ShipmentRecord } from '../types.ts';
 import { parseRateHeaders, parseRetryAfterMs, parsePublishedLimits, type BolEndpoint } from './limits.ts';
@@ -83,7 +82,7 @@ function isJwtExpired(answer: HttpAnswer): boolean {
 }
 
 async function sendLimited(opts: BolClientOptions, endpoint: BolEndpoint, path: string, searchParams?: Record<string, string | number>): Promise<{ answer: HttpAnswer; token: string }> {
-  if (opts.signal?.aborted) throw new AbortError(new ShutdownError());
+  if (opts.signal?.aborted) throw new ShutdownError();
   let token = '';
   const answer = await opts.limiter
     .schedule(endpoint, async () => {
@@ -101,15 +100,14 @@ async function sendLimited(opts: BolClientOptions, endpoint: BolEndpoint, path: 
     })
     .catch((err: unknown) => {
       if (err instanceof NetworkError) throw new TransientError(err.message);
-      if (err instanceof ShutdownError || opts.signal?.aborted) throw new AbortError(new ShutdownError());
-      if (err instanceof AppError) throw new AbortError(err);
+      if (err instanceof ShutdownError || opts.signal?.aborted) throw new ShutdownError();
       throw err;
     });
   opts.limiter.observe(endpoint, parseRateHeaders(answer.headers));
   if (answer.status === 429) {
     const waitMs = parseRetryAfterMs(answer.headers['retry-after']) ?? parseRateHeaders(answer.headers).resetMs ?? 5_000;
     opts.limiter.blockUntil(endpoint, Date.now() + waitMs);
-    throw new AbortError(new RateLimitedError(`bol answered 429 on ${endpoint}; retry in ${Math.ceil(waitMs / 1000)} s`, waitMs));
+    throw new RateLimitedError(`bol answered 429 on ${endpoint}; retry in ${Math.ceil(waitMs / 1000)} s`, waitMs);
   }
   return { answer, token };
 }
@@ -120,14 +118,12 @@ function classify(answer: HttpAnswer, path: string): HttpAnswer {
   const problem = jsonOf(answer, true) as { detail?: string; title?: string; violations?: unknown } | undefined;
   const what = problem?.detail ?? problem?.title ?? `HTTP ${status}`;
   if (status === 401 || status === 403) {
-    throw new AbortError(
-      new AuthError(`bol refused access to ${path} (${status}: ${what}). Check that the shop's API credentials are valid and the bol account is active, then replace them with PATCH /shops/:id.`, {
+    throw new AuthError(`bol refused access to ${path} (${status}: ${what}). Check that the shop's API credentials are valid and the bol account is active, then replace them with PATCH /shops/:id.`, {
         details: { provider_status: status },
-      }),
-    );
+      });
   }
   if (status >= 500 || status === 408) throw new TransientError(`bol answered ${status} on ${path}`);
-  throw new AbortError(new PermanentError(`bol answered ${status} on ${path}: ${what}`, { details: problem?.violations }));
+  throw new PermanentError(`bol answered ${status} on ${path}: ${what}`, { details: problem?.violations });
 }
 
 function jsonOf(answer: HttpAnswer, lenient = false): unknown {

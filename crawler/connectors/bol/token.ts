@@ -1,5 +1,5 @@
-import { AuthError, RetryableError } from '../../../lib/errors.ts';
-import { send, parseJson, NetworkError } from '../../../lib/http.ts';
+import { AuthError, NetworkError, RetryableError } from '../../../lib/errors.ts';
+import { send, parseJson } from '../../../lib/http.ts';
 import { z } from 'zod';
 
 /**

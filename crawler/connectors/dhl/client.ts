@@ -1,8 +1,7 @@
-import { AbortError } from 'p-retry';
-import { retryTransient, TransientError } from '../../../lib/retry.ts';
+import { retryTransient } from '../../../lib/retry.ts';
 import { ZodError } from 'zod';
-import { AuthError, PermanentError, RateLimitedError, RetryableError } from '../../../lib/errors.ts';
-import { send, parseJson, NetworkError, type HttpAnswer } from '../../../lib/http.ts';
+import { AuthError, NetworkError, PermanentError, RateLimitedError, RetryableError, TransientError } from '../../../lib/errors.ts';
+import { send, parseJson, type HttpAnswer } from '../../../lib/http.ts';
 import type { ProviderCallOptions } from '../types.ts';
 import { readRateLimit } from './limits.ts';
 import { notFoundTracking, parseDhlTracking, type DhlTracking } from './parse.ts';
@@ -99,24 +98,20 @@ function classify(answer: HttpAnswer, clock: () => number): HttpAnswer {
   if (status === 429) {
     const now = clock();
     const limit = readRateLimit(answer.headers['retry-after'], `${title} ${detail}`, now);
-    throw new AbortError(
-      new RateLimitedError(
+    throw new RateLimitedError(
         `DHL answered 429 (${limit.scope === 'day' ? 'daily quota of the API key used up' : 'more than the calls per second the API key allows'}); retry in ${Math.ceil(limit.waitMs / 1000)} s`,
         limit.waitMs,
         { details: { provider: 'dhl', scope: limit.scope, retry_at: now + limit.waitMs } },
-      ),
-    );
+      );
   }
   if (status === 401 || status === 403) {
-    throw new AbortError(
-      new AuthError(
+    throw new AuthError(
         `DHL refused the API key (${status}: ${what}). Set DHL_API_KEY to a key subscribed to the "Shipment Tracking - Unified" API (developer.dhl.com → My Apps) and restart the workers.`,
         { details: { provider: 'dhl', provider_status: status } },
-      ),
-    );
+      );
   }
   if (status >= 500 || status === 408) throw new TransientError(`DHL answered ${status} on /track/shipments`);
-  throw new AbortError(new PermanentError(`DHL answered ${status} on /track/shipments: ${what}`, { details: { provider: 'dhl', provider_status: status } }));
+  throw new PermanentError(`DHL answered ${status} on /track/shipments: ${what}`, { details: { provider: 'dhl', provider_status: status } });
 }
 
 function missingKey(): AuthError {

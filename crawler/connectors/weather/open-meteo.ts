@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { AbortError } from 'p-retry';
-import { PermanentError, RateLimitedError } from '../../../lib/errors.ts';
+import { PermanentError, RateLimitedError, TransientError } from '../../../lib/errors.ts';
 import { parseJson, type HttpAnswer } from '../../../lib/http.ts';
 import { normaliseLocation, type WeatherLocation } from './location.ts';
-import { TransientError } from '../../../lib/retry.ts';
 import type { ProviderCallOptions } from '../types.ts';
 import { callWithRetries } from './request.ts';
 import type { WeatherClient, WeatherObservation } from './types.ts';
@@ -152,9 +150,9 @@ function refuseProblems(answer: HttpAnswer, provider: string, clock: () => numbe
   const reason = problem.success ? problem.data.reason : `HTTP ${answer.status}`;
   if (answer.status === 429) {
     const waitMs = openMeteoWaitMs(reason, clock());
-    throw new AbortError(new RateLimitedError(`${provider} answered 429 (${reason}); retry in ${Math.ceil(waitMs / 1000)} s`, waitMs, { details: { provider: 'open-meteo' } }));
+    throw new RateLimitedError(`${provider} answered 429 (${reason}); retry in ${Math.ceil(waitMs / 1000)} s`, waitMs, { details: { provider: 'open-meteo' } });
   }
-  throw new AbortError(new PermanentError(`${provider} answered ${answer.status}: ${reason}`, { details: { provider: 'open-meteo', provider_status: answer.status } }));
+  throw new PermanentError(`${provider} answered ${answer.status}: ${reason}`, { details: { provider: 'open-meteo', provider_status: answer.status } });
 }
 
 /**

@@ -1,13 +1,13 @@
-import { AbortError } from 'p-retry';
-import { retryTransient, TransientError } from '../../../lib/retry.ts';
-import { send, NetworkError, type HttpAnswer } from '../../../lib/http.ts';
+import { NetworkError, TransientError } from '../../../lib/errors.ts';
+import { retryTransient } from '../../../lib/retry.ts';
+import { send, type HttpAnswer } from '../../../lib/http.ts';
 import type { ProviderCallOptions } from '../types.ts';
 
 /**
  * One weather call with in-place retries of 5xx and network failures (p-retry; by default 2, the
  * first after 500 ms, with a 15 s timeout), as the other connectors do: `classify` turns an
- * answer into the result or throws the error that is the worker's retry policy (wrap it in
- * AbortError to stop retrying; throw TransientError to retry).
+ * answer into the result or throws the error that is the worker's retry policy (lib/errors.ts:
+ * a TransientError is retried in place, any other error ends the retries).
  */
 export async function callWithRetries<T>(
   opts: ProviderCallOptions,
@@ -25,12 +25,7 @@ export async function callWithRetries<T>(
       throw err;
     }
     if (answer.status >= 500 || answer.status === 408) throw new TransientError(`${provider} answered ${answer.status} on ${new URL(request.url).pathname}`);
-    try {
-      return classify(answer);
-    } catch (err) {
-      if (err instanceof TransientError || err instanceof AbortError) throw err;
-      throw new AbortError(err instanceof Error ? err : new Error(String(err)));
-    }
+    return classify(answer);
   };
   return retryTransient(once, { retries: opts.retries ?? 2, minDelayMs: opts.retryMinDelayMs ?? 500, maxDelayMs: 4_000, signal: opts.signal });
 }

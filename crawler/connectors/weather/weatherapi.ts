@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { AbortError } from 'p-retry';
-import { AuthError, PermanentError, RateLimitedError } from '../../../lib/errors.ts';
+import { AuthError, PermanentError, RateLimitedError, TransientError } from '../../../lib/errors.ts';
 import { parseJson, type HttpAnswer } from '../../../lib/http.ts';
 import { normaliseLocation, type WeatherLocation } from './location.ts';
-import { TransientError } from '../../../lib/retry.ts';
 import type { ProviderCallOptions } from '../types.ts';
 import { callWithRetries } from './request.ts';
 import type { WeatherClient, WeatherObservation } from './types.ts';
@@ -79,13 +77,11 @@ function classify(answer: HttpAnswer, clock: () => number): WeatherObservation |
   const details = { provider: 'weatherapi', provider_status: answer.status, provider_code: code };
   if (code === 1006) return null;
   if (code === 2007) {
-    throw new AbortError(new RateLimitedError(`weatherapi.com: the key's monthly quota is spent (2007 ${message}); trying again in 6 h`, QUOTA_RETRY_MS, { details }));
+    throw new RateLimitedError(`weatherapi.com: the key's monthly quota is spent (2007 ${message}); trying again in 6 h`, QUOTA_RETRY_MS, { details });
   }
   if (answer.status === 401 || answer.status === 403) {
-    throw new AbortError(
-      new AuthError(`weatherapi.com refused the key (${answer.status}, code ${code ?? '?'}: ${message}). Set WEATHERAPI_KEY to a valid, enabled key (weatherapi.com → My account), or unset it to use Open-Meteo, and restart the workers.`, { details }),
-    );
+    throw new AuthError(`weatherapi.com refused the key (${answer.status}, code ${code ?? '?'}: ${message}). Set WEATHERAPI_KEY to a valid, enabled key (weatherapi.com → My account), or unset it to use Open-Meteo, and restart the workers.`, { details });
   }
-  if (answer.status === 429) throw new AbortError(new RateLimitedError(`weatherapi.com answered 429: ${message}`, 60_000, { details }));
-  throw new AbortError(new PermanentError(`weatherapi.com answered ${answer.status} (code ${code ?? '?'}): ${message}`, { details }));
+  if (answer.status === 429) throw new RateLimitedError(`weatherapi.com answered 429: ${message}`, 60_000, { details });
+  throw new PermanentError(`weatherapi.com answered ${answer.status} (code ${code ?? '?'}): ${message}`, { details });
 }
