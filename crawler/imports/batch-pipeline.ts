@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
-import { dialectOf, isLockConflict } from '../../config/database.ts';
+import { dialectOf, isLockConflict } from '../../models/db.ts';
 import { recordEvents } from '../../models/domain-events.ts';
 import { Import, importEventData, type ImportCheckpoint, type ImportType } from '../../models/import.ts';
-import { rowError, writeOnly, type BatchHint, type BatchInput, type BatchOutcome, type BatchProcessor } from './batch.ts';
+import { writeOnly, type BatchHint, type BatchInput, type BatchOutcome, type BatchProcessor } from './batch.ts';
 import { headerProblem, resolveColumns } from './columns.ts';
 import { productBatches } from './products.ts';
-import type { BatchRead, BatchReader, RowError } from './read-batch.ts';
+import { rowError, type BatchRead, type BatchReader, type RowError } from './read-batch.ts';
 import { processShipmentListBatch } from './shipment-list.ts';
 import { processStatusFeedBatch } from './status-feed.ts';
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Dialect } from '../../config/database.ts';
+import type { Dialect } from '../../models/db.ts';
 import type { ImportOptions } from '../../models/import.ts';
 import type { ResolvedColumns } from './columns.ts';
 import type { CsvRow, RowError } from './read-batch.ts';
@@ -63,18 +63,6 @@ export interface ImportSettings {
 }
 
 export const DEFAULT_IMPORT_SETTINGS: ImportSettings = { phoneKeyDigits: 9 };
-
-export function rowError(row: CsvRow, reason: string): RowError {
-  return { line: row.line, record: row.record, reason, raw: rawOf(row.cells) };
-}
-
-/** The row as CSV text again (for errors.csv), cut at 1,000 characters. */
-export function rawOf(cells: string[]): string {
-  return cells
-    .map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c))
-    .join(',')
-    .slice(0, 1000);
-}
 
 export function emptyOutcome(): BatchOutcome {
   return { inserted: 0, updated: 0, unchanged: 0, errors: [], unmapped: {} };

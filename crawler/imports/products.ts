@@ -1,10 +1,11 @@
 import type { Knex } from 'knex';
 import { Readable } from 'node:stream';
 import { nextTurn } from '../../lib/next-turn.ts';
-import { dialectOf } from '../../config/database.ts';
+import { dialectOf } from '../../models/db.ts';
 import { PRODUCT_NAME_MAX, PRODUCT_SKU_MAX, skuKeyOf } from '../../models/product.ts';
 import { cellOf } from './columns.ts';
-import { emptyOutcome, rowError, type BatchHint, type BatchInput, type BatchOutcome, type BatchProcessor } from './batch.ts';
+import { emptyOutcome, type BatchHint, type BatchInput, type BatchOutcome, type BatchProcessor } from './batch.ts';
+import { rowError } from './read-batch.ts';
 
 /**
  * Catalogue rows (the Acme / Fulfil brief): `name,sku,description[,active]`.

@@ -3,7 +3,6 @@ import { StringDecoder } from 'node:string_decoder';
 import Papa from 'papaparse';
 import { nextTurn } from '../../lib/next-turn.ts';
 import type { CsvNewline, ImportCheckpoint } from '../../models/import.ts';
-import { rawOf } from './batch.ts';
 
 /**
  * Reads an uploaded file in batches of records, starting at the checkpoint's byte offset.
@@ -197,4 +196,17 @@ function countLineBreaks(s: string): number {
   // A CR ends a line of its own unless an LF follows it.
   for (let i = s.indexOf('\r'); i !== -1; i = s.indexOf('\r', i + 1)) if (s.charCodeAt(i + 1) !== 10) n++;
   return n;
+}
+
+/** A bad row, for the import's report: where it is, why, and its text. */
+export function rowError(row: CsvRow, reason: string): RowError {
+  return { line: row.line, record: row.record, reason, raw: rawOf(row.cells) };
+}
+
+/** The row as CSV text again (for errors.csv), cut at 1,000 characters. */
+export function rawOf(cells: string[]): string {
+  return cells
+    .map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c))
+    .join(',')
+    .slice(0, 1000);
 }

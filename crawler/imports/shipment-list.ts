@@ -4,8 +4,8 @@ import { mapParcelLabStatus } from '../status-mapping.ts';
 import { addFileEvents, FILE_SOURCE, findFileShipments, upsertFileShipments, type FileEvent, type FileShipmentRecord } from '../sync/file-shipments.ts';
 import { parseAddress } from './address.ts';
 import { cellOf } from './columns.ts';
-import { emptyOutcome, rowError, type BatchInput, type BatchOutcome } from './batch.ts';
-import type { CsvRow } from './read-batch.ts';
+import { emptyOutcome, type BatchInput, type BatchOutcome } from './batch.ts';
+import { rowError, type CsvRow } from './read-batch.ts';
 
 /**
  * Shipment lists (the parcelLab format): one row per article; rows with the same carrier and
