@@ -1,11 +1,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import type { Knex } from 'knex';
 import Koa from 'koa';
-import type pino from 'pino';
-import type { Queue } from '../lib/queue/port.ts';
-import type { SecretBox } from '../lib/secret-box.ts';
-import type { ApiState } from './context.ts';
+import type { ApiDeps, ApiState } from './context.ts';
 import { bearerAuth } from './middleware/auth.ts';
 import { bodyParseError, errorMapper } from './middleware/errors.ts';
 import { requestId } from './middleware/request-id.ts';
@@ -15,27 +11,9 @@ import { shipmentRoutes } from './routes/shipments.ts';
 import { shopRoutes } from './routes/shops.ts';
 import { syncRoutes } from './routes/syncs.ts';
 import { exportRoutes } from './routes/exports.ts';
-import { importRoutes, isUploadRequest, type ApiImportSettings } from './routes/imports.ts';
+import { importRoutes, isUploadRequest } from './routes/imports.ts';
 import { productRoutes } from './routes/products.ts';
-import { webhookRoutes, type ApiWebhookSettings } from './routes/webhooks.ts';
-
-export interface ApiDeps {
-  knex: Knex;
-  queue: Queue;
-  /** Trailing phone digits that identify a customer (PHONE_KEY_DIGITS); unset: 9. */
-  phoneKeyDigits?: number;
-  /** Where webhook re-sends are queued (config/runtime.ts); unset: `queue`. */
-  deliveryQueue?: Queue;
-  secretBox: SecretBox;
-  /** Every route but /health requires `Authorization: Bearer <apiToken>`. */
-  apiToken: string;
-  bol: { loginUrl: string };
-  logger: pino.Logger;
-  /** Upload limit and the status feed's default time zone (config). Unset: 256 MB, Asia/Dubai. */
-  imports?: Partial<ApiImportSettings>;
-  /** Webhook URL address policy (config) and the test button's timeout. Unset: https to public addresses only. */
-  webhooks?: ApiWebhookSettings;
-}
+import { webhookRoutes } from './routes/webhooks.ts';
 
 /** The largest JSON body the API reads; larger ones are a 413. */
 export const MAX_BODY_BYTES = 1024 * 1024;

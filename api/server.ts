@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigOrExit } from '../config/boot.ts';
 import { onShutdownSignal, openRuntime } from '../config/runtime.ts';
-import { createApp, stopStreams, type ApiDeps } from './app.ts';
+import { createApp, stopStreams } from './app.ts';
+import type { ApiDeps } from './context.ts';
 
 /** In-flight requests get this long to finish on shutdown before their connections are cut. */
 const DRAIN_MS = 20_000;

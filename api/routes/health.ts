@@ -1,5 +1,5 @@
 import type { ApiRouter } from '../context.ts';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../context.ts';
 
 /** How long a dependency may take to answer before /health calls it down. */
 const CHECK_TIMEOUT_MS = 3_000;

@@ -4,7 +4,7 @@ import { headerProblem } from '../../crawler/imports/columns.ts';
 import { AppError } from '../../lib/errors.ts';
 import { createImportFileStore } from '../../models/import-file-store.ts';
 import { findImportOrFail, firstImportErrors, Import, presentImport, type ImportOptions } from '../../models/import.ts';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps, ApiImportSettings } from '../context.ts';
 import type { ApiContext, ApiRouter } from '../context.ts';
 import { sendCsv } from '../csv-export.ts';
 import { CreateImportQuery, ImportListQuery } from '../import-schemas.ts';
@@ -14,13 +14,6 @@ import { pathId } from './params.ts';
 import { streamProgress } from '../progress-stream.ts';
 
 /** Upload settings (config/config.ts), passed down from the roots. */
-export interface ApiImportSettings {
-  /** Larger uploads are refused with a 413 (IMPORT_MAX_UPLOAD_MB). */
-  maxUploadBytes: number;
-  /** The zone of status feed timestamps written without one, when the upload names none (STATUS_FEED_TIMEZONE). */
-  defaultFeedTimezone: string;
-}
-
 export const DEFAULT_API_IMPORT_SETTINGS: ApiImportSettings = { maxUploadBytes: 256 * 1024 * 1024, defaultFeedTimezone: 'Asia/Dubai' };
 
 /** How often an open event stream looks at its import. */

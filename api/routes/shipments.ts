@@ -4,7 +4,7 @@ import { carrierCodesFor } from '../../models/carriers.ts';
 import { isLookup, loadShipmentExtras, lookupShipments, type ShipmentExtras } from '../../models/shipment-details.ts';
 import { listShipments, SHIPMENT_SUMMARY_COLUMNS, type ShipmentFilters, type ShipmentSummaryRow } from '../../models/shipment-queries.ts';
 import { phoneKey } from '../../models/phone-key.ts';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../context.ts';
 import type { ApiRouter } from '../context.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { presentShipmentDetail, presentShipmentSummary } from '../present.ts';

@@ -2,7 +2,7 @@ import { requestBolToken, type StoredToken } from '../../crawler/connectors/bol/
 import { AppError, AuthError, ConflictError, NotFoundError, UnprocessableError } from '../../lib/errors.ts';
 import { saveShopCredentials, saveShopToken, type ShopCredentials } from '../../models/shop-credential.ts';
 import { findShopOrFail, Shop, type Platform } from '../../models/shop.ts';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../context.ts';
 import type { ApiContext, ApiRouter } from '../context.ts';
 import { presentShop } from '../present.ts';
 import { CreateShopBody, parseRequest, UpdateShopBody } from '../schemas.ts';

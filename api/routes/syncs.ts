@@ -2,7 +2,7 @@ import { startSyncRun } from '../../crawler/sync/start-sync-run.ts';
 import { AppError, ConflictError } from '../../lib/errors.ts';
 import { findShopOrFail, type Shop } from '../../models/shop.ts';
 import { findSyncRunOrFail, presentSyncRun, SyncRun } from '../../models/sync-run.ts';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../context.ts';
 import type { ApiContext, ApiRouter } from '../context.ts';
 import { parseRequest, StartSyncBody, SyncListQuery } from '../schemas.ts';
 import { pathId } from './params.ts';

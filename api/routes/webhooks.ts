@@ -15,17 +15,13 @@ import {
   Webhook,
   WebhookDelivery,
 } from '../../models/webhook.ts';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps, ApiWebhookSettings } from '../context.ts';
 import type { ApiRouter } from '../context.ts';
 import { parseRequest } from '../schemas.ts';
 import { CreateWebhookBody, DeliveryListQuery, DeliveryParams, RotateSecretBody, UpdateWebhookBody } from '../webhook-schemas.ts';
 import { pathId } from './params.ts';
 
 /** The webhook settings the API needs: the address policy (config), and the test button's timeout. */
-export interface ApiWebhookSettings extends AddressPolicy {
-  timeoutMs?: number;
-}
-
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_PREVIOUS_SECRET_SECONDS = 86_400;
 const DEFAULT_DELIVERY_PAGE = 50;

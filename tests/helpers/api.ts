@@ -4,7 +4,7 @@ import pino from 'pino';
 import { startWeb, type WebHandle } from '../../api/server.ts';
 import { createSecretBox, type SecretBox } from '../../lib/secret-box.ts';
 import { startBolSandbox, type BolSandbox } from '../../sandbox/bol/index.ts';
-import type { ApiWebhookSettings } from '../../api/routes/webhooks.ts';
+import type { ApiWebhookSettings } from '../../api/context.ts';
 import type { AdapterEnv, AdapterSet } from './adapters.ts';
 
 /**
