@@ -9,9 +9,9 @@ import { SyncRun } from '../models/sync-run.ts';
 import { JOBS } from './jobs.ts';
 import { createConsumeHandler, DEFAULT_RETRY_POLICY, type JobDefinition, type RetryPolicy } from './consume.ts';
 import { failRun, handleSyncPage } from './handlers/sync-page.ts';
-import { handlePollTracking, restChain } from './handlers/poll-tracking.ts';
-import { handleFetchWeather } from './handlers/fetch-weather.ts';
-import { handleExpireShipments } from './handlers/expire-shipments.ts';
+import { handleTrackingPoll, restChain } from './handlers/tracking-poll.ts';
+import { handleWeatherFetch } from './handlers/weather-fetch.ts';
+import { handleShipmentsExpire } from './handlers/shipments-expire.ts';
 import { createWeatherClient, type WeatherClient } from './connectors/weather/index.ts';
 import { failImport, handleImportBatch, type ImportBatchDeps } from './handlers/import-batch.ts';
 import type { WebhookOptions } from './webhooks/options.ts';
@@ -62,7 +62,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   const jobs: Record<string, JobDefinition> = {
     'shipments.expire': {
       schema: JOBS['shipments.expire'],
-      run: (payload, ctx) => handleExpireShipments({ knex: deps.knex, queue: deps.queue, logger: deps.logger, now }, payload, ctx),
+      run: (payload, ctx) => handleShipmentsExpire({ knex: deps.knex, queue: deps.queue, logger: deps.logger, now }, payload, ctx),
     },
     ...(deliveryQueue === deps.queue ? webhooks.jobs : {}),
     'sync.page': {
@@ -85,13 +85,13 @@ export function createWorker(deps: WorkerDeps): Worker {
     const dhl = deps.dhl;
     jobs['tracking.poll'] = {
       schema: JOBS['tracking.poll'],
-      run: (payload, ctx) => handlePollTracking({ knex: deps.knex, queue: deps.queue, logger: deps.logger, dhl, rateMargin: deps.rateMargin, now }, payload, ctx),
+      run: (payload, ctx) => handleTrackingPoll({ knex: deps.knex, queue: deps.queue, logger: deps.logger, dhl, rateMargin: deps.rateMargin, now }, payload, ctx),
       onGiveUp: (payload: { carrier: 'dhl'; step: number }) => restChain(deps.knex, payload, now()),
     };
   }
   if (deps.weather) {
     const weather = 'client' in deps.weather ? deps.weather.client : createWeatherClient({ clock: now, ...deps.weather });
-    jobs['weather.fetch'] = { schema: JOBS['weather.fetch'], run: (payload) => handleFetchWeather({ knex: deps.knex, logger: deps.logger, weather, now }, payload) };
+    jobs['weather.fetch'] = { schema: JOBS['weather.fetch'], run: (payload) => handleWeatherFetch({ knex: deps.knex, logger: deps.logger, weather, now }, payload) };
   }
   const consumers: Consumer[] = [];
   const consume = async (queue: Queue, handled: Record<string, JobDefinition>) => {

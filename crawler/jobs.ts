@@ -3,7 +3,9 @@ import type { Queue } from '../lib/queue/port.ts';
 
 /**
  * The job contract: every job name and its payload. The API and the clock import this file to
- * enqueue; only the worker imports the handlers.
+ * enqueue; only the worker imports the handlers. A job `<noun>.<verb>` is handled by
+ * `handlers/<noun>-<verb>.ts`, whose handler is `handle<Noun><Verb>` (`tracking.poll`:
+ * `handlers/tracking-poll.ts`, `handleTrackingPoll`).
  */
 export const JOBS = {
   /**

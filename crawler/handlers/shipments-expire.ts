@@ -26,7 +26,7 @@ const BATCHES_PER_JOB = 20;
  * that comes after it still wins. Runs in batches; a job that has more to do publishes its
  * continuation.
  */
-export async function handleExpireShipments(deps: ExpireShipmentsDeps, payload: JobPayload<'shipments.expire'>, ctx: JobContext): Promise<void> {
+export async function handleShipmentsExpire(deps: ExpireShipmentsDeps, payload: JobPayload<'shipments.expire'>, ctx: JobContext): Promise<void> {
   const { knex } = deps;
   const now = deps.now();
   const cutoff = now - EXPIRE_AFTER_MS;

@@ -75,7 +75,7 @@ export function trackingRule(callsPerSecond: number): RateRule {
  * no attempt; an outage (5xx, network) comes back with backoff. Unpolled shipments stay
  * `planned` in the database either way: a wait delays them, it never loses them.
  */
-export async function handlePollTracking(deps: PollTrackingDeps, payload: Payload, ctx: JobContext): Promise<void> {
+export async function handleTrackingPoll(deps: PollTrackingDeps, payload: Payload, ctx: JobContext): Promise<void> {
   const { knex } = deps;
   const key = (await knex('tracking_keys').where({ carrier: payload.carrier }).first()) as KeyRow | undefined;
   if (!key) return;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { retryOnLockConflict } from '../../config/database.ts';
+import { retryOnLockConflict } from '../../models/db.ts';
 import type { Logger } from '../../config/logger.ts';
 import { AuthError, RateLimitedError } from '../../lib/errors.ts';
 import type { WeatherClient } from '../connectors/weather/index.ts';
@@ -31,7 +31,7 @@ const UNKNOWN_PLACE_RETRY_MS = 24 * 3_600_000;
  * when the clock picks it up. Retrying through the clock keeps the per-location call rate
  * bounded whatever the provider does.
  */
-export async function handleFetchWeather(deps: FetchWeatherDeps, payload: JobPayload<'weather.fetch'>): Promise<void> {
+export async function handleWeatherFetch(deps: FetchWeatherDeps, payload: JobPayload<'weather.fetch'>): Promise<void> {
   const { knex } = deps;
   const now = deps.now();
   const claimed = await knex('locations')

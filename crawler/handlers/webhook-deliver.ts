@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../../config/database.ts';
+import { dialectOf } from '../../models/db.ts';
 import type { Logger } from '../../config/logger.ts';
 import { ShutdownError } from '../../lib/errors.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
@@ -35,7 +35,7 @@ const MAX_DEFER_MS = 30_000;
  * - otherwise POST, log the attempt and update the webhook's failure run in one transaction;
  *   a failed event delivery writes the next pending attempt there too and comes back with it.
  */
-export async function handleWebhookDelivery(deps: WebhookDeliverDeps, payload: Payload, ctx: JobContext): Promise<void | RetryLater> {
+export async function handleWebhookDeliver(deps: WebhookDeliverDeps, payload: Payload, ctx: JobContext): Promise<void | RetryLater> {
   const { options, inFlight } = deps;
   // A manual re-send is a person asking now: it skips the circuit (and may close it).
   const knownBlockedUntil = payload.manual ? 0 : inFlight.blockedUntil(payload.webhook_id);

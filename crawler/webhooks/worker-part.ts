@@ -5,7 +5,7 @@ import type { SecretBox } from '../../lib/secret-box.ts';
 import { createWebhookSender } from '../../lib/standard-webhooks.ts';
 import { WebhookDelivery } from '../../models/webhook.ts';
 import type { JobDefinition } from '../consume.ts';
-import { handleWebhookDelivery, InFlightDeliveries } from '../handlers/webhook-deliver.ts';
+import { handleWebhookDeliver, InFlightDeliveries } from '../handlers/webhook-deliver.ts';
 import { JOBS } from '../jobs.ts';
 import { resolveWebhookOptions, type WebhookOptions } from './options.ts';
 import { createWebhookRelay, type Relay } from './relay.ts';
@@ -39,7 +39,7 @@ export function createWebhookWorkerPart(deps: {
     jobs: {
       'webhook.deliver': {
         schema: JOBS['webhook.deliver'],
-        run: (payload, ctx) => handleWebhookDelivery(deliverDeps, payload, ctx),
+        run: (payload, ctx) => handleWebhookDeliver(deliverDeps, payload, ctx),
         // The handler itself never gives up by throwing; this is a broken database or the like.
         async onGiveUp(payload: { delivery_id: number }, error: unknown) {
           await WebhookDelivery.query(deps.knex)
