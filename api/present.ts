@@ -2,7 +2,7 @@ import type { Shop } from '../models/shop.ts';
 import type { ShipmentItem, TrackingEvent } from '../models/shipment.ts';
 import type { ShipmentSummaryRow } from '../models/shipment-queries.ts';
 import type { WeatherRow } from '../models/shipment-details.ts';
-import { iso } from '../models/sync-run.ts';
+import { iso } from '../models/db.ts';
 
 /**
  * The public shapes of rows (snake_case, ISO timestamps). A shop never shows its credentials,

@@ -9,7 +9,8 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
-import { createKnex, migrateLatest } from '../config/database.ts';
+import { createKnex } from '../models/db.ts';
+import { migrateLatest } from '../migrations/index.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -22,7 +22,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
-import { createKnex, migrateLatest } from '../config/database.ts';
+import { createKnex } from '../models/db.ts';
+import { migrateLatest } from '../migrations/index.ts';
 import { carrierNameOf } from '../models/carriers.ts';
 import { freePort, spawnProcess, stopProcess, waitForHealth } from './harness.ts';
 import { runLoad, type LoadResult } from './load.ts';

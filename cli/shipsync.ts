@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config/boot.ts';
-import { createKnex, migrateLatest } from '../config/database.ts';
+import { createKnex } from '../models/db.ts';
+import { migrateLatest } from '../migrations/index.ts';
 import { createSecretBox } from '../lib/secret-box.ts';
 import { withEmbeddedSecrets } from '../config/embedded-secrets.ts';
 import { resealCredentials } from '../models/shop-credential.ts';

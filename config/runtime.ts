@@ -4,7 +4,8 @@ import { createQueue } from '../lib/queue/index.ts';
 import type { Queue } from '../lib/queue/port.ts';
 import { createSecretBox, type SecretBox } from '../lib/secret-box.ts';
 import type { Config } from './config.ts';
-import { createKnex, migrateLatest } from './database.ts';
+import { createKnex } from '../models/db.ts';
+import { migrateLatest } from '../migrations/index.ts';
 import { withEmbeddedSecrets } from './embedded-secrets.ts';
 import { createLogger, type Logger } from './logger.ts';
 

@@ -57,3 +57,9 @@ export const migrationSource: Knex.MigrationSource<string> = {
     return m;
   },
 };
+
+/** Runs every migration not yet applied; returns the names it applied. */
+export async function migrateLatest(knex: Knex): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest({ migrationSource, tableName: 'knex_migrations' })) as [number, string[]];
+  return applied;
+}

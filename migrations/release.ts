@@ -1,5 +1,6 @@
 import { loadConfigOrExit } from '../config/boot.ts';
-import { createKnex, migrateLatest } from '../config/database.ts';
+import { createKnex } from '../models/db.ts';
+import { migrateLatest } from './index.ts';
 import path from 'node:path';
 
 /** The `release` process: brings the database schema up to date, then exits. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
-import { dialectOf } from '../config/database.ts';
+import { dialectOf } from './db.ts';
 
 /**
  * Where uploaded files wait for the workers. Two adapters, chosen by the database:

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { BaseModel } from './base.ts';
 import { NotFoundError } from '../lib/errors.ts';
-import { iso } from './sync-run.ts';
+import { iso } from './db.ts';
 
 /**
  * Terminology:

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../config/database.ts';
+import { dialectOf } from './db.ts';
 import { buildShipmentListQuery, chooseShipmentIndex, type ShipmentFilters, type ShipmentKeyset, type ShipmentSummaryRow } from './shipment-queries.ts';
 
 /**

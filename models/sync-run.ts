@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { BaseModel } from './base.ts';
+import { iso } from './db.ts';
 import { NotFoundError } from '../lib/errors.ts';
 
 export const SYNC_TYPES = ['initial', 'incremental'] as const;
@@ -55,8 +56,4 @@ export function presentSyncRun(run: SyncRun) {
     finished_at: iso(run.finished_at),
     updated_at: iso(run.updated_at),
   };
-}
-
-export function iso(ms: number | null | undefined): string | null {
-  return ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString();
 }

@@ -4,7 +4,7 @@ import type { SecretBox } from '../lib/secret-box.ts';
 import { Model } from 'objection';
 import { BaseModel } from './base.ts';
 import { EVENT_TYPES, type EventType } from './domain-events.ts';
-import { iso } from './sync-run.ts';
+import { iso } from './db.ts';
 
 /**
  * Webhooks: subscriber URLs that receive signed event notifications (Standard Webhooks).

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isUniqueViolation } from '../crawler/sync/start-sync-run.ts';
+import { isUniqueViolation } from '../models/db.ts';
 
 /**
  * Claims one fire: inserts its `(schedule, due_at)` row. The unique key decides between two

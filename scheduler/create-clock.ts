@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Knex } from 'knex';
 import cron, { type ScheduledTask } from 'node-cron';
-import { retryOnLockConflict } from '../config/database.ts';
+import { retryOnLockConflict } from '../models/db.ts';
 import type { Logger } from '../config/logger.ts';
 import { claimFire, lastClaimedFire } from './claim-fire.ts';
 

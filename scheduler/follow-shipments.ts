@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../config/database.ts';
+import { dialectOf } from '../models/db.ts';
 import type { ShipmentStatus } from '../models/shipment.ts';
 
 /**

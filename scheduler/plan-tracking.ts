@@ -4,7 +4,7 @@ import type { Queue } from '../lib/queue/port.ts';
 import { enqueue } from '../crawler/jobs.ts';
 import type { CarrierConnector } from '../crawler/connectors/carriers.ts';
 import { dayOf, DAY_MS, enrolShipments, MAX_POLLS_PER_SHIPMENT_PER_DAY } from '../crawler/sync/tracking-polls.ts';
-import { dialectOf } from '../config/database.ts';
+import { dialectOf } from '../models/db.ts';
 import { followShipmentChanges } from './follow-shipments.ts';
 
 /**

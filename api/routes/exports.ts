@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { listShipments, type ShipmentFilters, type ShipmentKeyset } from '../../models/shipment-queries.ts';
-import { iso } from '../../models/sync-run.ts';
-import type { ApiDeps } from '../app.ts';
+import { iso } from '../../models/db.ts';
+import type { ApiDeps } from '../context.ts';
 import type { ApiRouter } from '../context.ts';
 import { sendCsv } from '../csv-export.ts';
 import { ShipmentExportQuery } from '../import-schemas.ts';

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import { isUniqueViolation } from '../../crawler/sync/start-sync-run.ts';
+import { isUniqueViolation } from '../../models/db.ts';
 import { AppError, ConflictError, NotFoundError } from '../../lib/errors.ts';
 import { recordEvents } from '../../models/domain-events.ts';
 import { buildProductListQuery, findProductOrFail, presentProduct, skuKeyOf, type ProductFilters, type ProductRow } from '../../models/product.ts';
-import type { ApiDeps } from '../app.ts';
+import type { ApiDeps } from '../context.ts';
 import type { ApiContext, ApiRouter } from '../context.ts';
 import { sendCsv } from '../csv-export.ts';
 import { CreateProductBody, DeleteAllProductsBody, ProductFilterQuery, ProductListQuery, ReplaceProductBody, UpdateProductBody } from '../import-schemas.ts';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../../config/database.ts';
+import { dialectOf } from '../../models/db.ts';
 import type { ShipmentItemRecord, TrackingEventRecord } from '../connectors/types.ts';
 import { eventDedupeKey, refreshCurrentStatus, upsertShipmentItems } from './shipments.ts';
 

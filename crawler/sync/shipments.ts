@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { phoneKey } from '../../models/phone-key.ts';
 import type { ShipmentItemRecord, ShipmentRecord, TrackingEventRecord } from '../connectors/types.ts';
-import { dialectOf } from '../../config/database.ts';
+import { dialectOf } from '../../models/db.ts';
 import { recordEvents, type DomainEvent } from '../../models/domain-events.ts';
-import { iso } from '../../models/sync-run.ts';
+import { iso } from '../../models/db.ts';
 
 /**
  * How shipment records become rows. Every write is an upsert keyed by the record's natural

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { UniqueViolationError } from 'objection';
+import { isUniqueViolation } from '../../models/db.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import { ConflictError } from '../../lib/errors.ts';
 import { SyncRun, activeKeyOf, type Stream, type SyncType } from '../../models/sync-run.ts';
@@ -53,12 +53,4 @@ export async function startSyncRun(deps: StartSyncDeps, shopId: number, type: Sy
     throw err;
   }
   return run;
-}
-
-export function isUniqueViolation(err: unknown): boolean {
-  if (err instanceof UniqueViolationError) return true;
-  // Objection wraps driver errors; the driver's code may sit on the error or on its nativeError.
-  const e = err as { code?: string; nativeError?: { code?: string } };
-  const code = e?.code ?? e?.nativeError?.code;
-  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }

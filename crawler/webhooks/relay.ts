@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../../config/database.ts';
+import { dialectOf } from '../../models/db.ts';
 import type { Logger } from '../../config/logger.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import { messageIdOf } from '../../models/webhook.ts';

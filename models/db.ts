@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import knexFactory, { type Knex } from 'knex';
+import { UniqueViolationError } from 'objection';
+
+/**
+ * The database helpers every model shares: the knex factory for MySQL/MariaDB or the embedded
+ * SQLite file, the dialect, lock-conflict retries, unique-violation checks and timestamps as ISO
+ * strings. Migrations are run by migrations/index.ts; this module does not know them.
+ */
+export type Dialect = 'mysql' | 'sqlite';
+
+/** Builds the knex config for MySQL/MariaDB (`DATABASE_URL`) or the embedded SQLite file. */
+export function knexConfig(opts: { databaseUrl?: string; sqliteFile?: string; poolMax?: number }): Knex.Config {
+  if (opts.databaseUrl) {
+    const u = new URL(opts.databaseUrl);
+    return {
+      client: 'mysql2',
+      connection: {
+        host: u.hostname,
+        port: Number(u.port || 3306),
+        user: decodeURIComponent(u.username),
+        password: decodeURIComponent(u.password),
+        database: u.pathname.replace(/^\//, ''),
+        charset: 'utf8mb4',
+        // Timestamps are stored as epoch milliseconds, so no timezone conversion can creep in.
+        supportBigNumbers: true,
+        bigNumberStrings: false,
+      },
+      pool: { min: 0, max: opts.poolMax ?? 10 },
+    };
+  }
+  const file = opts.sqliteFile ?? path.join('data', 'shipsync.sqlite');
+  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  return {
+    client: 'better-sqlite3',
+    connection: { filename: file },
+    useNullAsDefault: true,
+    // better-sqlite3 is synchronous and SQLite has one writer: one connection, transactions queue up.
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        conn.pragma('journal_mode = WAL');
+        conn.pragma('foreign_keys = ON');
+        conn.pragma('busy_timeout = 5000');
+        conn.pragma('synchronous = NORMAL');
+        done(null, conn);
+      },
+    },
+  };
+}
+
+export function createKnex(opts: { databaseUrl?: string; sqliteFile?: string; poolMax?: number }): Knex {
+  return knexFactory(knexConfig(opts));
+}
+
+export function dialectOf(knex: Knex): Dialect {
+  return knex.client.config.client === 'better-sqlite3' ? 'sqlite' : 'mysql';
+}
+
+/**
+ * MySQL refused a statement over a lock conflict with another transaction (a deadlock's victim,
+ * or a lock wait that timed out): the work is sound and may simply be run again.
+ */
+export function isLockConflict(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
+}
+
+/**
+ * Runs `work` again when it loses a lock conflict, up to `attempts` runs in all. Only for work
+ * that is sound to repeat from the state it finds (idempotent writes, or a whole transaction).
+ */
+export async function retryOnLockConflict<T>(work: () => Promise<T>, opts: { attempts?: number; onConflict?: (err: unknown, attempt: number) => void } = {}): Promise<T> {
+  const attempts = opts.attempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= attempts || !isLockConflict(err)) throw err;
+      opts.onConflict?.(err, attempt);
+    }
+  }
+}
+
+/** A unique index refused the write (objection's wrapper or the driver's own error). */
+export function isUniqueViolation(err: unknown): boolean {
+  if (err instanceof UniqueViolationError) return true;
+  // Objection wraps driver errors; the driver's code may sit on the error or on its nativeError.
+  const e = err as { code?: string; nativeError?: { code?: string } };
+  const code = e?.code ?? e?.nativeError?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** Epoch milliseconds (how every timestamp is stored) as an ISO 8601 string, for the API. */
+export function iso(ms: number | null | undefined): string | null {
+  return ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString();
+}
