@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import type { Logger } from '../config/logger.ts';
 import type { Queue } from '../lib/queue/port.ts';
 import { enqueue } from '../crawler/jobs.ts';
-import type { CarrierConnectorName } from '../crawler/connectors/carriers.ts';
-import { dayOf, DAY_MS, enrolShipments, MAX_POLLS_PER_SHIPMENT_PER_DAY } from '../crawler/sync/tracking-polls.ts';
+import { carrierConnector, type CarrierConnectorName } from '../crawler/connectors/carriers.ts';
+import { dayOf, DAY_MS, enrolShipments } from '../crawler/sync/tracking-polls.ts';
 import { ensureTrackingKey, findDuePolls, hasPlannedPolls, lockTrackingKey, planPolls, recordTrackingPlan } from '../models/tracking-polls.ts';
 import { followShipmentChanges } from './follow-shipments.ts';
 
@@ -67,7 +67,7 @@ export async function planTracking(deps: TrackingPlanDeps, now: number): Promise
 
     let planned = 0;
     if (allowance > 0) {
-      const ids = await findDuePolls(trx, connectorName, { now, today, maxPollsPerDay: MAX_POLLS_PER_SHIPMENT_PER_DAY, limit: allowance });
+      const ids = await findDuePolls(trx, connectorName, { now, today, maxPollsPerDay: carrierConnector(connectorName).shipmentPolls.maxPerDay, limit: allowance });
       planned = await planPolls(trx, ids, now);
     }
 

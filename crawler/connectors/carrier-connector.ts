@@ -30,6 +30,8 @@ export interface CarrierConnector<Settings = unknown> {
   isConfigured(settings: Settings): boolean;
   /** The key's limits, which the engine paces every worker's polls by. */
   limitsOf(settings: Settings): CarrierLimits;
+  /** How often the carrier wants one shipment asked about. */
+  readonly shipmentPolls: ShipmentPollRules;
   /** A poller for one link of the key's chain; `opts.onRequest` counts every call sent (each spends quota). */
   open(settings: Settings, opts: CarrierCallOptions): CarrierPoller;
 }
@@ -39,6 +41,13 @@ export interface CarrierLimits {
   callsPerSecond: number;
   /** The key's daily quota (the day as the carrier counts it: DHL resets at 00:00 GMT). */
   callsPerDay: number;
+}
+
+export interface ShipmentPollRules {
+  /** Polls of one shipment per day at most, spread evenly over the day. */
+  maxPerDay: number;
+  /** A number the carrier does not know is asked again while its shipment is younger than this: fresh labels take a while to appear. */
+  notFoundGraceMs: number;
 }
 
 export interface CarrierCallOptions extends ProviderCallOptions {

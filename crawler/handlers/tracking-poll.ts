@@ -14,12 +14,12 @@ import {
   type PlannedPoll,
 } from '../../models/tracking-polls.ts';
 import { mayHaveLostSuccessor, type JobContext } from '../consume.ts';
-import type { CarrierPoller, TrackingResult } from '../connectors/carrier-connector.ts';
+import type { CarrierPoller, ShipmentPollRules, TrackingResult } from '../connectors/carrier-connector.ts';
 import { carrierConnector, type CarrierSettings } from '../connectors/carriers.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
 import { readRateState } from '../sync/rate-state.ts';
 import { appendTrackingEvents } from '../sync/shipments.ts';
-import { dayOf, DAY_MS, isFinal, NOT_FOUND_GRACE_MS, POLL_SPACING_MS, priorityOf } from '../sync/tracking-polls.ts';
+import { dayOf, DAY_MS, isFinal, pollSpacingMs, priorityOf } from '../sync/tracking-polls.ts';
 
 export interface PollTrackingDeps {
   knex: Knex;
@@ -204,7 +204,7 @@ async function commitLink(
   return deps.knex
     .transaction(async (trx) => {
       if (!(await advanceTrackingKey(trx, payload.carrier, payload.step, link))) throw new StaleLink();
-      for (const r of link.results) await storeResult(trx, r, now, today);
+      for (const r of link.results) await storeResult(trx, r, now, today, carrierConnector(payload.carrier).shipmentPolls);
       return true;
     })
     .catch((err: unknown) => {
@@ -213,7 +213,7 @@ async function commitLink(
     });
 }
 
-async function storeResult(trx: Knex.Transaction, r: PollResult, now: number, today: number): Promise<void> {
+async function storeResult(trx: Knex.Transaction, r: PollResult, now: number, today: number, rules: ShipmentPollRules): Promise<void> {
   const id = Number(r.poll.shipment_id);
   if (r.kind === 'drop') {
     await deletePoll(trx, id);
@@ -226,10 +226,10 @@ async function storeResult(trx: Knex.Transaction, r: PollResult, now: number, to
     return;
   }
   if (!r.tracking.found) {
-    // New labels reach DHL 10–30 minutes after they are made: a young shipment is asked again later.
+    // New labels reach the carrier a while after they are made: a young shipment is asked again later.
     const madeAt = Number(r.poll.shipped_at ?? r.poll.created_at);
-    const young = now - madeAt < NOT_FOUND_GRACE_MS;
-    await updatePoll(trx, id, { ...counted, state: young ? 'waiting' : 'stopped', next_poll_at: now + POLL_SPACING_MS, last_result: 'not_found' });
+    const young = now - madeAt < rules.notFoundGraceMs;
+    await updatePoll(trx, id, { ...counted, state: young ? 'waiting' : 'stopped', next_poll_at: now + pollSpacingMs(rules.maxPerDay), last_result: 'not_found' });
     return;
   }
   await appendTrackingEvents(trx, id, r.tracking.events);
@@ -239,7 +239,7 @@ async function storeResult(trx: Knex.Transaction, r: PollResult, now: number, to
     await deletePoll(trx, id);
     return;
   }
-  await updatePoll(trx, id, { ...counted, state: 'waiting', priority: priorityOf(status), next_poll_at: now + POLL_SPACING_MS, last_result: 'found' });
+  await updatePoll(trx, id, { ...counted, state: 'waiting', priority: priorityOf(status), next_poll_at: now + pollSpacingMs(rules.maxPerDay), last_result: 'found' });
 }
 
 /** The consume wrapper gave a link up (an outage outlasted its attempts): rest the chain; the clock restarts it. */

@@ -15,11 +15,11 @@ import { resolveCarrier, type CarrierConnectorName } from '../connectors/carrier
  */
 
 export const DAY_MS = 86_400_000;
-/** DHL asks for at most 10 fetches per shipment per day, spread evenly (contract dhl-tracking.md). */
-export const MAX_POLLS_PER_SHIPMENT_PER_DAY = 10;
-export const POLL_SPACING_MS = DAY_MS / MAX_POLLS_PER_SHIPMENT_PER_DAY;
-/** A fresh label is unknown to DHL for 10–30 minutes: a 404 before this age is not final. */
-export const NOT_FOUND_GRACE_MS = DAY_MS;
+
+/** The time between two polls of one shipment, its day's polls spread evenly (the connector's `shipmentPolls.maxPerDay`). */
+export function pollSpacingMs(maxPerDay: number): number {
+  return DAY_MS / maxPerDay;
+}
 
 /** Days since the epoch, UTC: DHL's quota resets at 00:00 GMT. */
 export function dayOf(ms: number): number {

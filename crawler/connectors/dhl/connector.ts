@@ -38,6 +38,9 @@ export const dhlConnector: CarrierConnector<DhlSettings> = {
   settingsFromEnv: dhlSettingsFromEnv,
   isConfigured: (settings) => Boolean(settings.apiKey),
   limitsOf: (settings) => ({ callsPerSecond: settings.callsPerSecond, callsPerDay: settings.callsPerDay }),
+  // DHL asks for at most 10 fetches per shipment per day, spread evenly; a fresh label is
+  // unknown to it for 10–30 minutes, so a 404 is final only for a shipment a day old.
+  shipmentPolls: { maxPerDay: DHL_DOCUMENTED_LIMITS.maxFetchesPerShipmentPerDay, notFoundGraceMs: 86_400_000 },
   open(settings, opts) {
     const client = createDhlClient({ ...opts, apiUrl: settings.apiUrl, apiKey: settings.apiKey ?? '' });
     return {
