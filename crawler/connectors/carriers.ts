@@ -23,6 +23,14 @@ export function isCarrierConnectorName(name: string | null): name is CarrierConn
   return name !== null && Object.hasOwn(CARRIER_CONNECTORS, name);
 }
 
+/**
+ * Every connector's settings from the environment, by connector name. Throws the first
+ * connector's ZodError, whose issues name the variables at fault.
+ */
+export function carrierSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): CarrierSettings {
+  return Object.fromEntries(CARRIER_CONNECTOR_NAMES.map((name) => [name, carrierConnector(name).settingsFromEnv(env)])) as CarrierSettings;
+}
+
 /** The connector named `name`, typed with its settings. */
 export function carrierConnector<N extends CarrierConnectorName>(name: N): CarrierConnector<CarrierSettings[N]> {
   return CARRIER_CONNECTORS[name] as CarrierConnector<CarrierSettings[N]>;

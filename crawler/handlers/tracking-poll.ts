@@ -14,14 +14,14 @@ import {
   type PlannedPoll,
 } from '../../models/tracking-polls.ts';
 import { mayHaveLostSuccessor, type JobContext } from '../consume.ts';
-import type { CarrierPoller, ShipmentPollRules, TrackingResult } from '../connectors/carrier-connector.ts';
+import type { CarrierPoller, ShipmentPollRules, TrackingRequest, TrackingResult } from '../connectors/carrier-connector.ts';
 import { carrierConnector, type CarrierSettings } from '../connectors/carriers.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
 import { readRateState } from '../sync/rate-state.ts';
 import { appendTrackingEvents } from '../sync/shipments.ts';
 import { dayOf, DAY_MS, isFinal, pollSpacingMs, priorityOf } from '../sync/tracking-polls.ts';
 
-export interface PollTrackingDeps {
+export interface TrackingPollDeps {
   knex: Knex;
   queue: Queue;
   logger: Logger;
@@ -65,7 +65,7 @@ export function trackingRule(callsPerSecond: number): RateRule {
  * no attempt; an outage (5xx, network) comes back with backoff. Unpolled shipments stay
  * `planned` in the database either way: a wait delays them, it never loses them.
  */
-export async function handleTrackingPoll(deps: PollTrackingDeps, payload: Payload, ctx: JobContext): Promise<void> {
+export async function handleTrackingPoll(deps: TrackingPollDeps, payload: Payload, ctx: JobContext): Promise<void> {
   const { knex } = deps;
   // The job's `carrier` names the connector whose key this chain is.
   const connectorName = payload.carrier;
@@ -171,9 +171,9 @@ async function pollShipments(poller: CarrierPoller, limiter: RateLimiter, polls:
         continue;
       }
       try {
-        const tracking = await limiter.schedule(LANE, () =>
-          poller.poll(poll.receiver_postal_code ? { trackingNumber: poll.tracking_number!, recipientPostalCode: poll.receiver_postal_code } : { trackingNumber: poll.tracking_number! }),
-        );
+        const request: TrackingRequest = { trackingNumber: poll.tracking_number };
+        if (poll.receiver_postal_code) request.recipientPostalCode = poll.receiver_postal_code;
+        const tracking = await limiter.schedule(LANE, () => poller.poll(request));
         results.push({ kind: 'tracked', poll, tracking });
       } catch (err) {
         // A number the carrier rejects (DHL: a 4xx other than 401/403/404/429) ends that shipment's polling, not the chain.
@@ -196,15 +196,16 @@ async function pollShipments(poller: CarrierPoller, limiter: RateLimiter, polls:
 class StaleLink extends Error {}
 
 async function commitLink(
-  deps: PollTrackingDeps,
+  deps: TrackingPollDeps,
   payload: Payload,
   link: { now: number; today: number; calls: number; results: PollResult[]; blockedUntil?: number; rateState?: string; idle?: boolean },
 ): Promise<boolean> {
   const { now, today } = link;
+  const rules = carrierConnector(payload.carrier).shipmentPolls;
   return deps.knex
     .transaction(async (trx) => {
       if (!(await advanceTrackingKey(trx, payload.carrier, payload.step, link))) throw new StaleLink();
-      for (const r of link.results) await storeResult(trx, r, now, today, carrierConnector(payload.carrier).shipmentPolls);
+      for (const r of link.results) await storeResult(trx, r, now, today, rules);
       return true;
     })
     .catch((err: unknown) => {

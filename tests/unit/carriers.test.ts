@@ -1,6 +1,6 @@
 /** The one carrier table: what look-ups, the tracking planner and imports see of a carrier code. */
 import test from 'ava';
-import { CARRIER_CONNECTORS, isCarrierConnectorName, resolveCarrier } from '../../crawler/connectors/carriers.ts';
+import { CARRIER_CONNECTORS, carrierSettingsFromEnv, isCarrierConnectorName, resolveCarrier } from '../../crawler/connectors/carriers.ts';
 import { CARRIERS, carrierNameOf, matchCarrierCodes } from '../../models/carriers.ts';
 
 /** Every code the two earlier tables knew, and the name the look-up's table gave it. */
@@ -41,4 +41,12 @@ test('every connector the carrier table names is registered, and each code belon
   for (const c of CARRIERS) if (c.trackedBy !== null) t.true(isCarrierConnectorName(c.trackedBy), `${c.code}: ${c.trackedBy}`);
   const codes = CARRIERS.flatMap((c) => [c.code, ...c.aliases]);
   t.is(new Set(codes).size, codes.length);
+});
+
+test('the environment gives every registered connector its settings, by connector name', (t) => {
+  const settings = carrierSettingsFromEnv({ DHL_API_KEY: 'k', DHL_CALLS_PER_DAY: '1000' });
+  t.deepEqual(Object.keys(settings), Object.keys(CARRIER_CONNECTORS));
+  t.is(settings.dhl.apiKey, 'k');
+  t.is(settings.dhl.callsPerDay, 1000);
+  t.is(settings.dhl.callsPerSecond, 1);
 });
