@@ -5,11 +5,11 @@ import { dhlConnector } from './dhl/connector.ts';
 /**
  * The carrier connector registry: connector name → connector. A new carrier connector is one
  * folder under crawler/connectors/ implementing `CarrierConnector`, one line here, and its
- * carriers' rows in the carrier table (models/carriers.ts) naming it in `trackedBy`.
+ * carriers' rows in the carrier table (models/carriers.ts) naming it in `trackedBy`. Settings
+ * differ per connector (hence `any` here): `CarrierSettings` keeps each one's type.
  */
 export const CARRIER_CONNECTORS = {
   dhl: dhlConnector,
-  // Settings differ per connector: `CarrierSettings` keeps each one's type.
 } as const satisfies Record<string, CarrierConnector<any>>;
 
 export type CarrierConnectorName = keyof typeof CARRIER_CONNECTORS;
