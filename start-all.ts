@@ -6,7 +6,7 @@ import { resumeActiveRuns } from './crawler/sync/resume-runs.ts';
 import { resumeActiveImports } from './crawler/imports/resume-imports.ts';
 import { createClock } from './scheduler/create-clock.ts';
 import { buildSchedules } from './scheduler/schedules.ts';
-import { restartTrackingChains } from './crawler/sync/tracking-polls.ts';
+import { restartTrackingChains } from './models/tracking-polls.ts';
 
 export interface AllInOne {
   runtime: Runtime;

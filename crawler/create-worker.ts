@@ -85,7 +85,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     const dhl = deps.dhl;
     jobs['tracking.poll'] = {
       schema: JOBS['tracking.poll'],
-      run: (payload, ctx) => handleTrackingPoll({ knex: deps.knex, queue: deps.queue, logger: deps.logger, dhl, rateMargin: deps.rateMargin, now }, payload, ctx),
+      run: (payload, ctx) => handleTrackingPoll({ knex: deps.knex, queue: deps.queue, logger: deps.logger, carriers: { dhl }, rateMargin: deps.rateMargin, now }, payload, ctx),
       onGiveUp: (payload: { carrier: 'dhl'; step: number }) => restChain(deps.knex, payload, now()),
     };
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Queue } from '../lib/queue/port.ts';
+import { CARRIER_CONNECTOR_NAMES } from './connectors/carriers.ts';
 
 /**
  * The job contract: every job name and its payload. The API and the clock import this file to
@@ -25,8 +26,9 @@ export const JOBS = {
    * at the key's pace. Only one link per key exists at a time (the next is published after this
    * one commits), which is what keeps the key's calls per second across every worker. `step` is
    * the key's step when the job was published: a job whose step is not the key's does nothing.
+   * `carrier` holds the name of the carrier connector whose key it is (`dhl`), not a carrier code.
    */
-  'tracking.poll': z.object({ carrier: z.enum(['dhl']), step: z.number().int().min(0) }),
+  'tracking.poll': z.object({ carrier: z.enum(CARRIER_CONNECTOR_NAMES), step: z.number().int().min(0) }),
   /** Fetch the current weather of one location, unless it was fetched less than 2 hours ago. */
   'weather.fetch': z.object({ location_id: z.number().int().positive() }),
   /** Mark shipments with no tracking event for 30 days `expired`, in batches. */

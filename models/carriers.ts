@@ -1,52 +1,87 @@
 import type { Knex } from 'knex';
 
 /**
- * Carrier names and codes. Sources name carriers their own way: bol by transporter code (`TNT`
- * is PostNL, `DHLFORYOU` is DHL), files by name (`PostNL`, `DHL`). A look-up by `carrier`
- * matches a stored carrier when the value is its code or its name, case-insensitively and
- * ignoring spaces, dashes, underscores and dots: `carrier=tnt` finds `TNT`, `carrier=postnl`
- * finds `TNT` and `PostNL`, `carrier=dhl` finds `DHL`, `DHLFORYOU` and `DHL_DE`.
+ * The carrier table: every carrier shipsync knows, its code, its name, the other codes sources
+ * give it, and which carrier connector (crawler/connectors/carriers.ts) tracks it. Sources name
+ * carriers their own way: bol by transporter code (`TNT` is PostNL, `DHLFORYOU` is DHL Parcel
+ * NL, contract bol-retailer-v10.md §5, source S8), CSV feeds by free text (`PostNL`, `DHL`,
+ * `DHL Express`). Codes are compared by their key (`carrierKey`: upper case, without spaces,
+ * dashes, underscores and dots), so `DHL_DE`, `dhl-de` and `DHL DE` are one code.
  *
- * The names of bol's transporter codes (contract bol-retailer-v10.md, source S8).
+ * Used by the look-up's `carrier=` filter (by code or name), by the tracking planner (which
+ * shipments a connector polls) and so by every shipment a sync or CSV import stores.
  */
-const CARRIER_NAMES: Readonly<Record<string, string>> = {
-  TNT: 'PostNL',
-  TNTEXTRA: 'PostNL',
-  TNTBRIEF: 'PostNL',
-  TNTEXPRESS: 'TNT Express',
-  POSTNL: 'PostNL',
-  DHL: 'DHL',
-  DHLFORYOU: 'DHL',
-  DHLDE: 'DHL',
-  DHLGLOBALMAIL: 'DHL',
-  DHLSD: 'DHL',
-  DHLEXPRESS: 'DHL',
-  DHLPARCEL: 'DHL',
-  DPDNL: 'DPD',
-  DPDBE: 'DPD',
-  DPD: 'DPD',
-  BPOSTBE: 'bpost',
-  BPOSTBRIEF: 'bpost',
-  BPOST: 'bpost',
-  GLS: 'GLS',
-  UPS: 'UPS',
-  FEDEXNL: 'FedEx',
-  FEDEXBE: 'FedEx',
-  FEDEX: 'FedEx',
-  TRANSMISSION: 'Transmission',
-  PACKS: 'Packs',
-  COURIER: 'Courier',
-  BUDBEE: 'Budbee',
-  TRUNKRS: 'Trunkrs',
-};
+export interface Carrier {
+  /** The carrier's own code, as a key. */
+  code: string;
+  /** The name a person uses; a look-up by it finds every code of the carrier. */
+  name: string;
+  /** Other codes sources give the carrier, as keys. */
+  aliases: readonly string[];
+  /**
+   * The name of the carrier connector that tracks its shipments, or null: a carrier without one
+   * is not polled and keeps the status its source gives. An explicit list of DHL codes rather
+   * than "starts with DHL": a code we do not know is better left unpolled than sent to the
+   * wrong API.
+   */
+  trackedBy: string | null;
+}
+
+export const CARRIERS: readonly Carrier[] = [
+  { code: 'POSTNL', name: 'PostNL', aliases: ['TNT', 'TNTEXTRA', 'TNTBRIEF'], trackedBy: null },
+  { code: 'TNTEXPRESS', name: 'TNT Express', aliases: [], trackedBy: null },
+  {
+    code: 'DHL', // bol BE transporter code; CSV "DHL" / "dhl"
+    name: 'DHL',
+    aliases: [
+      'DHLFORYOU', // bol: DHL Parcel NL ("DHL For You")
+      'DHLDE', // bol: DHL_DE (DHL Paket Germany)
+      'DHLGLOBALMAIL', // bol: DHL-GLOBAL-MAIL (DHL eCommerce)
+      'DHLSD', // bol: DHL-SD (same day)
+      'DHLEXPRESS',
+      'DHLPAKET',
+      'DHLPARCEL',
+      'DHLPARCELNL',
+      'DHLECOMMERCE',
+    ],
+    trackedBy: 'dhl',
+  },
+  { code: 'DPD', name: 'DPD', aliases: ['DPDNL', 'DPDBE'], trackedBy: null },
+  { code: 'BPOST', name: 'bpost', aliases: ['BPOSTBE', 'BPOSTBRIEF'], trackedBy: null },
+  { code: 'GLS', name: 'GLS', aliases: [], trackedBy: null },
+  { code: 'UPS', name: 'UPS', aliases: [], trackedBy: null },
+  { code: 'FEDEX', name: 'FedEx', aliases: ['FEDEXNL', 'FEDEXBE'], trackedBy: null },
+  { code: 'TRANSMISSION', name: 'Transmission', aliases: [], trackedBy: null },
+  { code: 'PACKS', name: 'Packs', aliases: [], trackedBy: null },
+  { code: 'COURIER', name: 'Courier', aliases: [], trackedBy: null },
+  { code: 'BUDBEE', name: 'Budbee', aliases: [], trackedBy: null },
+  { code: 'TRUNKRS', name: 'Trunkrs', aliases: [], trackedBy: null },
+];
+
+const CARRIER_BY_KEY: ReadonlyMap<string, Carrier> = new Map(CARRIERS.flatMap((c) => [c.code, ...c.aliases].map((key) => [key, c] as const)));
 
 export function carrierKey(value: string): string {
   return value.toUpperCase().replace(/[\s._-]+/g, '');
 }
 
+/** The carrier a code stands for (as any source spells it), or undefined when we do not know it. */
+export function findCarrier(code: string | null): Carrier | undefined {
+  return code ? CARRIER_BY_KEY.get(carrierKey(code)) : undefined;
+}
+
 /** The carrier's name for a stored code (`TNT` → `PostNL`), or null when we do not know it. */
 export function carrierNameOf(code: string): string | null {
-  return CARRIER_NAMES[carrierKey(code)] ?? null;
+  return findCarrier(code)?.name ?? null;
+}
+
+/** The name of the connector that tracks carrier `code` (as any source spells it), or null. */
+export function trackingConnectorOf(code: string | null): string | null {
+  return findCarrier(code)?.trackedBy ?? null;
+}
+
+/** Every code (as a key) of the carriers connector `connectorName` tracks. */
+export function carrierCodesTrackedBy(connectorName: string): string[] {
+  return CARRIERS.filter((c) => c.trackedBy === connectorName).flatMap((c) => [c.code, ...c.aliases]);
 }
 
 /** Which of the stored carrier codes `query` means: by code or by name. */

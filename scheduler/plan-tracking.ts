@@ -2,9 +2,9 @@ import type { Knex } from 'knex';
 import type { Logger } from '../config/logger.ts';
 import type { Queue } from '../lib/queue/port.ts';
 import { enqueue } from '../crawler/jobs.ts';
-import type { CarrierConnector } from '../crawler/connectors/carriers.ts';
-import { dayOf, DAY_MS, enrolShipments, MAX_POLLS_PER_SHIPMENT_PER_DAY } from '../crawler/sync/tracking-polls.ts';
-import { dialectOf } from '../models/db.ts';
+import { carrierConnector, type CarrierConnectorName } from '../crawler/connectors/carriers.ts';
+import { dayOf, DAY_MS, enrolShipments } from '../crawler/sync/tracking-polls.ts';
+import { ensureTrackingKey, findDuePolls, hasPlannedPolls, lockTrackingKey, planPolls, recordTrackingPlan } from '../models/tracking-polls.ts';
 import { followShipmentChanges } from './follow-shipments.ts';
 
 /**
@@ -31,7 +31,9 @@ export interface TrackingPlanDeps {
   knex: Knex;
   queue: Queue;
   logger: Logger;
-  carrier: CarrierConnector;
+  /** The carrier connector whose key is planned (`dhl`): the `carrier` of its job and rows. */
+  carrier: CarrierConnectorName;
+  /** The key's limits (the connector's `limitsOf`). */
   callsPerSecond: number;
   callsPerDay: number;
   /** A running chain silent this long is restarted (default 10 min). */
@@ -47,18 +49,17 @@ export interface TrackingPlan {
 const STALE_CHAIN_MS = 10 * 60_000;
 
 export async function planTracking(deps: TrackingPlanDeps, now: number): Promise<TrackingPlan> {
-  await followShipmentChanges(deps.knex, `tracking.enrol`, (rows) => enrolShipments(deps.knex, rows, now));
-  await ensureKey(deps.knex, deps.carrier, now);
-
+  const connectorName = deps.carrier;
   const today = dayOf(now);
+  await followShipmentChanges(deps.knex, `tracking.enrol`, (rows) => enrolShipments(deps.knex, rows, now));
+  await ensureTrackingKey(deps.knex, connectorName, now, today);
+
   const minuteOfDay = Math.floor((now - today * DAY_MS) / 60_000);
   const target = Math.floor((deps.callsPerDay * (minuteOfDay + 1)) / 1440);
   const perMinute = Math.max(1, Math.floor(deps.callsPerSecond * 60 * 0.9));
 
   const result = await deps.knex.transaction(async (trx) => {
-    const keyQuery = trx('tracking_keys').where({ carrier: deps.carrier }).first();
-    if (dialectOf(deps.knex) === 'mysql') keyQuery.forUpdate();
-    const key = (await keyQuery) as KeyRow;
+    const key = await lockTrackingKey(trx, connectorName);
     const sameDay = Number(key.quota_day) === today;
     const plannedToday = sameDay ? Number(key.planned_today) : 0;
     const callsToday = sameDay ? Number(key.calls_today) : 0;
@@ -66,63 +67,32 @@ export async function planTracking(deps: TrackingPlanDeps, now: number): Promise
 
     let planned = 0;
     if (allowance > 0) {
-      const due: { shipment_id: number | string }[] = await trx('tracking_polls')
-        .select('shipment_id')
-        .where({ carrier: deps.carrier, state: 'waiting' })
-        .andWhere('next_poll_at', '<=', now)
-        .andWhere((w) => w.whereNot('polls_day', today).orWhere('polls_today', '<', MAX_POLLS_PER_SHIPMENT_PER_DAY))
-        .orderBy([{ column: 'priority' }, { column: 'next_poll_at' }, { column: 'shipment_id' }])
-        .limit(allowance);
-      const ids = due.map((r) => Number(r.shipment_id));
-      if (ids.length > 0) {
-        planned = await trx('tracking_polls').whereIn('shipment_id', ids).andWhere({ state: 'waiting' }).update({ state: 'planned', planned_at: now, updated_at: now });
-      }
+      const ids = await findDuePolls(trx, connectorName, { now, today, maxPollsPerDay: carrierConnector(connectorName).shipmentPolls.maxPerDay, limit: allowance });
+      planned = await planPolls(trx, ids, now);
     }
 
-    const waiting = await trx('tracking_polls').where({ carrier: deps.carrier, state: 'planned' }).first('shipment_id');
     let kickStep: number | null = null;
-    // calls_today belongs to the chain (it adds what it sent); the plan only starts a new day.
-    const patch: Record<string, unknown> = sameDay
-      ? { planned_today: trx.raw('planned_today + ?', [planned]), updated_at: now }
-      : { quota_day: today, planned_today: planned, calls_today: 0, updated_at: now };
-    if (waiting) {
+    let kick: 'start' | number | undefined;
+    if (await hasPlannedPolls(trx, connectorName)) {
       const unblocked = Number(key.blocked_until) <= now;
       const stale = Number(key.heartbeat_at) < now - (deps.staleChainMs ?? STALE_CHAIN_MS) && unblocked;
       if (key.chain === 'idle' && unblocked) {
         kickStep = Number(key.step);
-        Object.assign(patch, { chain: 'running', heartbeat_at: now });
+        kick = 'start';
       } else if (stale) {
         kickStep = Number(key.step) + 1;
-        Object.assign(patch, { step: kickStep, heartbeat_at: now });
+        kick = kickStep;
       }
     }
-    await trx('tracking_keys').where({ carrier: deps.carrier }).update(patch);
+    await recordTrackingPlan(trx, connectorName, { now, today, sameDay, planned, kick });
     return { planned, allowance, kickStep };
   });
 
   if (result.kickStep !== null) {
-    await enqueue(deps.queue, 'tracking.poll', { carrier: deps.carrier, step: result.kickStep });
+    await enqueue(deps.queue, 'tracking.poll', { carrier: connectorName, step: result.kickStep });
   }
   if (result.planned > 0 || result.kickStep !== null) {
-    deps.logger.info({ carrier: deps.carrier, planned: result.planned, allowance: result.allowance, kicked_step: result.kickStep }, 'tracking polls planned');
+    deps.logger.info({ carrier: connectorName, planned: result.planned, allowance: result.allowance, kicked_step: result.kickStep }, 'tracking polls planned');
   }
   return { planned: result.planned, allowance: result.allowance, kicked: result.kickStep !== null };
-}
-
-interface KeyRow {
-  carrier: string;
-  step: number;
-  chain: 'idle' | 'running';
-  heartbeat_at: number;
-  quota_day: number;
-  calls_today: number;
-  planned_today: number;
-  blocked_until: number;
-}
-
-export async function ensureKey(knex: Knex, carrier: CarrierConnector, now: number): Promise<void> {
-  await knex('tracking_keys')
-    .insert({ carrier, step: 0, chain: 'idle', heartbeat_at: 0, rate_state: null, quota_day: dayOf(now), calls_today: 0, planned_today: 0, blocked_until: 0, updated_at: now })
-    .onConflict('carrier')
-    .ignore();
 }

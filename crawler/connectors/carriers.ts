@@ -1,36 +1,46 @@
-/**
- * Which carrier connector, if any, tracks a shipment. Every source names carriers its own way:
- * bol by transporter code (`DHLFORYOU`, `DHL_DE`, …, contract bol-retailer-v10.md §5), CSV feeds
- * by free text (`DHL`, `dhl`, `DHL Express`). A carrier that resolves to null has no connector:
- * its shipments are not polled and keep the status their source gives.
- */
-
-export type CarrierConnector = 'dhl';
+import { trackingConnectorOf } from '../../models/carriers.ts';
+import type { CarrierConnector } from './carrier-connector.ts';
+import { dhlConnector } from './dhl/connector.ts';
 
 /**
- * Spellings compared case-insensitively with spaces, dashes, underscores and dots removed, so
- * `DHL_DE`, `dhl-de` and `DHL DE` are one carrier. An explicit list rather than "starts with DHL":
- * a name we do not know is better left unpolled than sent to the wrong API.
+ * The carrier connector registry: connector name → connector. A new carrier connector is one
+ * folder under crawler/connectors/ implementing `CarrierConnector`, one line here, and its
+ * carriers' rows in the carrier table (models/carriers.ts) naming it in `trackedBy`. Settings
+ * differ per connector (hence `any` here): `CarrierSettings` keeps each one's type.
  */
-const DHL_NAMES: ReadonlySet<string> = new Set([
-  'DHL', // bol BE transporter code; CSV "DHL" / "dhl"
-  'DHLFORYOU', // bol: DHL Parcel NL ("DHL For You")
-  'DHLDE', // bol: DHL_DE (DHL Paket Germany)
-  'DHLGLOBALMAIL', // bol: DHL-GLOBAL-MAIL (DHL eCommerce)
-  'DHLSD', // bol: DHL-SD (same day)
-  'DHLEXPRESS',
-  'DHLPAKET',
-  'DHLPARCEL',
-  'DHLPARCELNL',
-  'DHLECOMMERCE',
-]);
+export const CARRIER_CONNECTORS = {
+  dhl: dhlConnector,
+} as const satisfies Record<string, CarrierConnector<any>>;
 
-function canonicalName(code: string): string {
-  return code.toUpperCase().replace(/[\s._-]+/g, '');
+export type CarrierConnectorName = keyof typeof CARRIER_CONNECTORS;
+
+/** Each connector's settings, by connector name. */
+export type CarrierSettings = { [N in CarrierConnectorName]: (typeof CARRIER_CONNECTORS)[N] extends CarrierConnector<infer S> ? S : never };
+
+export const CARRIER_CONNECTOR_NAMES = Object.keys(CARRIER_CONNECTORS) as [CarrierConnectorName, ...CarrierConnectorName[]];
+
+export function isCarrierConnectorName(name: string | null): name is CarrierConnectorName {
+  return name !== null && Object.hasOwn(CARRIER_CONNECTORS, name);
 }
 
-/** The connector that tracks shipments of carrier `code` (as any source spells it), or null. */
-export function resolveCarrier(code: string | null): CarrierConnector | null {
-  if (!code) return null;
-  return DHL_NAMES.has(canonicalName(code)) ? 'dhl' : null;
+/**
+ * Every connector's settings from the environment, by connector name. Throws the first
+ * connector's ZodError, whose issues name the variables at fault.
+ */
+export function carrierSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): CarrierSettings {
+  return Object.fromEntries(CARRIER_CONNECTOR_NAMES.map((name) => [name, carrierConnector(name).settingsFromEnv(env)])) as CarrierSettings;
+}
+
+/** The connector named `name`, typed with its settings. */
+export function carrierConnector<N extends CarrierConnectorName>(name: N): CarrierConnector<CarrierSettings[N]> {
+  return CARRIER_CONNECTORS[name] as CarrierConnector<CarrierSettings[N]>;
+}
+
+/**
+ * The name of the connector that tracks shipments of carrier `code` (as any source spells it),
+ * or null: a carrier with no connector keeps the status its source gives.
+ */
+export function resolveCarrier(code: string | null): CarrierConnectorName | null {
+  const name = trackingConnectorOf(code);
+  return isCarrierConnectorName(name) ? name : null;
 }

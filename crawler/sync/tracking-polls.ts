@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
 import { FINAL_STATUSES, type ShipmentStatus } from '../../models/shipment.ts';
-import { resolveCarrier, type CarrierConnector } from '../connectors/carriers.ts';
+import { deletePollsOf, upsertWaitingPolls } from '../../models/tracking-polls.ts';
+import { resolveCarrier, type CarrierConnectorName } from '../connectors/carriers.ts';
 
 /**
  * Carrier tracking polls: which shipments a carrier connector tracks (`tracking_polls`, one row
- * per shipment) and where each carrier API key stands (`tracking_keys`). Terminology:
+ * per shipment) and where each connector's API key stands (`tracking_keys`; their statements are
+ * models/tracking-polls.ts). Terminology:
  * - poll: one tracking call for one shipment;
  * - state of a poll row: `waiting` (due at `next_poll_at`), `planned` (the clock put it on its
  *   key's chain, spending budget), `stopped` (the carrier does not know it a day after it was
@@ -13,11 +15,11 @@ import { resolveCarrier, type CarrierConnector } from '../connectors/carriers.ts
  */
 
 export const DAY_MS = 86_400_000;
-/** DHL asks for at most 10 fetches per shipment per day, spread evenly (contract dhl-tracking.md). */
-export const MAX_POLLS_PER_SHIPMENT_PER_DAY = 10;
-export const POLL_SPACING_MS = DAY_MS / MAX_POLLS_PER_SHIPMENT_PER_DAY;
-/** A fresh label is unknown to DHL for 10–30 minutes: a 404 before this age is not final. */
-export const NOT_FOUND_GRACE_MS = DAY_MS;
+
+/** The time between two polls of one shipment, its day's polls spread evenly (the connector's `shipmentPolls.maxPerDay`). */
+export function pollSpacingMs(maxPerDay: number): number {
+  return DAY_MS / maxPerDay;
+}
 
 /** Days since the epoch, UTC: DHL's quota resets at 00:00 GMT. */
 export function dayOf(ms: number): number {
@@ -35,7 +37,7 @@ export function isFinal(status: ShipmentStatus): boolean {
 }
 
 /** The connector that polls this shipment, or null (no tracking number, or no connector for its carrier). */
-export function trackedBy(s: { carrier: string | null; tracking_number: string | null }): CarrierConnector | null {
+export function trackedBy(s: { carrier: string | null; tracking_number: string | null }): CarrierConnectorName | null {
   if (!s.tracking_number?.trim()) return null;
   return resolveCarrier(s.carrier);
 }
@@ -48,31 +50,7 @@ export function trackedBy(s: { carrier: string | null; tracking_number: string |
 export async function enrolShipments(knex: Knex, shipments: { id: number; carrier: string | null; tracking_number: string | null; status: ShipmentStatus }[], now: number): Promise<void> {
   const enrol = shipments.filter((s) => trackedBy(s) !== null && !isFinal(s.status));
   const drop = shipments.filter((s) => trackedBy(s) === null || isFinal(s.status)).map((s) => s.id);
-  if (drop.length > 0) {
-    for (let i = 0; i < drop.length; i += 500) await knex('tracking_polls').whereIn('shipment_id', drop.slice(i, i + 500)).delete();
-  }
+  if (drop.length > 0) await deletePollsOf(knex, drop);
   if (enrol.length === 0) return;
-  const rows = enrol.map((s) => ({
-    shipment_id: s.id,
-    carrier: trackedBy(s)!,
-    state: 'waiting',
-    priority: priorityOf(s.status),
-    next_poll_at: now,
-    planned_at: null,
-    polls_day: 0,
-    polls_today: 0,
-    created_at: now,
-    updated_at: now,
-  }));
-  for (let i = 0; i < rows.length; i += 500) {
-    await knex('tracking_polls').insert(rows.slice(i, i + 500)).onConflict('shipment_id').merge(['carrier', 'priority']);
-  }
-}
-
-/**
- * Embedded mode: the in-process queue forgot the poll chains' links when the process stopped.
- * Marking the chains idle lets the next plan start them again (their planned polls are kept).
- */
-export async function restartTrackingChains(knex: Knex, now: number): Promise<number> {
-  return knex('tracking_keys').where({ chain: 'running' }).update({ chain: 'idle', step: knex.raw('step + 1'), updated_at: now });
+  await upsertWaitingPolls(knex, enrol.map((s) => ({ shipment_id: s.id, carrier: trackedBy(s)!, priority: priorityOf(s.status) })), now);
 }

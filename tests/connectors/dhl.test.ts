@@ -6,6 +6,8 @@
  */
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
+import { ZodError } from 'zod';
+import { CARRIER_CONNECTORS } from '../../crawler/connectors/carriers.ts';
 import { createDhlClient, type DhlClient } from '../../crawler/connectors/dhl/client.ts';
 import { eventDedupeKey } from '../../crawler/sync/shipments.ts';
 import { AuthError, PermanentError, RateLimitedError, RetryableError } from '../../lib/errors.ts';
@@ -180,4 +182,27 @@ test('an empty tracking number is a PermanentError without a call', async (t) =>
   const env = await setup(t);
   await t.throwsAsync(env.client.track('  '), { instanceOf: PermanentError });
   t.is(env.requests(), 0);
+});
+
+test('through the registry, the dhl connector reads its settings from the environment and polls with them', async (t) => {
+  const dhl = CARRIER_CONNECTORS.dhl;
+  const defaults = dhl.settingsFromEnv({});
+  t.deepEqual(defaults, { apiUrl: 'https://api-eu.dhl.com', apiKey: undefined, callsPerSecond: 1, callsPerDay: 250 });
+  t.false(dhl.isConfigured(defaults), 'without DHL_API_KEY nothing is polled');
+  const err = t.throws(() => dhl.settingsFromEnv({ DHL_API_URL: 'ftp://x', DHL_CALLS_PER_SECOND: 'fast' }), { instanceOf: ZodError }) as ZodError;
+  t.deepEqual(new Set(err.issues.map((i) => i.path[0])), new Set(['DHL_API_URL', 'DHL_CALLS_PER_SECOND']));
+
+  const env = await setup(t);
+  env.sb.addShipment('JJD000390007827812', [{ at: T0 - 3_600_000, statusCode: 'transit', status: DHL_TEXTS.outForDelivery }]);
+  const settings = dhl.settingsFromEnv({ DHL_API_URL: env.sb.url, DHL_API_KEY: KEY, DHL_CALLS_PER_SECOND: '0.5', DHL_CALLS_PER_DAY: '100' });
+  t.true(dhl.isConfigured(settings));
+  t.deepEqual(dhl.limitsOf(settings), { callsPerSecond: 0.5, callsPerDay: 100 });
+  let calls = 0;
+  const poller = dhl.open(settings, { onRequest: () => void calls++, clock: () => env.clock.now });
+  const found = await poller.poll({ trackingNumber: 'JJD000390007827812' });
+  t.true(found.found);
+  t.deepEqual(found.events.map((e) => e.status), ['out_for_delivery']);
+  env.clock.now += 1_000;
+  t.false((await poller.poll({ trackingNumber: 'JJD404', recipientPostalCode: '3542 AD' })).found);
+  t.is(calls, 2, 'every call is counted: each spends quota');
 });

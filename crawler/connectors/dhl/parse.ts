@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { mapDhlStatus } from '../../status-mapping.ts';
+import type { TrackingResult } from '../carrier-connector.ts';
 import type { TrackingEventRecord } from '../types.ts';
 import { parseDhlTimestamp } from './timestamps.ts';
 
@@ -9,13 +10,12 @@ import { parseDhlTimestamp } from './timestamps.ts';
  * parcel-de/parcel-nl answer without `recipientPostalCode` leaves much of it out.
  */
 
-/** What the DHL connector returns for one tracking number. */
-export interface DhlTracking {
-  trackingNumber: string;
-  /** false when DHL answered 404: unknown, or not yet known (a fresh label appears after 10–30 min). */
-  found: boolean;
-  /** Every observation DHL reports, oldest first, one record per observation. */
-  events: TrackingEventRecord[];
+/**
+ * What the DHL connector returns for one tracking number. `found` is false when DHL answered
+ * 404: unknown, or not yet known (a fresh label appears after 10–30 min); `events` has one
+ * record per observation DHL reports, oldest first.
+ */
+export interface DhlTracking extends TrackingResult {
   /** `statusCode` of DHL's current status (`pre-transit`, `transit`, `delivered`, `failure`, `unknown`), null when not found. */
   statusCode: string | null;
 }
