@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DELIVERY_STATUSES, DELIVERY_TRIGGERS, TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES } from '../models/webhook.ts';
+import { DELIVERY_STATUSES, DELIVERY_TRIGGERS } from '../models/webhook-deliveries.ts';
+import { TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES } from '../models/webhooks.ts';
 import { IdParams } from './schemas.ts';
 import { isoTimestamp, nullableTimestamp, queryInt, queryOneOf, text } from './schema-parts.ts';
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { dialectOf } from './db.ts';
 
 /**
  * Things that happened, as subscribers hear about them. Written with `recordEvents` inside the
@@ -30,4 +31,45 @@ export async function recordEvents(db: Knex | Knex.Transaction, events: DomainEv
   for (let i = 0; i < events.length; i += 500) {
     await db('domain_events').insert(events.slice(i, i + 500).map((e) => ({ type: e.type, data: JSON.stringify(e.data), created_at: now, dispatched_at: null })));
   }
+}
+
+/** An outbox event as the relay fans it out. */
+export interface PendingEvent {
+  id: number;
+  type: string;
+  created_at: number;
+}
+
+/** Another relay set `dispatched_at` on some of the events read first: the transaction must roll back. */
+export class ClaimLostError extends Error {
+  constructor() {
+    super('another relay claimed some of these events first');
+  }
+}
+
+/**
+ * Claims up to `limit` undispatched events, oldest first, by setting `dispatched_at` where it is
+ * still NULL; throws ClaimLostError when that does not change every row read. On MySQL the read
+ * skips rows other relays hold locked (`FOR UPDATE SKIP LOCKED`), so relays take disjoint
+ * batches; run it in the transaction that writes the events' pending deliveries.
+ */
+export async function claimNewEvents(trx: Knex.Transaction, limit: number, now = Date.now()): Promise<PendingEvent[]> {
+  const q = trx('domain_events').select('id', 'type', 'created_at').whereNull('dispatched_at').orderBy('id').limit(limit);
+  if (dialectOf(trx) === 'mysql') q.forUpdate().skipLocked();
+  const events: PendingEvent[] = await q;
+  if (events.length === 0) return events;
+  const marked = await trx('domain_events')
+    .whereIn(
+      'id',
+      events.map((e) => Number(e.id)),
+    )
+    .whereNull('dispatched_at')
+    .update({ dispatched_at: now });
+  if (marked !== events.length) throw new ClaimLostError();
+  return events;
+}
+
+/** One stored event, its `data` as the JSON text written. */
+export async function findEvent(knex: Knex, id: number): Promise<{ id: number; type: string; data: string; created_at: number } | undefined> {
+  return knex('domain_events').where({ id }).first();
 }

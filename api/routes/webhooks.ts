@@ -3,18 +3,31 @@ import { AppError, ConflictError, NotFoundError, UnprocessableError } from '../.
 import { enqueue } from '../../crawler/jobs.ts';
 import { checkDestination, STRICT_POLICY, UnsafeDestinationError, type AddressPolicy } from '../../lib/ssrf.ts';
 import { createWebhookSender, generateSecret } from '../../lib/standard-webhooks.ts';
+import { iso } from '../../models/db.ts';
 import {
-  findWebhookOrFail,
-  isActive,
+  deleteDelivery,
+  findDelivery,
+  findDeliveriesPage,
+  findLastAttemptNumber,
+  findWebhookDelivery,
+  insertDelivery,
   messageBody,
-  presentDelivery,
-  presentWebhook,
+  testEventData,
+  type WebhookDelivery,
+} from '../../models/webhook-deliveries.ts';
+import {
+  deleteWebhook,
+  findWebhookOrFail,
+  findWebhooks,
+  insertWebhook,
+  isActive,
+  rotateWebhookSecret,
   signingSecrets,
   TEST_EVENT_TYPE,
-  testEventData,
-  Webhook,
-  WebhookDelivery,
-} from '../../models/webhook.ts';
+  updateWebhook,
+  type Webhook,
+  type WebhookChanges,
+} from '../../models/webhooks.ts';
 import type { ApiDeps, ApiWebhookSettings } from '../context.ts';
 import type { ApiRouter } from '../context.ts';
 import { parseRequest } from '../schemas.ts';
@@ -36,7 +49,7 @@ export function webhookRoutes(router: ApiRouter, deps: ApiDeps): void {
   const settings = (): ApiWebhookSettings => deps.webhooks ?? STRICT_POLICY;
 
   router.get('/webhooks', async (ctx) => {
-    const webhooks = await Webhook.query(deps.knex).orderBy('id');
+    const webhooks = await findWebhooks(deps.knex);
     ctx.body = { data: webhooks.map((w) => presentWebhook(w)) };
   });
 
@@ -46,7 +59,7 @@ export function webhookRoutes(router: ApiRouter, deps: ApiDeps): void {
     const secret = generateSecret();
     const { keyId, sealed } = deps.secretBox.seal(secret);
     const active = body.active ?? true;
-    const webhook = await Webhook.query(deps.knex).insertAndFetch({
+    const webhook = await insertWebhook(deps.knex, {
       url: body.url,
       description: body.description ?? null,
       events: body.events,
@@ -71,9 +84,9 @@ export function webhookRoutes(router: ApiRouter, deps: ApiDeps): void {
     const webhook = await findWebhookOrFail(deps.knex, id);
     if (body.url !== undefined) await checkUrl(body.url, settings());
     const now = Date.now();
-    const patch: Record<string, unknown> = { updated_at: now };
+    const patch: WebhookChanges = {};
     if (body.url !== undefined) patch.url = body.url;
-    if (body.events !== undefined) patch.events = JSON.stringify(body.events);
+    if (body.events !== undefined) patch.events = body.events;
     if (body.description !== undefined) patch.description = body.description;
     if (body.active === true) {
       // Enabling starts afresh: no failure run, no closed circuit, no reason left over.
@@ -81,7 +94,7 @@ export function webhookRoutes(router: ApiRouter, deps: ApiDeps): void {
     } else if (body.active === false && isActive(webhook)) {
       Object.assign(patch, { active: false, disabled_reason: null, disabled_at: now });
     }
-    const changed = await deps.knex('webhooks').where({ id }).update(patch);
+    const changed = await updateWebhook(deps.knex, id, patch, now);
     if (changed === 0) throw new NotFoundError('webhook', id);
     ctx.body = presentWebhook(await findWebhookOrFail(deps.knex, id));
   });
@@ -89,7 +102,7 @@ export function webhookRoutes(router: ApiRouter, deps: ApiDeps): void {
   router.delete('/webhooks/:id', async (ctx) => {
     const id = pathId(ctx);
     // Its delivery log goes with it (foreign key cascade); jobs still queued find no row and end.
-    const deleted = await deps.knex('webhooks').where({ id }).delete();
+    const deleted = await deleteWebhook(deps.knex, id);
     if (deleted === 0) throw new NotFoundError('webhook', id);
     ctx.status = 204;
   });
@@ -102,18 +115,9 @@ export function webhookRoutes(router: ApiRouter, deps: ApiDeps): void {
     const keepPreviousMs = (body.expire_previous_after_seconds ?? DEFAULT_PREVIOUS_SECRET_SECONDS) * 1_000;
     const secret = generateSecret();
     const current = deps.secretBox.seal(secret);
-    const changed = await deps.knex('webhooks')
-      .where({ id, secret_sealed: webhook.secret_sealed })
-      .update({
-        secret_key_id: current.keyId,
-        secret_sealed: current.sealed,
-        // The secret being replaced keeps signing alongside the new one until it expires.
-        previous_secret_key_id: keepPreviousMs > 0 ? webhook.secret_key_id : null,
-        previous_secret_sealed: keepPreviousMs > 0 ? webhook.secret_sealed : null,
-        previous_secret_expires_at: keepPreviousMs > 0 ? now + keepPreviousMs : null,
-        updated_at: now,
-      });
-    if (changed === 0) throw new ConflictError('rotation_in_progress', 'The secret was rotated by another request at the same time; read the webhook and try again.');
+    // The secret being replaced keeps signing alongside the new one until it expires.
+    const rotated = await rotateWebhookSecret(deps.knex, webhook, current, keepPreviousMs, now);
+    if (!rotated) throw new ConflictError('rotation_in_progress', 'The secret was rotated by another request at the same time; read the webhook and try again.');
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { ...presentWebhook(await findWebhookOrFail(deps.knex, id)), secret };
   });
@@ -132,7 +136,7 @@ export function webhookRoutes(router: ApiRouter, deps: ApiDeps): void {
     } finally {
       sender.close();
     }
-    const [deliveryId] = await deps.knex('webhook_deliveries').insert({
+    const deliveryId = await insertDelivery(deps.knex, {
       webhook_id: webhook.id,
       event_id: null,
       message_id: messageId,
@@ -148,7 +152,7 @@ export function webhookRoutes(router: ApiRouter, deps: ApiDeps): void {
       attempted_at: createdAt,
     });
     ctx.body = {
-      delivery_id: Number(deliveryId),
+      delivery_id: deliveryId,
       event_id: messageId,
       success: result.ok,
       status_code: result.statusCode,
@@ -162,10 +166,8 @@ export function webhookRoutes(router: ApiRouter, deps: ApiDeps): void {
     const q = parseRequest(DeliveryListQuery, ctx.query);
     await findWebhookOrFail(deps.knex, id);
     const limit = q.limit ?? DEFAULT_DELIVERY_PAGE;
-    const query = WebhookDelivery.query(deps.knex).where('webhook_id', id).orderBy('id', 'desc').limit(limit + 1);
-    if (q.status) query.where('status', q.status);
-    if (q.cursor !== undefined) query.where('id', '<', decodeDeliveryCursor(q.cursor, q.status));
-    const rows = await query;
+    const beforeId = q.cursor !== undefined ? decodeDeliveryCursor(q.cursor, q.status) : undefined;
+    const rows = await findDeliveriesPage(deps.knex, id, { limit: limit + 1, status: q.status, beforeId });
     const page = rows.slice(0, limit);
     ctx.body = {
       data: page.map(presentDelivery),
@@ -176,7 +178,7 @@ export function webhookRoutes(router: ApiRouter, deps: ApiDeps): void {
   router.post('/webhooks/:id/deliveries/:delivery_id/retry', async (ctx) => {
     const params = parseRequest(DeliveryParams, ctx.params);
     const webhook = await findWebhookOrFail(deps.knex, params.id);
-    const original = await WebhookDelivery.query(deps.knex).findOne({ id: params.delivery_id, webhook_id: webhook.id });
+    const original = await findWebhookDelivery(deps.knex, webhook.id, params.delivery_id);
     if (!original) throw new NotFoundError('delivery', params.delivery_id);
     if (!isActive(webhook)) {
       throw new ConflictError('webhook_disabled', 'The webhook is disabled: enable it with PATCH /webhooks/:id {"active": true}, then re-send.', {
@@ -186,32 +188,66 @@ export function webhookRoutes(router: ApiRouter, deps: ApiDeps): void {
     }
     if (original.status === 'pending') throw new ConflictError('delivery_pending', 'This delivery has not been attempted yet: it is queued.', { delivery_id: original.id });
     const now = Date.now();
-    const last = (await deps.knex('webhook_deliveries')
-      .max({ attempt: 'attempt' })
-      .where({ webhook_id: webhook.id, message_id: original.message_id })
-      .first()) as { attempt: number | null } | undefined;
-    const [retryId] = await deps.knex('webhook_deliveries').insert({
+    const lastAttempt = await findLastAttemptNumber(deps.knex, webhook.id, original.message_id);
+    const retryId = await insertDelivery(deps.knex, {
       webhook_id: webhook.id,
       event_id: original.event_id,
       message_id: original.message_id,
       event_type: original.event_type,
       event_created_at: original.event_created_at,
-      attempt: Number(last?.attempt ?? original.attempt) + 1,
+      attempt: Number(lastAttempt ?? original.attempt) + 1,
       trigger: 'manual',
       status: 'pending',
       scheduled_at: now,
       created_at: now,
     });
     try {
-      await enqueue(deps.deliveryQueue ?? deps.queue, 'webhook.deliver', { delivery_id: Number(retryId), webhook_id: webhook.id, manual: true, scheduled_at: now });
+      await enqueue(deps.deliveryQueue ?? deps.queue, 'webhook.deliver', { delivery_id: retryId, webhook_id: webhook.id, manual: true, scheduled_at: now });
     } catch (err) {
-      await deps.knex('webhook_deliveries').where({ id: retryId }).delete();
+      await deleteDelivery(deps.knex, retryId);
       ctx.state.log.warn({ error: err instanceof Error ? err.message : String(err) }, 'webhook re-send could not be queued');
       throw new AppError('retry_not_queued', 'The re-send could not be queued; try again.', { status: 503, expose: true });
     }
     ctx.status = 202;
-    ctx.body = presentDelivery((await WebhookDelivery.query(deps.knex).findById(Number(retryId)))!);
+    ctx.body = presentDelivery((await findDelivery(deps.knex, retryId))!);
   });
+}
+
+/** The public shape of a webhook: never a secret. */
+function presentWebhook(w: Webhook, now = Date.now()) {
+  return {
+    id: Number(w.id),
+    url: w.url,
+    description: w.description,
+    events: w.events,
+    active: isActive(w),
+    disabled_reason: w.disabled_reason,
+    disabled_at: iso(w.disabled_at),
+    consecutive_failures: Number(w.consecutive_failures),
+    previous_secret_expires_at: w.previous_secret_sealed && (w.previous_secret_expires_at ?? 0) > now ? iso(w.previous_secret_expires_at) : null,
+    created_at: iso(w.created_at)!,
+    updated_at: iso(w.updated_at)!,
+  };
+}
+
+/** The public shape of a delivery: its message id is the `event_id` receivers see. */
+function presentDelivery(d: WebhookDelivery) {
+  return {
+    id: Number(d.id),
+    webhook_id: Number(d.webhook_id),
+    event_id: d.message_id,
+    event_type: d.event_type,
+    attempt: Number(d.attempt),
+    trigger: d.trigger,
+    status: d.status,
+    status_code: d.status_code === null ? null : Number(d.status_code),
+    duration_ms: d.duration_ms === null ? null : Number(d.duration_ms),
+    error: d.error,
+    scheduled_at: d.status === 'pending' ? iso(d.scheduled_at) : null,
+    next_attempt_at: iso(d.next_attempt_at),
+    created_at: iso(d.created_at)!,
+    attempted_at: iso(d.attempted_at),
+  };
 }
 
 /** Refuses a URL the address policy does not allow, as a 422 naming the field. */

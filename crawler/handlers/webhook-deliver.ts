@@ -1,12 +1,21 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../../models/db.ts';
 import type { Logger } from '../../config/logger.ts';
 import { ShutdownError } from '../../lib/errors.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
 import type { PostResult, WebhookSender } from '../../lib/standard-webhooks.ts';
-import { isActive, loadMessageBody, signingSecrets, Webhook, WebhookDelivery } from '../../models/webhook.ts';
+import {
+  failPendingDelivery,
+  findDelivery,
+  insertDelivery,
+  loadMessageBody,
+  recordDeliveryAttempt,
+  rescheduleDelivery,
+  type WebhookDelivery,
+} from '../../models/webhook-deliveries.ts';
+import { claimCircuitProbe, endFailureRun, findWebhook, findWebhookForUpdate, isActive, recordFailureRun, signingSecrets, type Webhook } from '../../models/webhooks.ts';
 import type { JobContext, RetryLater } from '../consume.ts';
 import type { JobPayload } from '../jobs.ts';
+import type { InFlightDeliveries } from '../webhooks/in-flight-deliveries.ts';
 import { retryDelayMs, type WebhookOptions } from '../webhooks/options.ts';
 
 export interface WebhookDeliverDeps {
@@ -94,12 +103,12 @@ interface Ready {
 /** Reads what the attempt needs; null when there is nothing to send, a RetryLater when the circuit says wait. */
 async function prepare(deps: WebhookDeliverDeps, payload: Payload): Promise<Ready | RetryLater | null> {
   const { knex, options } = deps;
-  const delivery = await WebhookDelivery.query(knex).findById(payload.delivery_id);
+  const delivery = await findDelivery(knex, payload.delivery_id);
   if (!delivery || delivery.status !== 'pending') return null;
-  const webhook = await Webhook.query(knex).findById(delivery.webhook_id);
+  const webhook = await findWebhook(knex, delivery.webhook_id);
   if (!webhook) return null;
   if (!isActive(webhook)) {
-    await closeDelivery(knex, delivery.id, { status: 'failed', error: `Not sent: the webhook is disabled${webhook.disabled_reason ? ` (${webhook.disabled_reason})` : ''}.` });
+    await failPendingDelivery(knex, delivery.id, `Not sent: the webhook is disabled${webhook.disabled_reason ? ` (${webhook.disabled_reason})` : ''}.`);
     return null;
   }
   deps.inFlight.noteCircuit(webhook.id, webhook.blocked_until === null ? 0 : Number(webhook.blocked_until));
@@ -110,12 +119,11 @@ async function prepare(deps: WebhookDeliverDeps, payload: Payload): Promise<Read
     // The wait is over: one delivery probes the receiver, the rest wait for its answer. The
     // probe holds the circuit for one timeout, so a probe whose worker died is taken over.
     const probeUntil = now + options.timeoutMs + 1_000;
-    const won = await knex('webhooks').where({ id: webhook.id, blocked_until: webhook.blocked_until }).update({ blocked_until: probeUntil });
-    if (won === 0) return deferUntilCircuit(deps, payload, probeUntil);
+    if (!(await claimCircuitProbe(knex, webhook, probeUntil))) return deferUntilCircuit(deps, payload, probeUntil);
   }
   const body = await loadMessageBody(knex, delivery);
   if (body === null) {
-    await closeDelivery(knex, delivery.id, { status: 'failed', error: 'Not sent: the event is no longer stored.' });
+    await failPendingDelivery(knex, delivery.id, 'Not sent: the event is no longer stored.');
     return null;
   }
   return { delivery, webhook, body };
@@ -136,7 +144,7 @@ async function defer(deps: WebhookDeliverDeps, payload: Payload, waitMs: number)
   const dueAt = Date.now() + delayMs;
   let scheduledAt = payload.scheduled_at;
   if (scheduledAt === undefined || dueAt - scheduledAt > deps.options.sweepAfterMs / 2) {
-    await deps.knex('webhook_deliveries').where({ id: payload.delivery_id, status: 'pending' }).update({ scheduled_at: dueAt });
+    await rescheduleDelivery(deps.knex, payload.delivery_id, dueAt);
     scheduledAt = dueAt;
   }
   return { retryAfterMs: delayMs, countAttempt: false, payload: { ...payload, scheduled_at: scheduledAt, deferrals: (payload.deferrals ?? 0) + 1 } };
@@ -145,10 +153,6 @@ async function defer(deps: WebhookDeliverDeps, payload: Payload, waitMs: number)
 /** Up to a tenth of the wait (at most 2 s), so deferred deliveries do not all come back at once. */
 function jitterMs(waitMs: number): number {
   return Math.random() * Math.min(2_000, waitMs / 10);
-}
-
-async function closeDelivery(knex: Knex, id: number, fields: { status: 'failed'; error: string }): Promise<void> {
-  await knex('webhook_deliveries').where({ id, status: 'pending' }).update({ ...fields, scheduled_at: null });
 }
 
 /**
@@ -165,36 +169,27 @@ async function recordAttempt(
   if (result.ok && Number(seen.consecutive_failures) === 0 && seen.blocked_until === null) {
     // The common case, a success to a healthy webhook: one statement, no failure run to end.
     deps.inFlight.noteCircuit(webhookId, 0);
-    await deps.knex('webhook_deliveries')
-      .where({ id: delivery.id, status: 'pending' })
-      .update({ status: 'succeeded', status_code: result.statusCode, duration_ms: result.durationMs, attempted_at: Date.now(), scheduled_at: null, error: null });
+    await recordDeliveryAttempt(deps.knex, delivery.id, { status: 'succeeded', statusCode: result.statusCode, durationMs: result.durationMs, attemptedAt: Date.now(), error: null });
     return null;
   }
   return deps.knex.transaction(async (trx) => {
     const now = Date.now();
-    const attemptFields = { status_code: result.statusCode, duration_ms: result.durationMs, attempted_at: now, scheduled_at: null };
-    const q = trx('webhooks').where({ id: webhookId }).first();
-    if (dialectOf(trx) === 'mysql') q.forUpdate();
-    const webhook: Webhook | undefined = await q;
+    const attempt = { statusCode: result.statusCode, durationMs: result.durationMs, attemptedAt: now };
+    const webhook = await findWebhookForUpdate(trx, webhookId);
 
     if (result.ok) {
-      const changed = await trx('webhook_deliveries').where({ id: delivery.id, status: 'pending' }).update({ ...attemptFields, status: 'succeeded', error: null });
+      const changed = await recordDeliveryAttempt(trx, delivery.id, { ...attempt, status: 'succeeded', error: null });
       // Most deliveries succeed to a healthy webhook: write its row only when there is a failure run to end.
       deps.inFlight.noteCircuit(webhookId, 0);
-      if (changed && webhook && (Number(webhook.consecutive_failures) > 0 || webhook.blocked_until !== null)) {
-        await trx('webhooks').where({ id: webhookId }).update({ consecutive_failures: 0, failing_since: null, blocked_until: null, updated_at: now });
-      }
+      if (changed && webhook && (Number(webhook.consecutive_failures) > 0 || webhook.blocked_until !== null)) await endFailureRun(trx, webhookId, now);
       return null;
     }
 
     const circuit = await countFailure(deps, trx, webhook, result, now);
     const { next, note } = delivery.trigger === 'event' ? await scheduleNextAttempt(trx, deps.options, delivery, circuit, now) : { next: null, note: '' };
-    const error = (result.error ?? 'Failed.') + note;
-    const changed = await trx('webhook_deliveries')
-      .where({ id: delivery.id, status: 'pending' })
-      .update({ ...attemptFields, status: 'failed', error: error.slice(0, 1000), next_attempt_at: next ? now + next.delayMs : null });
+    const changed = await recordDeliveryAttempt(trx, delivery.id, { ...attempt, status: 'failed', error: (result.error ?? 'Failed.') + note, nextAttemptAt: next ? now + next.delayMs : null });
     // Another delivery of this same job recorded it first: its outcome stands, ours rolls back.
-    if (changed === 0) throw new DuplicateAttempt();
+    if (!changed) throw new DuplicateAttempt();
     return next;
   }).catch((err: unknown) => {
     if (err instanceof DuplicateAttempt) return null;
@@ -219,15 +214,7 @@ async function countFailure(deps: WebhookDeliverDeps, trx: Knex.Transaction, web
   }
   const blockedUntil = disable ? null : now + retryDelayMs(failures, options);
   deps.inFlight.noteCircuit(webhook.id, blockedUntil ?? 0);
-  await trx('webhooks')
-    .where({ id: webhook.id })
-    .update({
-      consecutive_failures: failures,
-      failing_since: failingSince,
-      blocked_until: blockedUntil,
-      ...(disable ? { active: false, disabled_reason: disable.slice(0, 1000), disabled_at: now } : {}),
-      updated_at: now,
-    });
+  await recordFailureRun(trx, webhook.id, { consecutiveFailures: failures, failingSince, blockedUntil, disabledReason: disable }, now);
   return { active: !disable, disabledNow: disable !== null };
 }
 
@@ -247,7 +234,7 @@ async function scheduleNextAttempt(
   if (now + delayMs - Number(delivery.event_created_at) > options.maxAgeMs) {
     return { next: null, note: ` Given up after ${delivery.attempt} attempts over ${formatDuration(now - Number(delivery.event_created_at))}.` };
   }
-  const [id] = await trx('webhook_deliveries').insert({
+  const id = await insertDelivery(trx, {
     webhook_id: delivery.webhook_id,
     event_id: delivery.event_id,
     message_id: delivery.message_id,
@@ -259,7 +246,7 @@ async function scheduleNextAttempt(
     scheduled_at: now + delayMs,
     created_at: now,
   });
-  return { next: { id: Number(id), delayMs }, note: '' };
+  return { next: { id, delayMs }, note: '' };
 }
 
 class DuplicateAttempt extends Error {}
@@ -270,66 +257,4 @@ export function formatDuration(ms: number): string {
   if (ms < 2 * 3_600_000) return `${Math.round(ms / 60_000)} min`;
   if (ms < 48 * 3_600_000) return `${Math.round(ms / 3_600_000)} h`;
   return `${Math.round(ms / 86_400_000)} days`;
-}
-
-/** A webhook whose last answer took less, and none of whose deliveries has taken longer yet, is quick. */
-const QUICK_ANSWER_MS = 100;
-
-/**
- * This worker's deliveries in flight per webhook, and how long each webhook's last answer took,
- * so that a slow or dead receiver cannot take the worker's slots from the others:
- * - a quick webhook may use every slot;
- * - one this worker has not heard from yet gets one delivery at a time until it answers;
- * - the others share `maxSlowSlots` slots, and a slow one (see WebhookOptions.slowAfterMs)
- *   holds at most one of them.
- */
-export class InFlightDeliveries {
-  private readonly running = new Map<number, Set<number>>();
-  private readonly lastDurationMs = new Map<number, number>();
-  private slowInFlight = 0;
-  private readonly circuits = new Map<number, number>();
-
-  /** Until when this worker last saw the webhook's circuit open (0: closed or unknown). */
-  blockedUntil(webhookId: number): number {
-    return this.circuits.get(webhookId) ?? 0;
-  }
-
-  /** What this worker read or wrote of the webhook's circuit. */
-  noteCircuit(webhookId: number, blockedUntil: number): void {
-    if (blockedUntil > 0) this.circuits.set(webhookId, blockedUntil);
-    else this.circuits.delete(webhookId);
-  }
-
-  /** Takes a slot for one delivery to `webhookId` and returns its release, or null when there is none. */
-  tryStart(webhookId: number, limits: Pick<WebhookOptions, 'slowAfterMs' | 'maxSlowSlots'>): (() => void) | null {
-    let starts = this.running.get(webhookId);
-    const now = performance.now();
-    const inFlight = starts?.size ?? 0;
-    const oldestMs = inFlight > 0 ? now - Math.min(...starts!) : 0;
-    const lastMs = this.lastDurationMs.get(webhookId);
-    let countsAsSlow = false;
-    if (lastMs === undefined) {
-      if (inFlight > 0) return null;
-    } else if (lastMs >= QUICK_ANSWER_MS || oldestMs >= QUICK_ANSWER_MS) {
-      const slow = lastMs > limits.slowAfterMs || oldestMs > limits.slowAfterMs;
-      if ((slow && inFlight > 0) || this.slowInFlight >= limits.maxSlowSlots) return null;
-      countsAsSlow = true;
-    }
-    if (!starts) this.running.set(webhookId, (starts = new Set()));
-    // Unique per start even within one millisecond.
-    let startedAt = now;
-    while (starts.has(startedAt)) startedAt += 1e-6;
-    starts.add(startedAt);
-    if (countsAsSlow) this.slowInFlight++;
-    const mine = starts;
-    return () => {
-      if (countsAsSlow) this.slowInFlight--;
-      mine.delete(startedAt);
-      if (mine.size === 0 && this.running.get(webhookId) === mine) this.running.delete(webhookId);
-    };
-  }
-
-  record(webhookId: number, durationMs: number): void {
-    this.lastDurationMs.set(webhookId, durationMs);
-  }
 }

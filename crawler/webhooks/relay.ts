@@ -2,7 +2,9 @@ import type { Knex } from 'knex';
 import { dialectOf } from '../../models/db.ts';
 import type { Logger } from '../../config/logger.ts';
 import type { Queue } from '../../lib/queue/port.ts';
-import { messageIdOf } from '../../models/webhook.ts';
+import { claimNewEvents } from '../../models/domain-events.ts';
+import { claimOverdueDelivery, findOverdueDeliveries, insertFirstAttempts, messageIdOf, type NewDelivery } from '../../models/webhook-deliveries.ts';
+import { findSubscribersByEventType } from '../../models/webhooks.ts';
 import { enqueue } from '../jobs.ts';
 import type { WebhookOptions } from './options.ts';
 
@@ -100,59 +102,35 @@ export function createWebhookRelay(deps: RelayDeps): Relay {
   };
 }
 
-class ClaimLost extends Error {}
-
-interface PendingEvent {
-  id: number;
-  type: string;
-  created_at: number;
-}
-
 /** Claims one batch of undispatched events, writes their pending deliveries, publishes the jobs. */
 export async function fanOutBatch(deps: RelayDeps): Promise<number> {
   const { knex } = deps;
-  const mysql = dialectOf(knex) === 'mysql';
   const now = Date.now();
   const claimed = await knex.transaction(
     async (trx) => {
-      const q = trx('domain_events').select('id', 'type', 'created_at').whereNull('dispatched_at').orderBy('id').limit(deps.options.relayBatchSize);
-      if (mysql) q.forUpdate().skipLocked();
-      const events: PendingEvent[] = await q;
+      const events = await claimNewEvents(trx, deps.options.relayBatchSize, now);
       if (events.length === 0) return { events: 0, deliveries: [] as PendingDelivery[] };
-      const eventIds = events.map((e) => Number(e.id));
-      const marked = await trx('domain_events').whereIn('id', eventIds).whereNull('dispatched_at').update({ dispatched_at: now });
-      if (marked !== eventIds.length) throw new ClaimLost('another relay claimed some of these events first');
-
-      const webhooks: { id: number; events: string }[] = await trx('webhooks').select('id', 'events').where({ active: true });
-      const subscribers = new Map<string, number[]>();
-      for (const w of webhooks) {
-        for (const type of JSON.parse(w.events) as string[]) subscribers.set(type, [...(subscribers.get(type) ?? []), Number(w.id)]);
-      }
+      const subscribers = await findSubscribersByEventType(trx);
       const rows = events.flatMap((e) =>
-        (subscribers.get(e.type) ?? []).map((webhookId) => ({
-          webhook_id: webhookId,
-          event_id: Number(e.id),
-          message_id: messageIdOf(Number(e.id)),
-          event_type: e.type,
-          event_created_at: Number(e.created_at),
-          attempt: 1,
-          trigger: 'event',
-          status: 'pending',
-          scheduled_at: now,
-          created_at: now,
-        })),
+        (subscribers.get(e.type) ?? []).map(
+          (webhookId): NewDelivery => ({
+            webhook_id: webhookId,
+            event_id: Number(e.id),
+            message_id: messageIdOf(Number(e.id)),
+            event_type: e.type,
+            event_created_at: Number(e.created_at),
+            attempt: 1,
+            trigger: 'event',
+            status: 'pending',
+            scheduled_at: now,
+            created_at: now,
+          }),
+        ),
       );
-      if (rows.length === 0) return { events: events.length, deliveries: [] as PendingDelivery[] };
-      for (let i = 0; i < rows.length; i += 500) await trx('webhook_deliveries').insert(rows.slice(i, i + 500));
-      // These events were unclaimed until now, so every first attempt of them is one of ours.
-      const inserted: { id: number; webhook_id: number }[] = await trx('webhook_deliveries')
-        .select('id', 'webhook_id')
-        .whereIn('event_id', eventIds)
-        .where({ attempt: 1, trigger: 'event' })
-        .orderBy('id');
-      return { events: events.length, deliveries: inserted.map((r) => ({ id: Number(r.id), webhookId: Number(r.webhook_id), scheduledAt: now })) };
+      const inserted = await insertFirstAttempts(trx, rows);
+      return { events: events.length, deliveries: inserted.map((r) => ({ ...r, scheduledAt: now })) };
     },
-    mysql ? { isolationLevel: 'read committed' } : undefined,
+    dialectOf(knex) === 'mysql' ? { isolationLevel: 'read committed' } : undefined,
   );
   await publishDeliveries(deps.queue, claimed.deliveries);
   return claimed.events;
@@ -181,16 +159,10 @@ export async function publishDeliveries(queue: Queue, deliveries: PendingDeliver
  */
 export async function sweepLostDeliveries(deps: RelayDeps): Promise<number> {
   const now = Date.now();
-  const overdue: { id: number; webhook_id: number; scheduled_at: number; trigger: string }[] = await deps.knex('webhook_deliveries')
-    .select('id', 'webhook_id', 'scheduled_at', 'trigger')
-    .where('status', 'pending')
-    .where('scheduled_at', '<', now - deps.options.sweepAfterMs)
-    .orderBy('scheduled_at')
-    .limit(500);
+  const overdue = await findOverdueDeliveries(deps.knex, now - deps.options.sweepAfterMs);
   let taken = 0;
   for (const row of overdue) {
-    const won = await deps.knex('webhook_deliveries').where({ id: row.id, status: 'pending', scheduled_at: row.scheduled_at }).update({ scheduled_at: now });
-    if (won !== 1) continue;
+    if (!(await claimOverdueDelivery(deps.knex, row, now))) continue;
     await enqueue(deps.queue, 'webhook.deliver', { delivery_id: Number(row.id), webhook_id: Number(row.webhook_id), scheduled_at: now, manual: row.trigger === 'manual' || undefined });
     taken++;
   }

@@ -3,9 +3,10 @@ import type { Logger } from '../../config/logger.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
 import { createWebhookSender } from '../../lib/standard-webhooks.ts';
-import { WebhookDelivery } from '../../models/webhook.ts';
+import { failPendingDelivery } from '../../models/webhook-deliveries.ts';
 import type { JobDefinition } from '../consume.ts';
-import { handleWebhookDeliver, InFlightDeliveries } from '../handlers/webhook-deliver.ts';
+import { handleWebhookDeliver } from '../handlers/webhook-deliver.ts';
+import { InFlightDeliveries } from './in-flight-deliveries.ts';
 import { JOBS } from '../jobs.ts';
 import { resolveWebhookOptions, type WebhookOptions } from './options.ts';
 import { createWebhookRelay, type Relay } from './relay.ts';
@@ -42,9 +43,7 @@ export function createWebhookWorkerPart(deps: {
         run: (payload, ctx) => handleWebhookDeliver(deliverDeps, payload, ctx),
         // The handler itself never gives up by throwing; this is a broken database or the like.
         async onGiveUp(payload: { delivery_id: number }, error: unknown) {
-          await WebhookDelivery.query(deps.knex)
-            .patch({ status: 'failed', error: `Not sent: internal error (${error instanceof Error ? error.message : String(error)})`.slice(0, 1000), scheduled_at: null })
-            .where({ id: payload.delivery_id, status: 'pending' });
+          await failPendingDelivery(deps.knex, payload.delivery_id, `Not sent: internal error (${error instanceof Error ? error.message : String(error)})`.slice(0, 1000));
         },
       },
     },

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { randomBytes } from 'node:crypto';
 import { listRoutes } from '../../api/app.ts';
 import { createSecretBox } from '../../lib/secret-box.ts';
-import { resealWebhookSecrets } from '../../models/webhook.ts';
+import { resealWebhookSecrets } from '../../models/webhooks.ts';
 import { startWeb } from '../../api/server.ts';
 import { Webhook as WebhookSchema, WebhookDeliveryList, WebhookList, WebhookTestResult, WebhookWithSecret } from '../../api/webhook-schemas.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
