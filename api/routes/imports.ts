@@ -3,7 +3,7 @@ import { enqueue } from '../../crawler/jobs.ts';
 import { headerProblem } from '../../crawler/imports/columns.ts';
 import { AppError } from '../../lib/errors.ts';
 import { createImportFileStore } from '../../models/import-file-store.ts';
-import { findImportOrFail, firstImportErrors, Import, presentImport, type ImportOptions } from '../../models/import.ts';
+import { findImportOrFail, firstImportErrors, Import, presentImport, type ImportOptions } from '../../models/imports.ts';
 import type { ApiDeps, ApiImportSettings } from '../context.ts';
 import type { ApiContext, ApiRouter } from '../context.ts';
 import { sendCsv } from '../csv-export.ts';

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { isUniqueViolation } from '../../models/db.ts';
 import { AppError, ConflictError, NotFoundError } from '../../lib/errors.ts';
 import { recordEvents } from '../../models/domain-events.ts';
-import { buildProductListQuery, findProductOrFail, presentProduct, skuKeyOf, type ProductFilters, type ProductRow } from '../../models/product.ts';
+import { buildProductListQuery, findProductOrFail, presentProduct, skuKeyOf, type ProductFilters, type ProductRow } from '../../models/products.ts';
 import type { ApiDeps } from '../context.ts';
 import type { ApiContext, ApiRouter } from '../context.ts';
 import { sendCsv } from '../csv-export.ts';

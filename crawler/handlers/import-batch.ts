@@ -5,7 +5,7 @@ import { ShutdownError } from '../../lib/errors.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import { recordEvents } from '../../models/domain-events.ts';
 import { createImportFileStore } from '../../models/import-file-store.ts';
-import { Import, importEventData, readImportCheckpoint, type ImportOptions } from '../../models/import.ts';
+import { Import, importEventData, readImportCheckpoint, type ImportOptions } from '../../models/imports.ts';
 import { mayHaveLostSuccessor, type JobContext } from '../consume.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
 import { DEFAULT_IMPORT_SETTINGS, type ImportSettings } from '../imports/batch.ts';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { dialectOf, isLockConflict } from '../../models/db.ts';
 import { recordEvents } from '../../models/domain-events.ts';
-import { Import, importEventData, type ImportCheckpoint, type ImportType } from '../../models/import.ts';
+import { Import, importEventData, type ImportCheckpoint, type ImportType } from '../../models/imports.ts';
 import { writeOnly, type BatchHint, type BatchInput, type BatchOutcome, type BatchProcessor } from './batch.ts';
 import { headerProblem, resolveColumns } from './columns.ts';
 import { productBatches } from './products.ts';

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { Readable } from 'node:stream';
 import { nextTurn } from '../../lib/next-turn.ts';
 import { dialectOf } from '../../models/db.ts';
-import { PRODUCT_NAME_MAX, PRODUCT_SKU_MAX, skuKeyOf } from '../../models/product.ts';
+import { PRODUCT_NAME_MAX, PRODUCT_SKU_MAX, skuKeyOf } from '../../models/products.ts';
 import { cellOf } from './columns.ts';
 import { emptyOutcome, type BatchHint, type BatchInput, type BatchOutcome, type BatchProcessor } from './batch.ts';
 import { rowError } from './read-batch.ts';

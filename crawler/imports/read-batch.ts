@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import Papa from 'papaparse';
 import { nextTurn } from '../../lib/next-turn.ts';
-import type { CsvNewline, ImportCheckpoint } from '../../models/import.ts';
+import type { CsvNewline, ImportCheckpoint } from '../../models/imports.ts';
 
 /**
  * Reads an uploaded file in batches of records, starting at the checkpoint's byte offset.

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Queue } from '../../lib/queue/port.ts';
-import { Import } from '../../models/import.ts';
+import { Import } from '../../models/imports.ts';
 import { enqueue } from '../jobs.ts';
 
 /**

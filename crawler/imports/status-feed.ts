@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { FeedEvent } from '../../models/import.ts';
+import type { FeedEvent } from '../../models/imports.ts';
 import { STATUS_FEED_EVENT_STATUS } from '../status-mapping.ts';
 import { addFileEvents, FILE_SOURCE, referenceKey, findShipmentIdsByReference, upsertFileShipments, type FileEvent } from '../sync/file-shipments.ts';
 import { cellOf } from './columns.ts';
