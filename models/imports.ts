@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import { BaseModel } from './base.ts';
 import { NotFoundError } from '../lib/errors.ts';
-import { iso } from './db.ts';
 
 /**
  * Terminology:
@@ -90,10 +89,128 @@ export function readImportCheckpoint(value: unknown): ImportCheckpoint {
   return { ...FIRST_IMPORT_CHECKPOINT, ...parsed };
 }
 
+export async function findImport(db: Knex | Knex.Transaction, id: number): Promise<Import | undefined> {
+  return Import.query(db).findById(id);
+}
+
 export async function findImportOrFail(knex: Knex, id: number): Promise<Import> {
-  const found = await Import.query(knex).findById(id);
+  const found = await findImport(knex, id);
   if (!found) throw new NotFoundError('import', id);
   return found;
+}
+
+/** The latest imports first. */
+export async function findRecentImports(knex: Knex, limit: number): Promise<Import[]> {
+  return Import.query(knex).orderBy('id', 'desc').limit(limit);
+}
+
+/** The imports that are queued or running. */
+export async function findActiveImports(knex: Knex): Promise<Import[]> {
+  return Import.query(knex).whereIn('status', ['queued', 'running']);
+}
+
+/** The ids of the imports of this type whose uploaded bytes had this SHA-256. */
+export async function findSameContentImportIds(knex: Knex, type: ImportType, contentSha256: string): Promise<number[]> {
+  const ids = (await knex('imports').where({ type, content_sha256: contentSha256 }).pluck('id')) as (number | string)[];
+  return ids.map(Number);
+}
+
+/** A new import's row, as the upload route writes it. */
+export type NewImport = Pick<
+  Import,
+  | 'type'
+  | 'status'
+  | 'filename'
+  | 'options'
+  | 'storage'
+  | 'upload_key'
+  | 'size_bytes'
+  | 'rows_total'
+  | 'content_sha256'
+  | 'step'
+  | 'checkpoint'
+  | 'rows_processed'
+  | 'inserted'
+  | 'updated'
+  | 'unchanged'
+  | 'failed_rows'
+  | 'error'
+  | 'started_at'
+  | 'finished_at'
+>;
+
+export async function insertImport(knex: Knex, values: NewImport): Promise<Import> {
+  return Import.query(knex).insertAndFetch(values);
+}
+
+/** A queued import is running from now (a no-op when a delivery before this one started it). */
+export async function markImportRunning(knex: Knex, id: number): Promise<void> {
+  await Import.query(knex).patch({ status: 'running', started_at: Date.now() }).where({ id, status: 'queued' });
+}
+
+/** Marks the import failed with a reason, whatever its status. */
+export async function markImportFailed(knex: Knex, id: number, reason: string): Promise<void> {
+  await Import.query(knex).patch({ status: 'failed', error: reason, finished_at: Date.now() }).where({ id });
+}
+
+/** Fails the import if it is still queued or running: its row then, or undefined when it was not. */
+export async function failActiveImport(trx: Knex.Transaction, id: number, reason: string): Promise<Import | undefined> {
+  const now = Date.now();
+  const changed = await trx('imports').where({ id }).whereIn('status', ['queued', 'running']).update({ status: 'failed', error: reason, finished_at: now, updated_at: now });
+  if (changed === 0) return undefined;
+  return findImport(trx, id);
+}
+
+/** What one committed batch adds to its import. */
+export interface ImportStepCommit {
+  /** The step the batch was read at: the update only applies while the import is still there. */
+  step: number;
+  checkpoint: ImportCheckpoint;
+  /** Records read by the batch, bad ones included. */
+  processed: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  failedRows: number;
+  /** Records read before and with this batch: the file's `rows_total` once the checkpoint is `done`. */
+  rowsTotal: number;
+  now: number;
+}
+
+/**
+ * Moves the import on by one step: the new checkpoint, the batch's counts added, and once the
+ * checkpoint is `done`, `succeeded`. False when the import is not at `step` any more (another delivery
+ * committed it).
+ */
+export async function advanceImportStep(trx: Knex.Transaction, id: number, c: ImportStepCommit): Promise<boolean> {
+  const { done } = c.checkpoint;
+  const changed = await trx('imports')
+    .where({ id, step: c.step })
+    .update({
+      step: c.step + 1,
+      checkpoint: JSON.stringify(c.checkpoint),
+      status: done ? 'succeeded' : 'running',
+      rows_processed: trx.raw('rows_processed + ?', [c.processed]),
+      inserted: trx.raw('inserted + ?', [c.inserted]),
+      updated: trx.raw('updated + ?', [c.updated]),
+      unchanged: trx.raw('unchanged + ?', [c.unchanged]),
+      failed_rows: trx.raw('failed_rows + ?', [c.failedRows]),
+      // Not `rows_processed + ?`: MySQL would see rows_processed already incremented by the
+      // assignment above, SQLite would not; the caller's total is current under the step check.
+      ...(done ? { rows_total: c.rowsTotal, finished_at: c.now } : {}),
+      updated_at: c.now,
+    });
+  return changed > 0;
+}
+
+/** Row errors of a batch, 500 a statement; a row error stored before (a redone batch) is kept once. */
+export async function insertImportErrors(trx: Knex.Transaction, importId: number, errors: ImportErrorRow[]): Promise<void> {
+  for (let i = 0; i < errors.length; i += 500) {
+    await trx('import_errors')
+      .insert(errors.slice(i, i + 500).map((e) => ({ import_id: importId, line: e.line, record: e.record, reason: e.reason.slice(0, 512), raw: e.raw })))
+      .onConflict(['import_id', 'record', 'reason'])
+      .ignore();
+  }
 }
 
 /** How many row errors `GET /imports/:id` shows; `errors.csv` has them all. */
@@ -103,38 +220,7 @@ export async function firstImportErrors(knex: Knex, importId: number, limit = FI
   return knex('import_errors').select('line', 'record', 'reason', 'raw').where({ import_id: importId }).orderBy('id').limit(limit);
 }
 
-/** The public shape of an import (no storage internals). */
-export function presentImport(imp: Import, errors: ImportErrorRow[]) {
-  const options = (typeof imp.options === 'string' ? JSON.parse(imp.options) : imp.options) as ImportOptions | null;
-  const cp = readImportCheckpoint(imp.checkpoint);
-  return {
-    id: Number(imp.id),
-    type: imp.type,
-    status: imp.status,
-    filename: imp.filename,
-    size_bytes: Number(imp.size_bytes),
-    event: options?.event ?? null,
-    timezone: options?.timezone ?? null,
-    rows_total: imp.rows_total === null ? null : Number(imp.rows_total),
-    rows_processed: Number(imp.rows_processed),
-    inserted: Number(imp.inserted),
-    updated: Number(imp.updated),
-    unchanged: Number(imp.unchanged),
-    failed_rows: Number(imp.failed_rows),
-    unmapped_statuses: cp.unmapped,
-    errors: errors.map((e) => ({ line: Number(e.line), record: Number(e.record), reason: e.reason })),
-    error: imp.error,
-    created_at: iso(imp.created_at),
-    started_at: iso(imp.started_at),
-    finished_at: iso(imp.finished_at),
-    updated_at: iso(imp.updated_at),
-  };
-}
-
-export type PresentedImport = ReturnType<typeof presentImport>;
-
-/** What webhook subscribers hear about a finished import: the summary, without the row errors. */
-export function importEventData(imp: Import): Record<string, unknown> {
-  const { errors: _errors, ...summary } = presentImport(imp, []);
-  return summary;
+/** The import's row errors after the one with id `afterId`, in the order they were stored. */
+export async function findImportErrorsPage(knex: Knex, importId: number, afterId: number, limit: number): Promise<(ImportErrorRow & { id: number })[]> {
+  return knex('import_errors').select('id', 'line', 'record', 'reason', 'raw').where({ import_id: importId }).andWhere('id', '>', afterId).orderBy('id').limit(limit);
 }
