@@ -76,6 +76,7 @@ export class Import extends BaseModel {
   finished_at!: number | null;
 }
 
+/** A row that could not be imported: where it is in the file, why, and its text (for errors.csv). */
 export interface ImportErrorRow {
   line: number;
   record: number;
