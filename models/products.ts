@@ -1,23 +1,13 @@
 import type { Knex } from 'knex';
 import { Readable } from 'node:stream';
 import { nextTurn } from '../lib/next-turn.ts';
-import { BaseModel } from './base.ts';
 import { NotFoundError } from '../lib/errors.ts';
 
 /**
- * A product of the seller's catalogue. Its identity is the SKU compared case-insensitively
- * (`sku_key`, the lower-case form, is unique); `sku` keeps the spelling written last.
+ * The `products` table: the seller's catalogue, written by the products API and by CSV imports.
+ * A product's identity is the SKU compared case-insensitively (`sku_key`, the lower-case form, is
+ * unique); `sku` keeps the spelling written last.
  */
-export class Product extends BaseModel {
-  static override tableName = 'products';
-
-  id!: number;
-  sku!: string;
-  sku_key!: string;
-  name!: string;
-  description!: string | null;
-  active!: boolean | number;
-}
 
 export const PRODUCT_SKU_MAX = 128;
 export const PRODUCT_NAME_MAX = 255;
@@ -25,12 +15,6 @@ export const PRODUCT_NAME_MAX = 255;
 /** The identity of a SKU: trimmed, lower case. `ABC-1` and ` abc-1` are one product. */
 export function skuKeyOf(sku: string): string {
   return sku.trim().toLowerCase();
-}
-
-export async function findProductOrFail(knex: Knex, id: number): Promise<Product> {
-  const product = await Product.query(knex).findById(id);
-  if (!product) throw new NotFoundError('product', id);
-  return product;
 }
 
 export interface ProductFilters {
@@ -82,6 +66,12 @@ export async function findProductsPage(knex: Knex, f: ProductFilters, opts: { af
 /** The product's row as the API shows it, or undefined. */
 export async function findProductRow(db: Knex | Knex.Transaction, id: number): Promise<ProductRow | undefined> {
   return db('products').select(...PRODUCT_COLUMNS).where({ id }).first();
+}
+
+export async function findProductOrFail(db: Knex | Knex.Transaction, id: number): Promise<ProductRow> {
+  const product = await findProductRow(db, id);
+  if (!product) throw new NotFoundError('product', id);
+  return product;
 }
 
 /** Locks the product's row for the rest of the transaction; false when there is none. */

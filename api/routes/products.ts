@@ -88,7 +88,7 @@ export function productRoutes(router: ApiRouter, deps: ApiDeps): void {
   });
 
   router.get('/products/:id', async (ctx) => {
-    ctx.body = presentProduct(await findProductOrFail(deps.knex, pathId(ctx)) as unknown as ProductRow);
+    ctx.body = presentProduct(await findProductOrFail(deps.knex, pathId(ctx)));
   });
 
   router.put('/products/:id', async (ctx) => {
@@ -106,8 +106,7 @@ export function productRoutes(router: ApiRouter, deps: ApiDeps): void {
   router.delete('/products/:id', async (ctx) => {
     const id = pathId(ctx);
     await deps.knex.transaction(async (trx) => {
-      const row = await findProductRow(trx, id);
-      if (!row) throw new NotFoundError('product', id);
+      const row = await findProductOrFail(trx, id);
       await deleteProducts(trx, [id]);
       await recordEvents(trx, [{ type: 'product.deleted', data: presentProduct(row) }]);
     });
