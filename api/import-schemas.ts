@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FEED_EVENTS, IMPORT_STATUSES, IMPORT_TYPES } from '../models/import.ts';
-import { PRODUCT_NAME_MAX, PRODUCT_SKU_MAX } from '../models/product.ts';
+import { FEED_EVENTS, IMPORT_STATUSES, IMPORT_TYPES } from '../models/imports.ts';
+import { PRODUCT_NAME_MAX, PRODUCT_SKU_MAX } from '../models/products.ts';
 import { ShipmentListQuery } from './schemas.ts';
 import { isValidTimeZone } from '../crawler/imports/timestamps.ts';
 import { isoTimestamp, nullableTimestamp, queryInt, queryOneOf, queryText } from './schema-parts.ts';

@@ -44,7 +44,7 @@ export function createImportFileStore(knex: Knex): ImportFileStore {
  * where a plain query would spell them out as a hex literal twice their size for the server to
  * parse.
  */
-async function insertChunk(knex: Knex, key: string, seq: number, data: Buffer): Promise<void> {
+async function insertImportFileChunk(knex: Knex, key: string, seq: number, data: Buffer): Promise<void> {
   const connection = (await knex.client.acquireConnection()) as { execute(sql: string, values: unknown[], cb: (err: Error | null) => void): void };
   try {
     await new Promise<void>((resolve, reject) =>
@@ -53,6 +53,17 @@ async function insertChunk(knex: Knex, key: string, seq: number, data: Buffer): 
   } finally {
     await knex.client.releaseConnection(connection);
   }
+}
+
+/** One chunk's bytes, or null past the last one. */
+async function findImportFileChunk(knex: Knex, key: string, seq: number): Promise<Buffer | null> {
+  const row: { data: Buffer | Uint8Array } | undefined = await knex('import_file_chunks').select('data').where({ upload_key: key, seq }).first();
+  if (!row) return null;
+  return Buffer.isBuffer(row.data) ? row.data : Buffer.from(row.data);
+}
+
+async function deleteImportFileChunks(knex: Knex, key: string): Promise<void> {
+  await knex('import_file_chunks').where({ upload_key: key }).delete();
 }
 
 function databaseStore(knex: Knex): ImportFileStore {
@@ -72,7 +83,7 @@ function databaseStore(knex: Knex): ImportFileStore {
           const joined = Buffer.concat(pending);
           const data = joined.subarray(0, CHUNK_BYTES);
           const rest = joined.subarray(data.length);
-          const insert = insertChunk(knex, key, seq, data);
+          const insert = insertImportFileChunk(knex, key, seq, data);
           insert.catch(() => {});
           inFlight.push(insert);
           if (inFlight.length >= CHUNKS_IN_FLIGHT) await inFlight.shift();
@@ -92,28 +103,23 @@ function databaseStore(knex: Knex): ImportFileStore {
         await flush(true);
       } catch (err) {
         await Promise.allSettled(inFlight);
-        await knex('import_file_chunks').where({ upload_key: key }).delete().catch(() => {});
+        await deleteImportFileChunks(knex, key).catch(() => {});
         throw err;
       }
       return { key, sizeBytes: size };
     },
     read(key, offset) {
-      const fetchChunk = async (seq: number): Promise<Buffer | null> => {
-        const row: { data: Buffer | Uint8Array } | undefined = await knex('import_file_chunks').select('data').where({ upload_key: key, seq }).first();
-        if (!row) return null;
-        return Buffer.isBuffer(row.data) ? row.data : Buffer.from(row.data);
-      };
       async function* chunks(): AsyncGenerator<Buffer> {
         // Every chunk but the last holds exactly CHUNK_BYTES of the file, so the offset names its chunk.
         let seq = Math.floor(offset / CHUNK_BYTES);
         let skip = offset - seq * CHUNK_BYTES;
         // The next chunk is fetched while this one is parsed.
-        let next = fetchChunk(seq);
+        let next = findImportFileChunk(knex, key, seq);
         for (;;) {
           const data = await next;
           if (!data) return;
           seq += 1;
-          next = fetchChunk(seq);
+          next = findImportFileChunk(knex, key, seq);
           next.catch(() => {});
           if (skip < data.length) yield skip > 0 ? data.subarray(skip) : data;
           skip = Math.max(0, skip - data.length);
@@ -122,9 +128,10 @@ function databaseStore(knex: Knex): ImportFileStore {
       return Readable.from(chunks(), { objectMode: false });
     },
     async remove(key) {
-      await knex('import_file_chunks').where({ upload_key: key }).delete();
+      await deleteImportFileChunks(knex, key);
     },
     async exists(key) {
+      // Every stored file has its first chunk (an empty upload stores none, and needs none).
       return (await knex('import_file_chunks').select('seq').where({ upload_key: key, seq: 0 }).first()) !== undefined;
     },
   };

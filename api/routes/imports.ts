@@ -1,9 +1,21 @@
 import type { Knex } from 'knex';
 import { enqueue } from '../../crawler/jobs.ts';
 import { headerProblem } from '../../crawler/imports/columns.ts';
+import { importEventData } from '../../crawler/imports/import-events.ts';
 import { AppError } from '../../lib/errors.ts';
 import { createImportFileStore } from '../../models/import-file-store.ts';
-import { findImportOrFail, firstImportErrors, Import, presentImport, type ImportOptions } from '../../models/import.ts';
+import {
+  findImport,
+  findImportErrorsPage,
+  findImportOrFail,
+  findRecentImports,
+  firstImportErrors,
+  insertImport,
+  markImportFailed,
+  type Import,
+  type ImportErrorRow,
+  type ImportOptions,
+} from '../../models/imports.ts';
 import type { ApiDeps, ApiImportSettings } from '../context.ts';
 import type { ApiContext, ApiRouter } from '../context.ts';
 import { sendCsv } from '../csv-export.ts';
@@ -22,6 +34,13 @@ const ERRORS_PAGE = 1_000;
 
 export interface ImportRouteDeps extends ApiDeps {
   streamsSignal: AbortSignal;
+}
+
+/** The public shape of an import: its summary (crawler/imports/import-events.ts) with its first row errors. */
+export function presentImport(imp: Import, errors: ImportErrorRow[]) {
+  const { error, created_at, started_at, finished_at, updated_at, ...summary } = importEventData(imp);
+  // `errors` keeps its place in the JSON, before `error` and the times.
+  return { ...summary, errors: errors.map((e) => ({ line: Number(e.line), record: Number(e.record), reason: e.reason })), error, created_at, started_at, finished_at, updated_at };
 }
 
 /** The route that takes uploads: the JSON body parser must leave its body alone (api/app.ts). */
@@ -57,7 +76,7 @@ export function importRoutes(router: ApiRouter, deps: ImportRouteDeps): void {
     const options: ImportOptions = query.type === 'status_feed' ? { event: query.event, timezone: query.timezone ?? settings.defaultFeedTimezone } : {};
     let imp: Import;
     try {
-      imp = await Import.query(deps.knex).insertAndFetch({
+      imp = await insertImport(deps.knex, {
         type: query.type,
         status: 'queued',
         filename: upload.filename,
@@ -86,7 +105,7 @@ export function importRoutes(router: ApiRouter, deps: ImportRouteDeps): void {
       await enqueue(deps.queue, 'import.batch', { import_id: imp.id, step: 0 });
     } catch (err) {
       ctx.state.log.error({ error: err instanceof Error ? err.message : String(err) }, 'import not queued');
-      await Import.query(deps.knex).patch({ status: 'failed', error: 'The queue did not accept the import; upload the file again.', finished_at: Date.now() }).where({ id: imp.id });
+      await markImportFailed(deps.knex, imp.id, 'The queue did not accept the import; upload the file again.');
       await store.remove(upload.key).catch(() => {});
       throw new AppError('import_not_started', 'The import could not be queued (the queue did not answer); upload the file again.', { status: 503, expose: true });
     }
@@ -97,7 +116,7 @@ export function importRoutes(router: ApiRouter, deps: ImportRouteDeps): void {
 
   router.get('/imports', async (ctx) => {
     const q = parseRequest(ImportListQuery, ctx.query);
-    const imports = await Import.query(deps.knex).orderBy('id', 'desc').limit(q.limit ?? 20);
+    const imports = await findRecentImports(deps.knex, q.limit ?? 20);
     ctx.body = { data: imports.map((i) => presentImport(i, [])) };
   });
 
@@ -120,12 +139,7 @@ export function importRoutes(router: ApiRouter, deps: ImportRouteDeps): void {
 async function* errorRows(knex: Knex, importId: number): AsyncGenerator<unknown[]> {
   let afterId = 0;
   for (;;) {
-    const rows: { id: number; line: number; record: number; reason: string; raw: string | null }[] = await knex('import_errors')
-      .select('id', 'line', 'record', 'reason', 'raw')
-      .where({ import_id: importId })
-      .andWhere('id', '>', afterId)
-      .orderBy('id')
-      .limit(ERRORS_PAGE);
+    const rows = await findImportErrorsPage(knex, importId, afterId, ERRORS_PAGE);
     for (const r of rows) yield [Number(r.line), Number(r.record), r.reason, r.raw];
     if (rows.length < ERRORS_PAGE) return;
     afterId = Number(rows.at(-1)!.id);
@@ -143,7 +157,7 @@ async function streamImport(ctx: ApiContext, deps: ImportRouteDeps, first: Impor
     pollMs: IMPORT_EVENTS_POLL_MS,
     first: await snapshot(first),
     async read() {
-      const imp = await Import.query(deps.knex).findById(first.id);
+      const imp = await findImport(deps.knex, first.id);
       return imp && (await snapshot(imp));
     },
   });

@@ -1,8 +1,22 @@
 import type { Knex } from 'knex';
-import { isUniqueViolation } from '../../models/db.ts';
+import { isUniqueViolation, iso } from '../../models/db.ts';
 import { AppError, ConflictError, NotFoundError } from '../../lib/errors.ts';
 import { recordEvents } from '../../models/domain-events.ts';
-import { buildProductListQuery, findProductOrFail, presentProduct, skuKeyOf, type ProductFilters, type ProductRow } from '../../models/product.ts';
+import {
+  deleteProducts,
+  findLastProductId,
+  findProductBySku,
+  findProductOrFail,
+  findProductRow,
+  findProductsPage,
+  findProductsUpTo,
+  insertProduct,
+  lockProduct,
+  updateProduct,
+  type NewProduct,
+  type ProductFilters,
+  type ProductRow,
+} from '../../models/products.ts';
 import type { ApiDeps } from '../context.ts';
 import type { ApiContext, ApiRouter } from '../context.ts';
 import { sendCsv } from '../csv-export.ts';
@@ -16,6 +30,19 @@ const DEFAULT_LIMIT = 50;
 export const DELETE_ALL_BATCH = 1_000;
 const EXPORT_PAGE = 2_000;
 
+/** The public shape of a product, in responses and in `product.*` events. */
+export function presentProduct(p: ProductRow) {
+  return {
+    id: Number(p.id),
+    sku: p.sku,
+    name: p.name,
+    description: p.description,
+    active: Boolean(p.active),
+    created_at: iso(p.created_at),
+    updated_at: iso(p.updated_at),
+  };
+}
+
 /**
  * The catalogue: keyset list with substring filters, CRUD, delete-all behind a confirmation,
  * and a streamed CSV export in the import's own format (it imports back unchanged). Every change
@@ -28,7 +55,7 @@ export function productRoutes(router: ApiRouter, deps: ApiDeps): void {
     const filters: ProductFilters = { sku: q.sku, name: q.name, description: q.description, active: q.active };
     const afterId = q.cursor === undefined ? null : decodeIdCursor(filters, q.cursor);
     const limit = q.limit ?? DEFAULT_LIMIT;
-    const rows = (await buildProductListQuery(deps.knex, filters, { afterId, limit: limit + 1 })) as ProductRow[];
+    const rows = await findProductsPage(deps.knex, filters, { afterId, limit: limit + 1 });
     const page = rows.slice(0, limit);
     ctx.body = { data: page.map(presentProduct), next_cursor: rows.length > limit ? encodeIdCursor(filters, Number(page.at(-1)!.id)) : null };
   });
@@ -36,11 +63,10 @@ export function productRoutes(router: ApiRouter, deps: ApiDeps): void {
   router.post('/products', async (ctx) => {
     const body = parseRequest(CreateProductBody, ctx.request.body);
     const product = await deps.knex.transaction(async (trx) => {
-      const now = Date.now();
-      const [id] = await trx('products')
-        .insert({ sku: body.sku, sku_key: skuKeyOf(body.sku), name: body.name, description: body.description ?? null, active: body.active ?? true, created_at: now, updated_at: now })
-        .catch((err: unknown) => rethrowSkuTaken(err, trx, body.sku));
-      const created = presentProduct(await loadRow(trx, Number(id)));
+      const id = await insertProduct(trx, { sku: body.sku, name: body.name, description: body.description ?? null, active: body.active ?? true }, Date.now()).catch((err: unknown) =>
+        rethrowSkuTaken(err, trx, body.sku),
+      );
+      const created = presentProduct(await loadRow(trx, id));
       await recordEvents(trx, [{ type: 'product.created', data: created }]);
       return created;
     });
@@ -62,7 +88,7 @@ export function productRoutes(router: ApiRouter, deps: ApiDeps): void {
   });
 
   router.get('/products/:id', async (ctx) => {
-    ctx.body = presentProduct(await findProductOrFail(deps.knex, pathId(ctx)) as unknown as ProductRow);
+    ctx.body = presentProduct(await findProductOrFail(deps.knex, pathId(ctx)));
   });
 
   router.put('/products/:id', async (ctx) => {
@@ -80,29 +106,18 @@ export function productRoutes(router: ApiRouter, deps: ApiDeps): void {
   router.delete('/products/:id', async (ctx) => {
     const id = pathId(ctx);
     await deps.knex.transaction(async (trx) => {
-      const row = await trx('products').select('id', 'sku', 'name', 'description', 'active', 'created_at', 'updated_at').where({ id }).first();
-      if (!row) throw new NotFoundError('product', id);
-      await trx('products').where({ id }).delete();
+      const row = await findProductOrFail(trx, id);
+      await deleteProducts(trx, [id]);
       await recordEvents(trx, [{ type: 'product.deleted', data: presentProduct(row) }]);
     });
     ctx.status = 204;
   });
 }
 
-async function changeProduct(knex: Knex, id: number, patch: { sku?: string; name?: string; description?: string | null; active?: boolean }) {
+async function changeProduct(knex: Knex, id: number, patch: Partial<NewProduct>) {
   return knex.transaction(async (trx) => {
-    const before = await trx('products').select('id').where({ id }).forUpdate().first();
-    if (!before) throw new NotFoundError('product', id);
-    // No import row wrote it last any more (crawler/imports/products.ts, provenance).
-    const update: Record<string, unknown> = { updated_at: Date.now(), import_id: null, import_record: null };
-    if (patch.sku !== undefined) Object.assign(update, { sku: patch.sku, sku_key: skuKeyOf(patch.sku) });
-    if (patch.name !== undefined) update.name = patch.name;
-    if (patch.description !== undefined) update.description = patch.description;
-    if (patch.active !== undefined) update.active = patch.active;
-    await trx('products')
-      .where({ id })
-      .update(update)
-      .catch((err: unknown) => rethrowSkuTaken(err, trx, patch.sku ?? ''));
+    if (!(await lockProduct(trx, id))) throw new NotFoundError('product', id);
+    await updateProduct(trx, id, patch, Date.now()).catch((err: unknown) => rethrowSkuTaken(err, trx, patch.sku ?? ''));
     const after = presentProduct(await loadRow(trx, id));
     await recordEvents(trx, [{ type: 'product.updated', data: after }]);
     return after;
@@ -133,13 +148,14 @@ async function readSmallJsonBody(ctx: ApiContext): Promise<unknown> {
   }
 }
 
-async function loadRow(db: Knex | Knex.Transaction, id: number): Promise<ProductRow> {
-  return db('products').select('id', 'sku', 'name', 'description', 'active', 'created_at', 'updated_at').where({ id }).first();
+/** The product just written in this transaction. */
+async function loadRow(trx: Knex.Transaction, id: number): Promise<ProductRow> {
+  return (await findProductRow(trx, id))!;
 }
 
 async function rethrowSkuTaken(err: unknown, trx: Knex.Transaction, sku: string): Promise<never> {
   if (!isUniqueViolation(err)) throw err;
-  const other = await trx('products').select('id', 'sku').where({ sku_key: skuKeyOf(sku) }).first();
+  const other = await findProductBySku(trx, sku);
   throw new ConflictError('sku_taken', `Another product already has the SKU "${other?.sku ?? sku}" (SKUs are compared ignoring case); change that product instead.`, {
     field: 'sku',
     product_id: other ? Number(other.id) : null,
@@ -151,18 +167,13 @@ async function rethrowSkuTaken(err: unknown, trx: Knex.Transaction, sku: string)
  * `product.deleted` events), so the API and imports are never held up by one long lock.
  */
 export async function deleteAllProducts(knex: Knex, batch = DELETE_ALL_BATCH): Promise<number> {
-  const top = (await knex('products').max('id as max').first()) as { max: number | null } | undefined;
-  const lastId = Number(top?.max ?? 0);
+  const lastId = await findLastProductId(knex);
   let deleted = 0;
   for (;;) {
     const n = await knex.transaction(async (trx) => {
-      const rows: ProductRow[] = await trx('products')
-        .select('id', 'sku', 'name', 'description', 'active', 'created_at', 'updated_at')
-        .where('id', '<=', lastId)
-        .orderBy('id')
-        .limit(batch);
+      const rows = await findProductsUpTo(trx, lastId, batch);
       if (rows.length === 0) return 0;
-      await trx('products').whereIn('id', rows.map((r) => r.id)).delete();
+      await deleteProducts(trx, rows.map((r) => r.id));
       await recordEvents(trx, rows.map((r) => ({ type: 'product.deleted' as const, data: presentProduct(r) })));
       return rows.length;
     });
@@ -174,7 +185,7 @@ export async function deleteAllProducts(knex: Knex, batch = DELETE_ALL_BATCH): P
 async function* productRows(knex: Knex, filters: ProductFilters): AsyncGenerator<unknown[]> {
   let afterId: number | null = null;
   for (;;) {
-    const rows = (await buildProductListQuery(knex, filters, { afterId, limit: EXPORT_PAGE })) as ProductRow[];
+    const rows = await findProductsPage(knex, filters, { afterId, limit: EXPORT_PAGE });
     for (const r of rows) yield [r.name, r.sku, r.description, Boolean(r.active)];
     if (rows.length < EXPORT_PAGE) return;
     afterId = Number(rows.at(-1)!.id);

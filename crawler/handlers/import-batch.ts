@@ -5,11 +5,12 @@ import { ShutdownError } from '../../lib/errors.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import { recordEvents } from '../../models/domain-events.ts';
 import { createImportFileStore } from '../../models/import-file-store.ts';
-import { Import, importEventData, readImportCheckpoint, type ImportOptions } from '../../models/import.ts';
+import { failActiveImport, findImport, findSameContentImportIds, markImportRunning, readImportCheckpoint, type Import, type ImportOptions } from '../../models/imports.ts';
 import { mayHaveLostSuccessor, type JobContext } from '../consume.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
 import { DEFAULT_IMPORT_SETTINGS, type ImportSettings } from '../imports/batch.ts';
 import { createBatchPipeline, type CommitState } from '../imports/batch-pipeline.ts';
+import { importEventData } from '../imports/import-events.ts';
 import { openBatchReader } from '../imports/read-batch.ts';
 
 export interface ImportBatchDeps {
@@ -46,7 +47,7 @@ type Payload = JobPayload<'import.batch'>;
  * (a redelivery, a stale publish) commits nothing.
  */
 export async function handleImportBatch(deps: ImportBatchDeps, payload: Payload, ctx: JobContext): Promise<void> {
-  const imp = await Import.query(deps.knex).findById(payload.import_id);
+  const imp = await findImport(deps.knex, payload.import_id);
   if (!imp || imp.status === 'succeeded' || imp.status === 'failed') return;
   if (imp.step !== payload.step) {
     // Behind: this job committed batches before, maybe without publishing the next job.
@@ -58,7 +59,7 @@ export async function handleImportBatch(deps: ImportBatchDeps, payload: Payload,
   const settings = { ...DEFAULT_IMPORT_SETTINGS, ...deps.settings };
   const budgetMs = deps.budgetMs ?? DEFAULT_JOB_BUDGET_MS;
   const store = createImportFileStore(deps.knex);
-  if (imp.status === 'queued') await Import.query(deps.knex).patch({ status: 'running', started_at: Date.now() }).where({ id: imp.id, status: 'queued' });
+  if (imp.status === 'queued') await markImportRunning(deps.knex, imp.id);
   const options = (typeof imp.options === 'string' ? JSON.parse(imp.options) : (imp.options ?? {})) as ImportOptions;
 
   if (imp.size_bytes > 0 && !(await store.exists(imp.upload_key))) {
@@ -126,19 +127,16 @@ export async function handleImportBatch(deps: ImportBatchDeps, payload: Payload,
 /** The imports of this type whose uploaded bytes were the same as this one's, this one included. */
 async function sameContentImports(knex: Knex, imp: Import): Promise<Set<number>> {
   if (!imp.content_sha256) return new Set([imp.id]);
-  const ids = (await knex('imports').where({ type: imp.type, content_sha256: imp.content_sha256 }).pluck('id')) as (number | string)[];
-  return new Set([imp.id, ...ids.map(Number)]);
+  return new Set([imp.id, ...(await findSameContentImportIds(knex, imp.type, imp.content_sha256))]);
 }
 
 /** The import stops here: failed with a reason a person can act on, and `import.failed` recorded. */
 export async function failImport(knex: Knex, importId: number, reason: string): Promise<void> {
   const uploadKey = await knex.transaction(async (trx) => {
-    const now = Date.now();
-    const changed = await trx('imports').where({ id: importId }).whereIn('status', ['queued', 'running']).update({ status: 'failed', error: reason, finished_at: now, updated_at: now });
-    if (changed === 0) return null;
-    const failed = await Import.query(trx).findById(importId);
-    await recordEvents(trx, [{ type: 'import.failed', data: importEventData(failed!) }]);
-    return failed!.upload_key;
+    const failed = await failActiveImport(trx, importId, reason);
+    if (!failed) return null;
+    await recordEvents(trx, [{ type: 'import.failed', data: importEventData(failed) }]);
+    return failed.upload_key;
   });
   // Nothing will read the file again.
   if (uploadKey) await createImportFileStore(knex).remove(uploadKey).catch(() => {});

@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 import { dialectOf, isLockConflict } from '../../models/db.ts';
 import { recordEvents } from '../../models/domain-events.ts';
-import { Import, importEventData, type ImportCheckpoint, type ImportType } from '../../models/import.ts';
+import { advanceImportStep, findImport, insertImportErrors, type Import, type ImportCheckpoint, type ImportType } from '../../models/imports.ts';
 import { writeOnly, type BatchHint, type BatchInput, type BatchOutcome, type BatchProcessor } from './batch.ts';
 import { headerProblem, resolveColumns } from './columns.ts';
+import { importEventData } from './import-events.ts';
 import { productBatches } from './products.ts';
 import { rowError, type BatchRead, type BatchReader, type RowError } from './read-batch.ts';
 import { processShipmentListBatch } from './shipment-list.ts';
@@ -164,36 +165,26 @@ async function commitBatch(knex: Knex, input: CommitInput, ahead?: OpenBatch, af
     }
     const outcome = await PROCESSORS[imp.type].write(trx, batch.prepared, hint, early);
     const rowErrors = [...errors, ...outcome.errors].sort((a, b) => a.record - b.record);
-    for (let i = 0; i < rowErrors.length; i += 500) {
-      await trx('import_errors')
-        .insert(rowErrors.slice(i, i + 500).map((e) => ({ import_id: imp.id, line: e.line, record: e.record, reason: e.reason.slice(0, 512), raw: e.raw })))
-        .onConflict(['import_id', 'record', 'reason'])
-        .ignore();
-    }
+    await insertImportErrors(trx, imp.id, rowErrors);
     afterWrite?.();
     const unmapped = { ...cp.unmapped };
     for (const [raw, n] of Object.entries(outcome.unmapped)) unmapped[raw.slice(0, 64)] = (unmapped[raw.slice(0, 64)] ?? 0) + n;
     const checkpoint: ImportCheckpoint = { ...batch.next, header, unmapped, done };
-    const now = Date.now();
-    const changed = await trx('imports')
-      .where({ id: imp.id, step })
-      .update({
-        step: step + 1,
-        checkpoint: JSON.stringify(checkpoint),
-        status: done ? 'succeeded' : 'running',
-        rows_processed: trx.raw('rows_processed + ?', [processed]),
-        inserted: trx.raw('inserted + ?', [outcome.inserted]),
-        updated: trx.raw('updated + ?', [outcome.updated]),
-        unchanged: trx.raw('unchanged + ?', [outcome.unchanged]),
-        failed_rows: trx.raw('failed_rows + ?', [rowErrors.length]),
-        // Not `rows_processed + ?`: MySQL would see rows_processed already incremented by the
-        // assignment above, SQLite would not. The step check makes processedSoFar current.
-        ...(done ? { rows_total: input.processedSoFar + processed, finished_at: now } : {}),
-        updated_at: now,
-      });
-    if (changed === 0) throw new StaleStep();
+    const advanced = await advanceImportStep(trx, imp.id, {
+      step,
+      checkpoint,
+      processed,
+      inserted: outcome.inserted,
+      updated: outcome.updated,
+      unchanged: outcome.unchanged,
+      failedRows: rowErrors.length,
+      // The step check makes processedSoFar current.
+      rowsTotal: input.processedSoFar + processed,
+      now: Date.now(),
+    });
+    if (!advanced) throw new StaleStep();
     if (done) {
-      const finished = await Import.query(trx).findById(imp.id);
+      const finished = await findImport(trx, imp.id);
       await recordEvents(trx, [{ type: 'import.succeeded', data: importEventData(finished!) }]);
     }
     await trx.commit();

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Dialect } from '../../models/db.ts';
-import type { ImportOptions } from '../../models/import.ts';
+import type { ImportOptions } from '../../models/imports.ts';
 import type { ResolvedColumns } from './columns.ts';
 import type { CsvRow, RowError } from './read-batch.ts';
 

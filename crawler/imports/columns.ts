@@ -1,4 +1,4 @@
-import type { ImportType } from '../../models/import.ts';
+import type { ImportType } from '../../models/imports.ts';
 
 /**
  * The columns each import type reads, found in the header by name whatever its case, spacing or

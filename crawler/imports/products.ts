@@ -1,8 +1,17 @@
 import type { Knex } from 'knex';
-import { Readable } from 'node:stream';
 import { nextTurn } from '../../lib/next-turn.ts';
 import { dialectOf } from '../../models/db.ts';
-import { PRODUCT_NAME_MAX, PRODUCT_SKU_MAX, skuKeyOf } from '../../models/product.ts';
+import {
+  buildProductsLoadText,
+  findLoadedSkuKeys,
+  findProductsBySkuKeys,
+  loadProducts,
+  PRODUCT_NAME_MAX,
+  PRODUCT_SKU_MAX,
+  skuKeyOf,
+  upsertProducts,
+  type ImportedProductRow,
+} from '../../models/products.ts';
 import { cellOf } from './columns.ts';
 import { emptyOutcome, type BatchHint, type BatchInput, type BatchOutcome, type BatchProcessor } from './batch.ts';
 import { rowError } from './read-batch.ts';
@@ -120,7 +129,7 @@ async function prepareProducts(input: BatchInput): Promise<PreparedProducts> {
     }
   }
   // Only worth building while the import brings mostly new SKUs (the hint of the batches so far).
-  const asNewLoad = input.dialect === 'mysql' && input.hint.mostlyNew && asNew.size >= BULK_LOAD_MIN_ROWS ? await loadText(asNew, ([skuKey, { product, record }]) => [skuKey, product, record]) : null;
+  const asNewLoad = input.dialect === 'mysql' && input.hint.mostlyNew && asNew.size >= BULK_LOAD_MIN_ROWS ? await buildProductsLoadText(asNew, ([skuKey, { product, record }]) => [skuKey, product, record]) : null;
   return { out, parsed, hasActive, hasDescription: input.cols.index.description !== undefined, asNew, asNewLoad, provenance: input.provenance };
 }
 
@@ -219,87 +228,11 @@ async function writeProducts(trx: Knex.Transaction, prepared: PreparedProducts, 
 async function readCatalogue(trx: Knex.Transaction, keys: string[]): Promise<{ state: Map<string, StoredProduct>; writtenBy: Map<string, WrittenBy> }> {
   const state = new Map<string, StoredProduct>();
   const writtenBy = new Map<string, WrittenBy>();
-  for (let i = 0; i < keys.length; i += 2000) {
-    const found: (StoredProduct & { sku_key: string; active: boolean | number; import_id: number | string | null; import_record: number | null })[] = await trx('products')
-      .select('sku', 'sku_key', 'name', 'description', 'active', 'import_id', 'import_record')
-      .whereIn('sku_key', keys.slice(i, i + 2000));
-    for (const f of found) {
-      state.set(f.sku_key, { sku: f.sku, name: f.name, description: f.description, active: Boolean(f.active) });
-      writtenBy.set(f.sku_key, { importId: f.import_id === null ? null : Number(f.import_id), record: f.import_record });
-    }
+  for (const f of await findProductsBySkuKeys(trx, keys)) {
+    state.set(f.sku_key, { sku: f.sku, name: f.name, description: f.description, active: Boolean(f.active) });
+    writtenBy.set(f.sku_key, { importId: f.import_id === null ? null : Number(f.import_id), record: f.import_record });
   }
   return { state, writtenBy };
-}
-
-/** Insert-or-merge in statements of at most 1,000 rows and ~4 MB: inside MySQL's max_allowed_packet and SQLite's variable limit. */
-async function upsertProducts(trx: Knex.Transaction, rows: (ProductRowValues & { import_id: number; created_at: number; updated_at: number })[], merge: string[]): Promise<void> {
-  let part: typeof rows = [];
-  let bytes = 0;
-  const flush = async () => {
-    if (part.length === 0) return;
-    await trx('products').insert(part).onConflict('sku_key').merge(merge);
-    part = [];
-    bytes = 0;
-  };
-  for (const r of rows) {
-    part.push(r);
-    bytes += r.name.length + (r.description?.length ?? 0) + r.sku.length * 2 + 64;
-    if (part.length >= 1000 || bytes > 4_000_000) await flush();
-  }
-  await flush();
-}
-
-/** Whether this MySQL server takes `LOAD DATA LOCAL INFILE` (MariaDB does by default, MySQL 8 not). */
-let bulkLoadRefused = false;
-
-type ProductRowValues = { sku: string; sku_key: string; name: string; description: string | null; active: boolean; import_record: number };
-
-/**
- * Products as the text of a `LOAD DATA` (its default format: tab-separated, backslash escapes,
- * `\N` for NULL): `sku, sku_key, name, description, active, import_record` per line.
- */
-async function loadText<T>(items: Iterable<T>, productOf: (item: T) => [skuKey: string, product: StoredProduct, record: number]): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let text = '';
-  let n = 0;
-  for (const item of items) {
-    const [skuKey, p, record] = productOf(item);
-    text += `${tsvField(p.sku)}\t${tsvField(skuKey)}\t${tsvField(p.name)}\t${tsvField(p.description)}\t${p.active ? '1' : '0'}\t${record}\n`;
-    if (++n % ROWS_PER_TURN === 0) {
-      parts.push(Buffer.from(text, 'utf8'));
-      text = '';
-      await nextTurn();
-    }
-  }
-  parts.push(Buffer.from(text, 'utf8'));
-  return Buffer.concat(parts);
-}
-
-/**
- * Products into MySQL through `LOAD DATA LOCAL INFILE` from a buffer built here (the rows are
- * already parsed and checked): the server's bulk path, about twice the rate of a multi-row
- * INSERT, inside the batch's transaction. `IGNORE`: a SKU the catalogue already has is skipped.
- * Null when the server refuses local loads (then nobody in this process asks again).
- */
-async function loadProducts(trx: Knex.Transaction, text: Buffer, importId: number, now: number): Promise<{ affectedRows: number } | null> {
-  if (bulkLoadRefused) return null;
-  try {
-    const [result] = (await trx
-      .raw(
-        "LOAD DATA LOCAL INFILE 'shipsync-products.tsv' IGNORE INTO TABLE products CHARACTER SET utf8mb4 " +
-          "FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (sku, sku_key, name, description, active, import_record) SET import_id = ?, created_at = ?, updated_at = ?",
-        [importId, now, now],
-      )
-      .options({ infileStreamFactory: () => Readable.from([text]) })) as unknown as [{ affectedRows: number }];
-    return { affectedRows: Number(result.affectedRows) };
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ER_NOT_ALLOWED_COMMAND' || code === 'ER_LOAD_INFILE_CAPABILITY_DISABLED' || code === 'ER_CLIENT_LOCAL_FILES_DISABLED') {
-      bulkLoadRefused = true;
-      return null;
-    }
-    throw err;
-  }
 }
 
 /**
@@ -309,14 +242,14 @@ async function loadProducts(trx: Knex.Transaction, text: Buffer, importId: numbe
  */
 async function bulkLoadNewProducts(
   trx: Knex.Transaction,
-  rows: (ProductRowValues & { created_at: number; updated_at: number })[],
+  rows: ImportedProductRow[],
   merge: string[],
   importId: number,
   now: number,
 ): Promise<boolean> {
-  const result = await loadProducts(trx, await loadText(rows, (r) => [r.sku_key, r, r.import_record]), importId, now);
+  const result = await loadProducts(trx, await buildProductsLoadText(rows, (r) => [r.sku_key, r, r.import_record]), importId, now);
   if (!result) return false;
-  if (result.affectedRows !== rows.length) await trx('products').insert(rows).onConflict('sku_key').merge(merge);
+  if (result.affectedRows !== rows.length) await upsertProducts(trx, rows, merge);
   return true;
 }
 
@@ -331,17 +264,5 @@ async function loadFirst(trx: Knex.Transaction, text: Buffer, asNew: Map<string,
   const result = await loadProducts(trx, text, importId, now);
   if (!result || result.affectedRows === 0) return new Set();
   if (result.affectedRows === asNew.size) return new Set(asNew.keys());
-  // LAST_INSERT_ID() is the first id the load generated (the OK packet of a LOAD DATA carries
-  // none: mysql2 reports 0); a load takes consecutive ids.
-  const mine = (await trx('products').select('sku_key').where('id', '>=', trx.raw('LAST_INSERT_ID()')).andWhere({ created_at: now })) as { sku_key: string }[];
-  return new Set(mine.map((r) => r.sku_key).filter((k) => asNew.has(k)));
+  return new Set((await findLoadedSkuKeys(trx, now)).filter((k) => asNew.has(k)));
 }
-
-/** A field of LOAD DATA's default format: backslash escapes, `\N` for NULL. */
-function tsvField(value: string | null): string {
-  if (value === null) return '\\N';
-  if (!NEEDS_ESCAPE.test(value)) return value;
-  return value.replace(/[\\\t\n\r\0]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\0'));
-}
-
-const NEEDS_ESCAPE = /[\\\t\n\r\0]/;

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import Papa from 'papaparse';
 import { nextTurn } from '../../lib/next-turn.ts';
-import type { CsvNewline, ImportCheckpoint } from '../../models/import.ts';
+import type { CsvNewline, ImportCheckpoint, ImportErrorRow } from '../../models/imports.ts';
 
 /**
  * Reads an uploaded file in batches of records, starting at the checkpoint's byte offset.
@@ -25,12 +25,8 @@ export interface CsvRow {
   record: number;
 }
 
-export interface RowError {
-  line: number;
-  record: number;
-  reason: string;
-  raw: string | null;
-}
+/** A row that could not be imported, as `import_errors` stores it. */
+export type RowError = ImportErrorRow;
 
 export interface BatchRead {
   header: string[] | null;

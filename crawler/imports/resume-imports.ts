@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Queue } from '../../lib/queue/port.ts';
-import { Import } from '../../models/import.ts';
+import { findActiveImports } from '../../models/imports.ts';
 import { enqueue } from '../jobs.ts';
 
 /**
@@ -9,7 +9,7 @@ import { enqueue } from '../jobs.ts';
  * (it resumes from its checkpoint). With RabbitMQ the jobs are durable and this is not needed.
  */
 export async function resumeActiveImports(knex: Knex, queue: Queue): Promise<number> {
-  const imports = await Import.query(knex).whereIn('status', ['queued', 'running']);
+  const imports = await findActiveImports(knex);
   for (const imp of imports) await enqueue(queue, 'import.batch', { import_id: imp.id, step: imp.step });
   return imports.length;
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { FeedEvent } from '../../models/import.ts';
+import type { FeedEvent } from '../../models/imports.ts';
 import { STATUS_FEED_EVENT_STATUS } from '../status-mapping.ts';
 import { addFileEvents, FILE_SOURCE, referenceKey, findShipmentIdsByReference, upsertFileShipments, type FileEvent } from '../sync/file-shipments.ts';
 import { cellOf } from './columns.ts';
@@ -7,6 +7,7 @@ import { emptyOutcome, type BatchInput, type BatchOutcome } from './batch.ts';
 import { rowError } from './read-batch.ts';
 import { cleanPhone } from './phones.ts';
 import { phoneKey } from '../../models/phone-key.ts';
+import { fillShipmentPhone } from '../../models/shipment-phones.ts';
 import { parseFeedTimestamp } from './timestamps.ts';
 
 /**
@@ -62,7 +63,7 @@ export async function processStatusFeedBatch(trx: Knex.Transaction, input: Batch
   for (const [ref, phone] of lastPhone) {
     const id = known.get(ref);
     if (id !== undefined) {
-      await trx('shipments').where({ id }).whereNull('phone_key').update({ receiver_phone: phone, phone_key: phoneKey(phone, input.settings.phoneKeyDigits) });
+      await fillShipmentPhone(trx, id, phone, phoneKey(phone, input.settings.phoneKeyDigits));
     }
   }
   const idOf = (ref: string) => known.get(ref) ?? created.get(referenceKey(ref))!;
