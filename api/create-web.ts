@@ -1,10 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Knex } from 'knex';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../config/logger.ts';
-import type { Queue } from '../lib/queue/port.ts';
-import type { SecretBox } from '../lib/secret-box.ts';
+import { connectionsOf, type Connections } from '../boot/runtime.ts';
 import { createApp, stopStreams } from './app.ts';
 import type { ApiDeps } from './context.ts';
 
@@ -55,14 +53,11 @@ export async function startWeb(deps: ApiDeps, port: number): Promise<WebHandle> 
 /** The web's deps as a process root builds them from its config and runtime. */
 export function webDepsFromConfig(
   config: Config & { apiToken: string },
-  rt: { knex: Knex; queue: Queue; deliveryQueue: Queue | undefined; secretBox: SecretBox },
+  rt: Connections,
   logger: Logger,
 ): ApiDeps {
   return {
-    knex: rt.knex,
-    queue: rt.queue,
-    deliveryQueue: rt.deliveryQueue,
-    secretBox: rt.secretBox,
+    ...connectionsOf(rt),
     apiToken: config.apiToken,
     platforms: config.platforms,
     logger,

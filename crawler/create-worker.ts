@@ -1,8 +1,7 @@
 import type { Config } from '../config/config.ts';
-import type { Knex } from 'knex';
+import { connectionsOf, type Connections } from '../boot/runtime.ts';
 import { ShutdownError } from '../lib/errors.ts';
 import type { Consumer, Queue } from '../lib/queue/port.ts';
-import type { SecretBox } from '../lib/secret-box.ts';
 import type { Logger } from '../config/logger.ts';
 import { JOBS } from './jobs.ts';
 import { createConsumeHandler, DEFAULT_RETRY_POLICY, type JobDefinition, type RetryPolicy } from './consume.ts';
@@ -109,14 +108,11 @@ export function createWorker(deps: WorkerDeps): Worker {
 /** The worker's deps as a process root builds them from its config and runtime. */
 export function workerDepsFromConfig(
   config: Config,
-  rt: { knex: Knex; queue: Queue; deliveryQueue: Queue | undefined; secretBox: SecretBox },
+  rt: Connections,
   logger: Logger,
 ): WorkerDeps {
   return {
-    knex: rt.knex,
-    queue: rt.queue,
-    deliveryQueue: rt.deliveryQueue,
-    secretBox: rt.secretBox,
+    ...connectionsOf(rt),
     logger,
     platforms: config.platforms,
     rateMargin: config.rateMargin,

@@ -4,6 +4,7 @@ import type { Queue } from '../lib/queue/port.ts';
 import { enqueue } from '../crawler/jobs.ts';
 import type { ClockDeps, Schedule } from './create-clock.ts';
 import type { Config } from '../config/config.ts';
+import type { Connections } from '../boot/runtime.ts';
 import { pruneFires } from './claim-fire.ts';
 import { planTracking } from './plan-tracking.ts';
 import { planWeather } from './plan-weather.ts';
@@ -69,6 +70,6 @@ export function buildSchedules(deps: ScheduleDeps): Schedule[] {
 }
 
 /** The clock's deps as a process root builds them from its config and runtime: every schedule on the config's settings. */
-export function clockDepsFromConfig(config: Config, rt: { knex: Knex; queue: Queue }, logger: Logger): ClockDeps {
+export function clockDepsFromConfig(config: Config, rt: Pick<Connections, 'knex' | 'queue'>, logger: Logger): ClockDeps {
   return { knex: rt.knex, logger, schedules: buildSchedules({ knex: rt.knex, queue: rt.queue, logger, dhl: config.dhl }) };
 }
