@@ -29,14 +29,6 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-/** What the process factories take from a runtime (webDepsFromConfig, workerDepsFromConfig, clockDepsFromConfig). */
-export type Connections = Pick<Runtime, 'knex' | 'queue' | 'deliveryQueue' | 'secretBox'>;
-
-/** Just the connections of a runtime (or of anything that holds them), for a factory's deps. */
-export function connectionsOf(rt: Connections): Connections {
-  return { knex: rt.knex, queue: rt.queue, deliveryQueue: rt.deliveryQueue, secretBox: rt.secretBox };
-}
-
 /** The database of the config: MySQL at DATABASE_URL, or the SQLite file under DATA_DIR. */
 export function openKnex(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Knex {
   return createKnex({ databaseUrl: config.databaseUrl, sqliteFile: path.join(config.dataDir, 'shipsync.sqlite') });

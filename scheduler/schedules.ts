@@ -4,7 +4,7 @@ import type { Queue } from '../lib/queue/port.ts';
 import { enqueue } from '../crawler/jobs.ts';
 import type { ClockDeps, Schedule } from './create-clock.ts';
 import type { Config } from '../config/config.ts';
-import type { Connections } from '../boot/runtime.ts';
+import type { Connections } from '../lib/connections.ts';
 import { pruneFires } from './claim-fire.ts';
 import { planTracking } from './plan-tracking.ts';
 import { planWeather } from './plan-weather.ts';
