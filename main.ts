@@ -1,5 +1,5 @@
 import { loadConfigOrExit } from './config/boot.ts';
-import { onShutdownSignal } from './config/runtime.ts';
+import { onShutdownSignal } from './boot/runtime.ts';
 import { startAllInOne } from './start-all.ts';
 
 /** `npm start`: every process in one, on the embedded defaults unless DATABASE_URL / AMQP_URL say otherwise. */

@@ -1,11 +1,11 @@
 import type { Config } from './config/config.ts';
-import { openRuntime, type Runtime } from './config/runtime.ts';
-import { startWeb } from './api/server.ts';
+import { openRuntime, type Runtime } from './boot/runtime.ts';
+import { startWeb, webDepsFromConfig } from './api/create-web.ts';
 import { createWorker, workerDepsFromConfig } from './crawler/create-worker.ts';
 import { resumeActiveRuns } from './crawler/sync/resume-runs.ts';
 import { resumeActiveImports } from './crawler/imports/resume-imports.ts';
 import { createClock } from './scheduler/create-clock.ts';
-import { buildSchedules } from './scheduler/schedules.ts';
+import { clockDepsFromConfig } from './scheduler/schedules.ts';
 import { restartTrackingChains } from './models/tracking-polls.ts';
 
 export interface AllInOne {
@@ -16,7 +16,8 @@ export interface AllInOne {
 
 /**
  * web + worker + clock in one process: `npm start` and the demo. Meant for the embedded defaults
- * (SQLite + in-process queue), but works on any config.
+ * (SQLite + in-process queue), but works on any config. Each part is built by the same factory
+ * as its own process (api/server.ts, crawler/worker.ts, scheduler/clock.ts), on one runtime.
  */
 export async function startAllInOne(config: Config): Promise<AllInOne> {
   const rt = await openRuntime(config, { name: 'shipsync', migrate: true });
@@ -30,12 +31,8 @@ export async function startAllInOne(config: Config): Promise<AllInOne> {
     if (imports > 0) rt.logger.info({ imports }, 'resumed imports left unfinished by the last stop');
     await restartTrackingChains(rt.knex, Date.now());
   }
-  const web = await startWeb(
-    { knex: rt.knex, queue: rt.queue, deliveryQueue: rt.deliveryQueue, secretBox: rt.secretBox, apiToken: rt.config.apiToken, bol: config.bol, logger: rt.logger.child({ process: 'web' }), webhooks: config.webhooks, imports: config.imports, phoneKeyDigits: config.phoneKeyDigits },
-    config.port,
-  );
-  const clockLogger = rt.logger.child({ process: 'clock' });
-  const clock = createClock({ knex: rt.knex, logger: clockLogger, schedules: buildSchedules({ knex: rt.knex, queue: rt.queue, logger: clockLogger, dhl: config.dhl }) });
+  const web = await startWeb(webDepsFromConfig(rt.config, rt, rt.logger.child({ process: 'web' })), config.port);
+  const clock = createClock(clockDepsFromConfig(config, rt, rt.logger.child({ process: 'clock' })));
   await clock.start();
   const address = web.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

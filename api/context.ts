@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type Koa from 'koa';
 import type { Knex } from 'knex';
 import type pino from 'pino';
+import type { Platforms } from '../crawler/connectors/platforms.ts';
 import type { Queue } from '../lib/queue/port.ts';
 import type { SecretBox } from '../lib/secret-box.ts';
 import type { AddressPolicy } from '../lib/ssrf.ts';
@@ -18,18 +19,19 @@ export interface ApiState {
 export type ApiContext = Koa.ParameterizedContext<ApiState, Router.RouterParamContext<ApiState>>;
 export type ApiRouter = Router<ApiState>;
 
-/** What the app is built from (api/server.ts builds it from config; tests pass their own). */
+/** What the app is built from (webDepsFromConfig in api/create-web.ts; tests pass their own). */
 export interface ApiDeps {
   knex: Knex;
   queue: Queue;
   /** Trailing phone digits that identify a customer (PHONE_KEY_DIGITS); unset: 9. */
   phoneKeyDigits?: number;
-  /** Where webhook re-sends are queued (config/runtime.ts); unset: `queue`. */
+  /** Where webhook re-sends are queued (boot/runtime.ts); unset: `queue`. */
   deliveryQueue?: Queue;
   secretBox: SecretBox;
   /** Every route but /health requires `Authorization: Bearer <apiToken>`. */
   apiToken: string;
-  bol: { loginUrl: string };
+  /** The platforms shops can be connected on, with their settings. Unset: every registered one, on its default settings. */
+  platforms?: Platforms;
   logger: pino.Logger;
   /** Upload limit and the status feed's default time zone (config). Unset: 256 MB, Asia/Dubai. */
   imports?: Partial<ApiImportSettings>;

@@ -1,6 +1,6 @@
 import { z, type ZodError, type ZodTypeAny } from 'zod';
 import { ValidationError, type FieldIssue } from '../lib/errors.ts';
-import { PLATFORMS } from '../models/shop.ts';
+import { registeredPlatforms } from '../crawler/connectors/platforms.ts';
 import { SHIPMENT_STATUSES } from '../models/shipment.ts';
 import { SHIPMENT_LIST_MAX_LIMIT } from '../models/shipment-queries.ts';
 import { phoneKey } from '../models/phone-key.ts';
@@ -64,47 +64,56 @@ export const IdParams = z
 
 // ---------------------------------------------------------------- shops
 
-export const ShopCredentialsInput = z
-  .object({
-    client_id: boundedText(1, 256),
-    client_secret: boundedText(1, 512),
-  })
-  .strict()
-  .openapi('ShopCredentials', { description: 'The platform API credentials (bol: client id and secret). Write-only: never answered back.' });
+/**
+ * The shop bodies for platforms named `names`, with `credentials` as the schema of the
+ * `credentials` field. The documented bodies below take the registered connectors' own credential
+ * schemas; the shop routes take any object there and check it with the shop's platform.
+ */
+export function shopBodySchemas(names: string[], credentials: ZodTypeAny) {
+  const platform = z.enum(names as [string, ...string[]], { errorMap: () => ({ message: `must be one of: ${names.join(', ')}` }) });
+  const create = z
+    .object({
+      name: boundedText(1, 200),
+      platform,
+      credentials,
+      sync_interval_minutes: syncIntervalMinutes.optional(),
+    })
+    .strict();
+  const update = z
+    .object({
+      name: boundedText(1, 200).optional(),
+      credentials: credentials.optional(),
+      status: z.enum(['active', 'paused'], { errorMap: () => ({ message: 'must be "active" or "paused"' }) }).optional(),
+      sync_interval_minutes: syncIntervalMinutes.optional(),
+    })
+    .strict()
+    .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'must change at least one of: name, credentials, status, sync_interval_minutes' });
+  return { create, update };
+}
 
-const platform = z.enum(PLATFORMS, { errorMap: () => ({ message: `must be one of: ${PLATFORMS.join(', ')}` }) });
 const syncIntervalMinutes = z
   .number({ invalid_type_error: 'must be a number of minutes' })
   .int('must be a whole number of minutes')
   .min(1, 'must be at least 1')
   .max(1440, 'must be at most 1440 (one day)');
 
-export const CreateShopBody = z
-  .object({
-    name: boundedText(1, 200),
-    platform,
-    credentials: ShopCredentialsInput,
-    sync_interval_minutes: syncIntervalMinutes.optional(),
-  })
-  .strict()
-  .openapi('CreateShop');
+const platformNames = registeredPlatforms().map((c) => c.name);
+const credentialSchemas = registeredPlatforms().map((c) => c.credentials as ZodTypeAny);
 
-export const UpdateShopBody = z
-  .object({
-    name: boundedText(1, 200).optional(),
-    credentials: ShopCredentialsInput.optional(),
-    status: z.enum(['active', 'paused'], { errorMap: () => ({ message: 'must be "active" or "paused"' }) }).optional(),
-    sync_interval_minutes: syncIntervalMinutes.optional(),
-  })
-  .strict()
-  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'must change at least one of: name, credentials, status, sync_interval_minutes' })
-  .openapi('UpdateShop', { description: 'At least one field. New credentials are checked with the platform first.' });
+export const ShopCredentialsInput = (credentialSchemas.length === 1 ? credentialSchemas[0]! : z.union(credentialSchemas as [ZodTypeAny, ZodTypeAny, ...ZodTypeAny[]])).openapi(
+  'ShopCredentials',
+  { description: 'The platform API credentials (bol: client id and secret). Write-only: never answered back.' },
+);
+
+const documentedShopBodies = shopBodySchemas(platformNames, ShopCredentialsInput);
+export const CreateShopBody = documentedShopBodies.create.openapi('CreateShop');
+export const UpdateShopBody = documentedShopBodies.update.openapi('UpdateShop', { description: 'At least one field. New credentials are checked with the platform first.' });
 
 export const Shop = z
   .object({
     id: z.number().int(),
     name: z.string(),
-    platform: z.enum(PLATFORMS),
+    platform: z.enum(platformNames as [string, ...string[]]),
     status: z.enum(['active', 'paused', 'credentials_refused']),
     status_reason: z.string().nullable().openapi({ description: 'Why the shop is not active, in words a person can act on.' }),
     sync_interval_minutes: z.number().int(),

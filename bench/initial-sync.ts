@@ -34,6 +34,7 @@ import { saveShopCredentials } from '../models/shop-credential.ts';
 import { Shop } from '../models/shop.ts';
 import { SyncRun } from '../models/sync-run.ts';
 import { createBenchDatabase } from './harness.ts';
+import { platformsFromEnv } from '../crawler/connectors/platforms.ts';
 
 const shipments = Number(process.env.BENCH_SHIPMENTS ?? 2000);
 const parseLimit = (v: string) => {
@@ -75,7 +76,7 @@ const pool = Array.from({ length: workers }, () =>
     queue,
     secretBox,
     logger,
-    bol: { loginUrl: sandbox.url, apiUrl: sandbox.url },
+    platforms: platformsFromEnv({ BOL_LOGIN_URL: sandbox.url, BOL_API_URL: sandbox.url }),
     rateMargin: { ratio: Number(process.env.BENCH_MARGIN ?? 0.03), jitterMs: Number(process.env.BENCH_JITTER_MS ?? 50) },
     prefetch: 2,
     webhooks: { allowHttp: true, allowPrivateAddresses: true },

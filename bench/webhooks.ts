@@ -38,6 +38,7 @@ import { generateSecret } from '../lib/standard-webhooks.ts';
 import { Shop } from '../models/shop.ts';
 import { SyncRun } from '../models/sync-run.ts';
 import { createBenchDatabase } from './harness.ts';
+import { platformsFromEnv } from '../crawler/connectors/platforms.ts';
 
 const shipments = Number(process.env.BENCH_SHIPMENTS ?? 10_000);
 const pageSize = Number(process.env.BENCH_PAGE ?? 50);
@@ -159,7 +160,7 @@ async function phase(receivers: Receivers | null, count = shipments): Promise<{ 
     }
   }
   // Production delivery settings, except that the receivers are local.
-  const worker = createWorker({ knex, queue, secretBox, logger, bol: { loginUrl: 'http://127.0.0.1:9', apiUrl: 'http://127.0.0.1:9' }, rateMargin: { ratio: 0.03, jitterMs: 50 }, prefetch, webhooks: { allowHttp: true, allowPrivateAddresses: true }, deliveryQueue });
+  const worker = createWorker({ knex, queue, secretBox, logger, platforms: platformsFromEnv({ BOL_LOGIN_URL: 'http://127.0.0.1:9', BOL_API_URL: 'http://127.0.0.1:9' }), rateMargin: { ratio: 0.03, jitterMs: 50 }, prefetch, webhooks: { allowHttp: true, allowPrivateAddresses: true }, deliveryQueue });
   await worker.start();
 
   const startedAt = performance.now();

@@ -1,6 +1,6 @@
 import { startSandboxes } from '../sandbox/start-all.ts';
 import { loadConfigOrExit } from '../config/boot.ts';
-import { onShutdownSignal } from '../config/runtime.ts';
+import { onShutdownSignal } from '../boot/runtime.ts';
 import { startAllInOne } from '../start-all.ts';
 import { ApiClient } from './api-client.ts';
 import { showSyncProgress } from './progress.ts';

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { envUrl } from '../lib/env.ts';
+import { readPlatforms, type Platforms } from '../crawler/connectors/platforms.ts';
 
 /**
  * The environment of shared/PRODUCT.md ("Fixed interface"), validated once at boot.
@@ -9,11 +11,6 @@ const secretsKey = z
   .string()
   .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes encoded as base64 (openssl rand -base64 32)');
 
-const url = (protocols: string[]) =>
-  z
-    .string()
-    .url('must be a URL')
-    .refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol), `must start with ${protocols.map((p) => p + '//').join(' or ')}`);
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const flag = () =>
@@ -23,9 +20,9 @@ const flag = () =>
     .transform((v) => v === 'true' || v === '1');
 
 const schema = z.object({
-  DATABASE_URL: url(['mysql:', 'mariadb:']).optional(),
-  AMQP_URL: url(['amqp:', 'amqps:']).optional(),
-  CLOUDAMQP_URL: url(['amqp:', 'amqps:']).optional(),
+  DATABASE_URL: envUrl(['mysql:', 'mariadb:']).optional(),
+  AMQP_URL: envUrl(['amqp:', 'amqps:']).optional(),
+  CLOUDAMQP_URL: envUrl(['amqp:', 'amqps:']).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SECRETS_KEY: secretsKey.optional(),
@@ -34,17 +31,15 @@ const schema = z.object({
     .optional()
     .transform((v) => (v ? v.split(',').map((k) => k.trim()).filter(Boolean) : []))
     .pipe(z.array(secretsKey)),
-  BOL_LOGIN_URL: url(['http:', 'https:']).default('https://login.bol.com'),
-  BOL_API_URL: url(['http:', 'https:']).default('https://api.bol.com'),
-  DHL_API_URL: url(['http:', 'https:']).default('https://api-eu.dhl.com'),
+  DHL_API_URL: envUrl(['http:', 'https:']).default('https://api-eu.dhl.com'),
   DHL_API_KEY: z.string().optional(),
   /** The DHL key's limits (its service level): they hold across every worker. */
   DHL_CALLS_PER_SECOND: z.coerce.number().positive().max(1000).default(1),
   DHL_CALLS_PER_DAY: positiveInt(250),
-  WEATHERAPI_URL: url(['http:', 'https:']).default('https://api.weatherapi.com'),
+  WEATHERAPI_URL: envUrl(['http:', 'https:']).default('https://api.weatherapi.com'),
   WEATHERAPI_KEY: z.string().optional(),
-  OPEN_METEO_URL: url(['http:', 'https:']).default('https://api.open-meteo.com'),
-  OPEN_METEO_GEOCODING_URL: url(['http:', 'https:']).default('https://geocoding-api.open-meteo.com'),
+  OPEN_METEO_URL: envUrl(['http:', 'https:']).default('https://api.open-meteo.com'),
+  OPEN_METEO_GEOCODING_URL: envUrl(['http:', 'https:']).default('https://geocoding-api.open-meteo.com'),
   DATA_DIR: z.string().default('data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   QUEUE_PREFIX: z.string().regex(/^[a-z0-9._-]+$/i, 'letters, digits, dot, dash and underscore only').default('shipsync'),
@@ -89,7 +84,8 @@ export interface Config {
   apiToken: string | undefined;
   secretsKey: string | undefined;
   previousSecretsKeys: string[];
-  bol: { loginUrl: string; apiUrl: string };
+  /** Every registered platform with the settings its connector read from the environment (BOL_LOGIN_URL, …). */
+  platforms: Platforms;
   dhl: { apiUrl: string; apiKey: string | undefined; callsPerSecond: number; callsPerDay: number };
   weather: { weatherApiUrl: string; weatherApiKey: string | undefined; openMeteoUrl: string; openMeteoGeocodingUrl: string };
   dataDir: string;
@@ -121,10 +117,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
   const problems: string[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(problems);
-  }
+  if (!parsed.success) for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  // Each platform connector reads its own variables; their problems are reported with the rest.
+  const { platforms, problems: platformProblems } = readPlatforms(cleaned);
+  problems.push(...platformProblems);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const amqpUrl = e.AMQP_URL ?? e.CLOUDAMQP_URL;
   if (e.DATABASE_URL) {
@@ -141,7 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiToken: e.API_TOKEN,
     secretsKey: e.SECRETS_KEY,
     previousSecretsKeys: e.SECRETS_KEY_PREVIOUS,
-    bol: { loginUrl: e.BOL_LOGIN_URL, apiUrl: e.BOL_API_URL },
+    platforms,
     dhl: { apiUrl: e.DHL_API_URL, apiKey: e.DHL_API_KEY, callsPerSecond: e.DHL_CALLS_PER_SECOND, callsPerDay: e.DHL_CALLS_PER_DAY },
     weather: { weatherApiUrl: e.WEATHERAPI_URL, weatherApiKey: e.WEATHERAPI_KEY, openMeteoUrl: e.OPEN_METEO_URL, openMeteoGeocodingUrl: e.OPEN_METEO_GEOCODING_URL },
     dataDir: e.DATA_DIR,

@@ -1,14 +1,12 @@
 import type { Config } from '../config/config.ts';
-import type { Knex } from 'knex';
+import { connectionsOf, type Connections } from '../lib/connections.ts';
 import { ShutdownError } from '../lib/errors.ts';
 import type { Consumer, Queue } from '../lib/queue/port.ts';
-import type { SecretBox } from '../lib/secret-box.ts';
-import type { RateMargin } from '../lib/rate-limiter.ts';
 import type { Logger } from '../config/logger.ts';
-import { SyncRun } from '../models/sync-run.ts';
 import { JOBS } from './jobs.ts';
 import { createConsumeHandler, DEFAULT_RETRY_POLICY, type JobDefinition, type RetryPolicy } from './consume.ts';
-import { failRun, handleSyncPage } from './handlers/sync-page.ts';
+import { failRun, handleSyncPage, type SyncPageDeps } from './handlers/sync-page.ts';
+import { platformsFromEnv, type Platforms } from './connectors/platforms.ts';
 import { handleTrackingPoll, restChain } from './handlers/tracking-poll.ts';
 import { handleWeatherFetch } from './handlers/weather-fetch.ts';
 import { handleShipmentsExpire } from './handlers/shipments-expire.ts';
@@ -17,13 +15,10 @@ import { failImport, handleImportBatch, type ImportBatchDeps } from './handlers/
 import type { WebhookOptions } from './webhooks/options.ts';
 import { createWebhookWorkerPart } from './webhooks/worker-part.ts';
 
-export interface WorkerDeps {
-  knex: Knex;
-  queue: Queue;
-  secretBox: SecretBox;
-  logger: Logger;
-  bol: { loginUrl: string; apiUrl: string };
-  rateMargin: RateMargin;
+/** What the worker is built from: a sync step's deps (one set for every platform), and the rest below. */
+export interface WorkerDeps extends Omit<SyncPageDeps, 'platforms' | 'retryMinDelayMs'> {
+  /** The platforms whose shops it syncs (crawler/connectors/platforms.ts). Unset: every registered one, on its default settings. */
+  platforms?: Platforms;
   prefetch: number;
   retryPolicy?: Partial<RetryPolicy>;
   /** First in-place retry delay of a provider 5xx. */
@@ -43,8 +38,6 @@ export interface WorkerDeps {
    * a burst of deliveries never stands in front of a sync's next page. Unset: they share `queue`.
    */
   deliveryQueue?: Queue;
-  /** Trailing phone digits that identify a customer (PHONE_KEY_DIGITS); unset: 9. */
-  phoneKeyDigits?: number;
 }
 
 export interface Worker {
@@ -55,7 +48,7 @@ export interface Worker {
 
 export function createWorker(deps: WorkerDeps): Worker {
   const shutdown = new AbortController();
-  const syncDeps = { ...deps, retryMinDelayMs: deps.providerRetryMinDelayMs };
+  const syncDeps: SyncPageDeps = { ...deps, platforms: deps.platforms ?? platformsFromEnv(), retryMinDelayMs: deps.providerRetryMinDelayMs };
   const deliveryQueue = deps.deliveryQueue ?? deps.queue;
   const webhooks = createWebhookWorkerPart({ knex: deps.knex, queue: deliveryQueue, secretBox: deps.secretBox, logger: deps.logger, prefetch: deps.prefetch, options: deps.webhooks });
   const now = deps.now ?? Date.now;
@@ -69,8 +62,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       schema: JOBS['sync.page'],
       run: (payload, ctx) => handleSyncPage(syncDeps, payload, ctx),
       async onGiveUp(payload: { sync_run_id: number }, error: unknown) {
-        const run = await SyncRun.query(deps.knex).findById(payload.sync_run_id);
-        if (run) await failRun(deps.knex, run, `The sync stopped after repeated failures: ${error instanceof Error ? error.message : String(error)}`);
+        await failRun(deps.knex, { id: payload.sync_run_id }, `The sync stopped after repeated failures: ${error instanceof Error ? error.message : String(error)}`);
       },
     },
     'import.batch': {
@@ -116,16 +108,13 @@ export function createWorker(deps: WorkerDeps): Worker {
 /** The worker's deps as a process root builds them from its config and runtime. */
 export function workerDepsFromConfig(
   config: Config,
-  rt: { knex: Knex; queue: Queue; deliveryQueue: Queue | undefined; secretBox: SecretBox },
+  rt: Connections,
   logger: Logger,
 ): WorkerDeps {
   return {
-    knex: rt.knex,
-    queue: rt.queue,
-    deliveryQueue: rt.deliveryQueue,
-    secretBox: rt.secretBox,
+    ...connectionsOf(rt),
     logger,
-    bol: config.bol,
+    platforms: config.platforms,
     rateMargin: config.rateMargin,
     prefetch: config.workerPrefetch,
     retryPolicy: { maxAttempts: config.jobMaxAttempts },

@@ -1,5 +1,5 @@
 import { loadConfigOrExit } from '../config/boot.ts';
-import { onShutdownSignal, openRuntime } from '../config/runtime.ts';
+import { onShutdownSignal, openRuntime } from '../boot/runtime.ts';
 import { createWorker, workerDepsFromConfig } from './create-worker.ts';
 
 /** The `worker` process: consumes jobs until SIGTERM. Run as many as needed. */

@@ -2,11 +2,11 @@ import type { Knex } from 'knex';
 import { Model } from 'objection';
 import type { SecretBox } from '../lib/secret-box.ts';
 
-/** A shop's platform credentials. Only ever read inside the crawler and the credential check. */
-export interface ShopCredentials {
-  client_id: string;
-  client_secret: string;
-}
+/**
+ * A shop's platform credentials: the JSON its platform connector's schema validated (bol:
+ * `client_id`, `client_secret`), sealed at rest. Only ever read inside the crawler and the credential check.
+ */
+export type ShopCredentials = Record<string, unknown>;
 
 export class ShopCredential extends Model {
   static override tableName = 'shop_credentials';
@@ -28,9 +28,17 @@ export async function saveShopCredentials(knex: Knex, box: SecretBox, shopId: nu
   await knex('shop_credentials').insert(row).onConflict('shop_id').merge();
 }
 
+/** The credentials as saved; the connector's schema checks them again before use. */
 export async function loadShopCredentials(knex: Knex, box: SecretBox, shopId: number): Promise<ShopCredentials | null> {
   const row = await ShopCredential.query(knex).findById(shopId);
   return row ? (JSON.parse(box.open(row.sealed)) as ShopCredentials) : null;
+}
+
+/** Which of these shops have credentials stored. */
+export async function findShopIdsWithCredentials(knex: Knex, shopIds: number[]): Promise<Set<number>> {
+  if (shopIds.length === 0) return new Set();
+  const rows: { shop_id: number }[] = await knex('shop_credentials').select('shop_id').whereIn('shop_id', shopIds);
+  return new Set(rows.map((r) => Number(r.shop_id)));
 }
 
 export interface StoredToken {

@@ -1,16 +1,12 @@
 import { loadConfigOrExit } from '../config/boot.ts';
-import { onShutdownSignal, openRuntime } from '../config/runtime.ts';
+import { onShutdownSignal, openRuntime } from '../boot/runtime.ts';
 import { createClock } from './create-clock.ts';
-import { buildSchedules } from './schedules.ts';
+import { clockDepsFromConfig } from './schedules.ts';
 
 /** The `clock` process: claims each due fire and enqueues its work; never calls a provider. */
 const config = loadConfigOrExit();
 const rt = await openRuntime(config, { name: 'clock', deliveryQueue: false });
-const clock = createClock({
-  knex: rt.knex,
-  logger: rt.logger,
-  schedules: buildSchedules({ knex: rt.knex, queue: rt.queue, logger: rt.logger, dhl: config.dhl }),
-});
+const clock = createClock(clockDepsFromConfig(config, rt, rt.logger));
 await clock.start();
 onShutdownSignal(rt.logger, async () => {
   await clock.stop();

@@ -2,7 +2,9 @@ import type { Knex } from 'knex';
 import type { Logger } from '../config/logger.ts';
 import type { Queue } from '../lib/queue/port.ts';
 import { enqueue } from '../crawler/jobs.ts';
-import type { Schedule } from './create-clock.ts';
+import type { ClockDeps, Schedule } from './create-clock.ts';
+import type { Config } from '../config/config.ts';
+import type { Connections } from '../lib/connections.ts';
 import { pruneFires } from './claim-fire.ts';
 import { planTracking } from './plan-tracking.ts';
 import { planWeather } from './plan-weather.ts';
@@ -65,4 +67,9 @@ export function buildSchedules(deps: ScheduleDeps): Schedule[] {
     { name: 'clock.prune', everyMinutes: 1440, offsetMinutes: 193, fire: async (ctx) => void (await pruneFires(deps.knex, ctx.now - FIRE_RETENTION_MS)) },
   );
   return schedules;
+}
+
+/** The clock's deps as a process root builds them from its config and runtime: every schedule on the config's settings. */
+export function clockDepsFromConfig(config: Config, rt: Pick<Connections, 'knex' | 'queue'>, logger: Logger): ClockDeps {
+  return { knex: rt.knex, logger, schedules: buildSchedules({ knex: rt.knex, queue: rt.queue, logger, dhl: config.dhl }) };
 }

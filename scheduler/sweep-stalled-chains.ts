@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from '../config/logger.ts';
 import type { Queue } from '../lib/queue/port.ts';
 import { enqueue } from '../crawler/jobs.ts';
+import { findStalledChains, takeStalledChain } from '../models/stalled-chains.ts';
 
 /**
  * Sync runs and imports move as chains of jobs, one step in flight at a time: a step commits,
@@ -38,20 +39,12 @@ export async function sweepStalledChains(deps: SweepDeps, now: number): Promise<
   const cutoff = now - (deps.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS);
   const swept = { sync_runs: 0, imports: 0 };
   for (const chain of CHAINS) {
-    const stalled: { id: number | string; step: number | string; updated_at: number | string }[] = await deps.knex(chain.table)
-      .select('id', 'step', 'updated_at')
-      .whereIn('status', ['queued', 'running'])
-      .andWhere('updated_at', '<', cutoff)
-      .orderBy('id')
-      .limit(BATCH);
+    const stalled = await findStalledChains(deps.knex, chain.table, cutoff, BATCH);
     for (const row of stalled) {
-      const id = Number(row.id);
-      const step = Number(row.step);
-      const taken = await deps.knex(chain.table).where({ id, step, updated_at: row.updated_at }).whereIn('status', ['queued', 'running']).update({ updated_at: now });
-      if (taken === 0) continue;
-      await chain.republish(deps.queue, id, step);
+      if (!(await takeStalledChain(deps.knex, chain.table, row, now))) continue;
+      await chain.republish(deps.queue, row.id, row.step);
       swept[chain.table] += 1;
-      deps.logger.warn({ [chain.idField]: id, step, idle_ms: now - Number(row.updated_at) }, 'stalled chain: its current step is published again');
+      deps.logger.warn({ [chain.idField]: row.id, step: row.step, idle_ms: now - Number(row.updated_at) }, 'stalled chain: its current step is published again');
     }
   }
   return swept;

@@ -3,6 +3,8 @@ import type { Logger } from '../config/logger.ts';
 import { AppError } from '../lib/errors.ts';
 import type { Queue } from '../lib/queue/port.ts';
 import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
+import { listActiveShopsForSync } from '../models/shop.ts';
+import { hasSucceededInitialRun } from '../models/sync-run.ts';
 import { claimFire, lastClaimedFires } from './claim-fire.ts';
 
 /**
@@ -29,9 +31,7 @@ export function shopSlotAt(shop: { id: number; sync_interval_minutes: number }, 
 
 export async function syncDueShops(deps: { knex: Knex; queue: Queue; logger: Logger; clockId: string }, now: number): Promise<number[]> {
   const { knex } = deps;
-  const shops: { id: number; sync_interval_minutes: number; created_at: number }[] = (
-    await knex('shops').select('id', 'sync_interval_minutes', 'created_at').where({ status: 'active' }).orderBy('id')
-  ).map((s: Record<string, unknown>) => ({ id: Number(s.id), sync_interval_minutes: Number(s.sync_interval_minutes), created_at: Number(s.created_at) }));
+  const shops = await listActiveShopsForSync(knex);
   if (shops.length === 0) return [];
   const last = await lastClaimedFires(knex, SHOP_SYNC_PREFIX);
   const started: number[] = [];
@@ -40,8 +40,7 @@ export async function syncDueShops(deps: { knex: Knex; queue: Queue; logger: Log
     const schedule = `${SHOP_SYNC_PREFIX}${shop.id}`;
     if ((last.get(schedule) ?? -Infinity) >= slot || slot <= shop.created_at) continue;
     if (!(await claimFire(knex, { schedule, dueAt: slot, clockId: deps.clockId, now }))) continue;
-    const initialDone = await knex('sync_runs').where({ shop_id: shop.id, type: 'initial', status: 'succeeded' }).first('id');
-    const type = initialDone ? 'incremental' : 'initial';
+    const type = (await hasSucceededInitialRun(knex, shop.id)) ? 'incremental' : 'initial';
     try {
       const run = await startSyncRun({ knex, queue: deps.queue }, shop.id, type);
       started.push(shop.id);

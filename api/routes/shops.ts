@@ -1,45 +1,47 @@
-import { requestBolToken, type StoredToken } from '../../crawler/connectors/bol/token.ts';
-import { AppError, AuthError, ConflictError, NotFoundError, UnprocessableError } from '../../lib/errors.ts';
-import { saveShopCredentials, saveShopToken, type ShopCredentials } from '../../models/shop-credential.ts';
-import { findShopOrFail, Shop, type Platform } from '../../models/shop.ts';
+import { z, type ZodTypeAny } from 'zod';
+import { platformsFromEnv, type ConfiguredPlatform } from '../../crawler/connectors/platforms.ts';
+import type { StoredToken } from '../../crawler/connectors/types.ts';
+import { AppError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../../lib/errors.ts';
+import { findShopIdsWithCredentials, saveShopCredentials, saveShopToken, type ShopCredentials } from '../../models/shop-credential.ts';
+import { deleteShop, findShopOrFail, insertShop, listShops, updateShop, type ShopPatch } from '../../models/shop.ts';
 import type { ApiDeps } from '../context.ts';
 import type { ApiContext, ApiRouter } from '../context.ts';
 import { presentShop } from '../present.ts';
-import { CreateShopBody, parseRequest, UpdateShopBody } from '../schemas.ts';
+import { fieldIssuesOf, parseRequest, shopBodySchemas } from '../schemas.ts';
 import { pathId } from './params.ts';
 
 /** The credential check is a person waiting on a form: a slow login answer is an outage, not a wait. */
 const CREDENTIAL_CHECK_TIMEOUT_MS = 10_000;
+
+/** Any object: the shop's platform checks what is in it (checkCredentialFields). */
+const anyCredentials = z.record(z.string(), z.unknown());
 
 /**
  * Shop credential CRUD. Credentials are write-only: they are checked with the platform (bol
  * must hand out a token for them), sealed with the secrets key, and never answered back.
  */
 export function shopRoutes(router: ApiRouter, deps: ApiDeps): void {
+  const platforms = deps.platforms ?? platformsFromEnv();
+  const bodies = shopBodySchemas(platforms.names(), anyCredentials);
+
   router.get('/shops', async (ctx) => {
-    const shops = await Shop.query(deps.knex).orderBy('id');
-    const withCredentials = await shopsWithCredentials(deps, shops.map((s) => s.id));
+    const shops = await listShops(deps.knex);
+    const withCredentials = await findShopIdsWithCredentials(deps.knex, shops.map((s) => s.id));
     ctx.body = { data: shops.map((s) => presentShop(s, withCredentials.has(Number(s.id)))) };
   });
 
   router.post('/shops', async (ctx) => {
-    const body = parseRequest(CreateShopBody, ctx.request.body);
-    const token = await checkCredentials(ctx, deps, body.platform, body.credentials);
+    const raw = ctx.request.body as { platform?: unknown } | undefined;
+    const platform = typeof raw?.platform === 'string' ? platforms.get(raw.platform) : undefined;
+    const { body, credentials } = parseShopBody(bodies.create, ctx.request.body, platform);
+    const token = await checkCredentials(ctx, platform!, credentials!);
     const id = await deps.knex.transaction(async (trx) => {
-      const shop = await Shop.query(trx).insert({
-        name: body.name,
-        platform: body.platform,
-        status: 'active',
-        status_reason: null,
-        sync_interval_minutes: body.sync_interval_minutes ?? 15,
-        rate_state: null,
-        last_synced_at: null,
-      });
-      await saveShopCredentials(trx, deps.secretBox, shop.id, body.credentials);
+      const shopId = await insertShop(trx, { name: body.name, platform: body.platform, sync_interval_minutes: body.sync_interval_minutes ?? 15 });
+      await saveShopCredentials(trx, deps.secretBox, shopId, credentials!);
       // The token we just got is good for minutes: the first sync page uses it instead of asking
-      // bol again (bol blocks clients that ask for tokens too often).
-      await saveShopToken(trx, deps.secretBox, shop.id, token);
-      return shop.id;
+      // the platform again (bol blocks clients that ask for tokens too often).
+      if (token) await saveShopToken(trx, deps.secretBox, shopId, token);
+      return shopId;
     });
     ctx.status = 201;
     ctx.set('Location', `/shops/${id}`);
@@ -52,7 +54,7 @@ export function shopRoutes(router: ApiRouter, deps: ApiDeps): void {
 
   router.patch('/shops/:id', async (ctx) => {
     const id = pathId(ctx);
-    const body = parseRequest(UpdateShopBody, ctx.request.body);
+    const body = parseRequest(bodies.update, ctx.request.body);
     const shop = await findShopOrFail(deps.knex, id);
     if (shop.status === 'credentials_refused' && body.status !== undefined && body.credentials === undefined) {
       throw new ConflictError(
@@ -61,20 +63,26 @@ export function shopRoutes(router: ApiRouter, deps: ApiDeps): void {
         { shop_id: id, status: shop.status },
       );
     }
-    const token = body.credentials ? await checkCredentials(ctx, deps, shop.platform, body.credentials) : null;
+    let replaced: { credentials: ShopCredentials; token: StoredToken | null } | undefined;
+    if (body.credentials) {
+      const platform = platforms.get(shop.platform);
+      if (!platform) throw new ValidationError([{ field: 'credentials', reason: `cannot be checked: this server does not connect ${shop.platform} shops` }]);
+      const credentials = checkCredentialFields(platform, body.credentials);
+      if (Array.isArray(credentials)) throw new ValidationError(credentials);
+      replaced = { credentials, token: await checkCredentials(ctx, platform, credentials) };
+    }
     await deps.knex.transaction(async (trx) => {
-      const patch: Partial<Pick<Shop, 'name' | 'status' | 'status_reason' | 'sync_interval_minutes'>> = {};
+      const patch: ShopPatch = {};
       if (body.name !== undefined) patch.name = body.name;
       if (body.sync_interval_minutes !== undefined) patch.sync_interval_minutes = body.sync_interval_minutes;
       // Accepted credentials clear a refusal; an explicit status in the same request wins.
-      if (body.credentials) Object.assign(patch, { status: 'active', status_reason: null });
+      if (replaced) Object.assign(patch, { status: 'active', status_reason: null });
       if (body.status !== undefined) Object.assign(patch, { status: body.status, status_reason: null });
       // Patching first also tells whether the shop still exists (deleted since we read it).
-      const changed = await Shop.query(trx).patch(patch).where('id', id);
-      if (changed === 0) throw new NotFoundError('shop', id);
-      if (body.credentials && token) {
-        await saveShopCredentials(trx, deps.secretBox, id, body.credentials);
-        await saveShopToken(trx, deps.secretBox, id, token);
+      if (!(await updateShop(trx, id, patch))) throw new NotFoundError('shop', id);
+      if (replaced) {
+        await saveShopCredentials(trx, deps.secretBox, id, replaced.credentials);
+        if (replaced.token) await saveShopToken(trx, deps.secretBox, id, replaced.token);
       }
     });
     ctx.body = await loadPresentedShop(deps, id);
@@ -83,49 +91,54 @@ export function shopRoutes(router: ApiRouter, deps: ApiDeps): void {
   router.delete('/shops/:id', async (ctx) => {
     const id = pathId(ctx);
     // Foreign keys cascade: credentials, sync runs, shipments with their items and events.
-    const deleted = await deps.knex('shops').where({ id }).delete();
-    if (deleted === 0) throw new NotFoundError('shop', id);
+    if (!(await deleteShop(deps.knex, id))) throw new NotFoundError('shop', id);
     ctx.status = 204;
   });
 }
 
 async function loadPresentedShop(deps: ApiDeps, id: number) {
   const shop = await findShopOrFail(deps.knex, id);
-  const withCredentials = await shopsWithCredentials(deps, [id]);
+  const withCredentials = await findShopIdsWithCredentials(deps.knex, [id]);
   return presentShop(shop, withCredentials.has(id));
 }
 
-async function shopsWithCredentials(deps: ApiDeps, ids: number[]): Promise<Set<number>> {
-  if (ids.length === 0) return new Set();
-  const rows: { shop_id: number }[] = await deps.knex('shop_credentials').select('shop_id').whereIn('shop_id', ids);
-  return new Set(rows.map((r) => Number(r.shop_id)));
+/**
+ * A shop body with its credentials checked against its platform's schema, every problem of both
+ * in one 400 (an unknown platform is the `platform` field's problem alone).
+ */
+function parseShopBody<S extends ZodTypeAny>(schema: S, value: unknown, platform: ConfiguredPlatform | undefined): { body: z.output<S>; credentials: ShopCredentials | undefined } {
+  const parsed = schema.safeParse(value);
+  const issues = parsed.success ? [] : fieldIssuesOf(parsed.error);
+  const raw = (value as { credentials?: unknown } | null | undefined)?.credentials;
+  let credentials: ShopCredentials | undefined;
+  if (platform && raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const checked = checkCredentialFields(platform, raw);
+    if (Array.isArray(checked)) issues.push(...checked);
+    else credentials = checked;
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+  return { body: parsed.data as z.output<S>, credentials };
+}
+
+/** The credentials as their platform's schema reads them, or the problems, named `credentials.<field>`. */
+function checkCredentialFields(platform: ConfiguredPlatform, raw: unknown): ShopCredentials | FieldIssue[] {
+  const checked = z.object({ credentials: platform.connector.credentials as ZodTypeAny }).safeParse({ credentials: raw });
+  return checked.success ? (checked.data.credentials as ShopCredentials) : fieldIssuesOf(checked.error);
 }
 
 /**
- * Asks the platform for a token with these credentials: the only proof they work. A refusal is
- * the client's to fix (422); an unreachable platform is nobody's fault yet (503, try again).
+ * Proves the credentials with the platform (bol must hand out a token for them). A refusal is
+ * the client's to fix (422, from the connector); an unreachable platform is nobody's fault yet
+ * (503, try again).
  */
-async function checkCredentials(ctx: ApiContext, deps: ApiDeps, platform: Platform, credentials: ShopCredentials): Promise<StoredToken> {
-  switch (platform) {
-    case 'bol':
-      try {
-        return await requestBolToken(
-          deps.bol.loginUrl,
-          { clientId: credentials.client_id, clientSecret: credentials.client_secret },
-          { timeoutMs: CREDENTIAL_CHECK_TIMEOUT_MS },
-        );
-      } catch (err) {
-        if (err instanceof AuthError) {
-          const provider = (err.details ?? {}) as { provider_status?: number; provider_error?: string | null };
-          throw new UnprocessableError(
-            'credentials_refused',
-            'bol refused this client id and secret. Check them in the bol.com partner platform (Settings > API settings) and send them again.',
-            { field: 'credentials', provider_status: provider.provider_status ?? null, provider_error: provider.provider_error ?? null },
-          );
-        }
-        // Only the message: the error's cause chain holds the HTTP request, Basic header included.
-        ctx.state.log.warn({ error: err instanceof Error ? err.message : String(err) }, 'bol login unreachable during the credential check');
-        throw new AppError('provider_unavailable', 'bol could not be reached to check the credentials; try again.', { status: 503, expose: true });
-      }
+async function checkCredentials(ctx: ApiContext, platform: ConfiguredPlatform, credentials: ShopCredentials): Promise<StoredToken | null> {
+  const { connector, settings } = platform;
+  try {
+    return await connector.checkCredentials(settings, credentials, { timeoutMs: CREDENTIAL_CHECK_TIMEOUT_MS });
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'credentials_refused') throw err;
+    // Only the message: the error's cause chain holds the HTTP request, credentials included.
+    ctx.state.log.warn({ platform: connector.name, error: err instanceof Error ? err.message : String(err) }, 'platform unreachable during the credential check');
+    throw new AppError('provider_unavailable', `${connector.name} could not be reached to check the credentials; try again.`, { status: 503, expose: true });
   }
 }

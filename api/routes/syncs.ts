@@ -1,7 +1,7 @@
 import { startSyncRun } from '../../crawler/sync/start-sync-run.ts';
 import { AppError, ConflictError } from '../../lib/errors.ts';
 import { findShopOrFail, type Shop } from '../../models/shop.ts';
-import { findSyncRunOrFail, presentSyncRun, SyncRun } from '../../models/sync-run.ts';
+import { findSyncRun, findSyncRunOrFail, listShopSyncRuns, presentSyncRun, type SyncRun } from '../../models/sync-run.ts';
 import type { ApiDeps } from '../context.ts';
 import type { ApiContext, ApiRouter } from '../context.ts';
 import { parseRequest, StartSyncBody, SyncListQuery } from '../schemas.ts';
@@ -42,10 +42,7 @@ export function syncRoutes(router: ApiRouter, deps: SyncRouteDeps): void {
     const shopId = pathId(ctx);
     const query = parseRequest(SyncListQuery, ctx.query);
     await findShopOrFail(deps.knex, shopId);
-    const runs = await SyncRun.query(deps.knex)
-      .where('shop_id', shopId)
-      .orderBy('id', 'desc')
-      .limit(query.limit ?? DEFAULT_RUN_LIST_LIMIT);
+    const runs = await listShopSyncRuns(deps.knex, shopId, query.limit ?? DEFAULT_RUN_LIST_LIMIT);
     ctx.body = { data: runs.map(presentSyncRun) };
   });
 
@@ -83,7 +80,7 @@ function streamSyncRun(ctx: ApiContext, deps: SyncRouteDeps, first: SyncRun): vo
     pollMs: SYNC_EVENTS_POLL_MS,
     first: snapshot(first),
     async read() {
-      const run = await SyncRun.query(deps.knex).findById(first.id);
+      const run = await findSyncRun(deps.knex, first.id);
       return run && snapshot(run);
     },
   });

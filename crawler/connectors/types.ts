@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { RateMargin } from '../../lib/rate-limiter.ts';
 import type { ShipmentStatus } from '../../models/shipment.ts';
 
 /** How every connector calls its provider; each connector documents its own defaults. */
@@ -50,4 +52,116 @@ export interface TrackingEventRecord {
   description: string | null;
   location: string | null;
   occurredAt: number;
+}
+
+/**
+ * The platform seam: what a seller-shop platform (bol, Shopify, …) implements so that shops on it
+ * can be connected and synced. The engine (crawler/handlers/sync-page.ts) owns the sync run's job
+ * chain, its commit, checkpoint storage, progress and recovery; the connector owns the wire.
+ *
+ * Terminology:
+ * - platform: where a seller's shop lives; `name` is stored on the shop (`shops.platform`) and
+ *   written as the `source` of every shipment its syncs store.
+ * - settings: the connector's part of the environment (addresses, mostly), read once at boot by
+ *   `settings`, a zod schema over the environment's variables (bol: BOL_LOGIN_URL, BOL_API_URL).
+ * - credentials: what a person gives to connect a shop, validated by `credentials` (zod) and
+ *   sealed at rest as that JSON; `checkCredentials` proves them with the platform on save.
+ * - token: a short-lived access token a platform may hand out for credentials; kept sealed beside
+ *   them (`TokenStore`) and shared by every worker of the shop.
+ * - session: one step's view of the shop on the platform: its token, its limits and the rate
+ *   state carried over from the step before (stored on the shop, `PlatformSession.rateState`).
+ * - stream: one kind of records a platform syncs (`shipments`); a sync run syncs one stream.
+ * - step: one job of a sync run's chain: from the stored checkpoint, fetch some records and the
+ *   next checkpoint (or the end). The engine commits records + checkpoint + counters + the rate
+ *   state in one transaction, then publishes the next step.
+ * - checkpoint: where a run stands in its stream; the connector's own JSON-serialisable value,
+ *   opaque to the engine. null before the first step.
+ */
+export interface PlatformConnector<Credentials = unknown, Settings = unknown, Session extends PlatformSession = PlatformSession> {
+  readonly name: string;
+  /** The credentials a shop on this platform is connected with (POST/PATCH /shops `credentials`). */
+  readonly credentials: z.ZodType<Credentials, z.ZodTypeDef, unknown>;
+  /** The connector's settings, parsed from the environment (unset and empty variables are absent). */
+  readonly settings: z.ZodType<Settings, z.ZodTypeDef, Record<string, string | undefined>>;
+  /**
+   * Proves credentials with the platform before they are saved. Resolves with a token to keep (so
+   * the first sync needs no new one), or null. Throws `UnprocessableError('credentials_refused')`
+   * when the platform refuses them (a person must fix them); any other error means the platform
+   * could not tell (the API answers 503, try again).
+   */
+  checkCredentials(settings: Settings, credentials: Credentials, opts: { timeoutMs: number }): Promise<StoredToken | null>;
+  /** Opens one step's session. Throws the error family's job outcomes (lib/errors.ts), like every call. */
+  openSession(settings: Settings, opening: SessionOpening<Credentials>): Promise<Session>;
+  /** Every stream this platform syncs, by name (`shipments`). */
+  readonly streams: Readonly<Record<string, PlatformStream<Session>>>;
+}
+
+/** What the engine hands a connector to open a session. */
+export interface SessionOpening<Credentials> {
+  credentials: Credentials;
+  /** The shop's stored token, shared by every worker: reuse it until it expires. */
+  tokens: TokenStore;
+  /** What `PlatformSession.rateState` answered at the end of the shop's last step (parsed JSON), or null. */
+  rateState: unknown;
+  /**
+   * True when the worker that held this step died mid-step: requests it sent after its last commit
+   * are in no saved state, so the session should let them age out of the platform's windows first.
+   */
+  redelivered: boolean;
+  /** The shop's pace under every limit: the margin each limit is kept under. */
+  rateMargin: RateMargin;
+  /** First in-place retry delay of a 5xx; tests shorten it. */
+  retryMinDelayMs?: number;
+  /** Aborted at shutdown: send nothing new, let requests in flight finish. */
+  signal: AbortSignal;
+}
+
+export interface PlatformSession {
+  /** Requests sent to the platform by this session so far (the run's `requests_made`). */
+  requests(): number;
+  /** The shop's position in the platform's limits now, JSON-serialisable; the next session opens with it. */
+  rateState(): unknown;
+}
+
+/** How a stream's records are fetched, one step at a time. */
+export interface PlatformStream<Session extends PlatformSession = PlatformSession> {
+  /**
+   * One step from `checkpoint` (null: the run's first step). Never throws for a failure after
+   * some progress: what came in before it is answered with `failure` set and a checkpoint that
+   * resumes after it, so the engine saves the progress and then lets the retry policy decide.
+   */
+  fetchStep(session: Session, checkpoint: unknown, ctx: StepContext): Promise<StepFetch>;
+}
+
+export interface StepContext {
+  type: 'initial' | 'incremental';
+  /**
+   * Which of these record ids are stored already: an initial run skips the ones it stored itself
+   * (a page shifted by new records repeats a few); an incremental run skips every id the shop has,
+   * and stops where it reaches them (a newest-first list is known from there on).
+   */
+  findStored(ids: string[]): Promise<Set<string>>;
+  signal: AbortSignal;
+}
+
+export interface StepFetch {
+  records: ShipmentRecord[];
+  /** Where the next step starts; null: the stream is done (once `failure` is unset). */
+  next: unknown;
+  /** Pages (list answers) fetched in this step, for the run's `pages_fetched`. */
+  pagesFetched: number;
+  /** The first error, with everything before it kept in `records` and `next`. */
+  failure?: unknown;
+}
+
+/** A platform access token as stored beside the shop's credentials. */
+export interface StoredToken {
+  accessToken: string;
+  expiresAt: number;
+}
+
+/** The shop's token, shared by every worker through the database. */
+export interface TokenStore {
+  load(): Promise<StoredToken | null>;
+  save(token: StoredToken): Promise<void>;
 }

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { RateRule, RateState } from '../../lib/rate-limiter.ts';
 
 /**
- * A shop's position in its provider's limits, stored on the shop row and carried from one page
- * job to the next (whichever worker runs it). Only one job of a shop's sync runs at a time, so
+ * A shop's (or a carrier key's) position in its provider's limits, stored on its row and carried from one
+ * job of its chain to the next (whichever worker runs it). Only one job of a shop's sync runs at a time, so
  * the job in hand owns this state until it commits.
  */
 const rule = z.object({ capacity: z.number().positive(), windowMs: z.number().positive() });
@@ -22,9 +22,10 @@ export interface ShopRateState {
 /** Published limits are re-read this often; headers correct them in between. */
 export const PUBLISHED_LIMITS_TTL_MS = 60 * 60 * 1000;
 
-export function readRateState(raw: string | null): ShopRateState {
-  if (!raw) return {};
-  const parsed = schema.safeParse(JSON.parse(raw));
+/** Reads a stored rate state: its JSON text, or the value parsed from it. */
+export function readRateState(raw: unknown): ShopRateState {
+  if (raw === null || raw === undefined || raw === '') return {};
+  const parsed = schema.safeParse(typeof raw === 'string' ? JSON.parse(raw) : raw);
   // A state we cannot read is only a lost optimisation: start from the published limits again.
   return parsed.success ? parsed.data : {};
 }

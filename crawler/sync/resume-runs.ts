@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Queue } from '../../lib/queue/port.ts';
-import { SyncRun } from '../../models/sync-run.ts';
+import { listActiveSyncRuns } from '../../models/sync-run.ts';
 import { enqueue } from '../jobs.ts';
 
 /**
@@ -9,7 +9,7 @@ import { enqueue } from '../jobs.ts';
  * (With RabbitMQ the jobs are durable and this is not needed.)
  */
 export async function resumeActiveRuns(knex: Knex, queue: Queue): Promise<number> {
-  const runs = await SyncRun.query(knex).whereIn('status', ['queued', 'running']);
+  const runs = await listActiveSyncRuns(knex);
   for (const run of runs) await enqueue(queue, 'sync.page', { sync_run_id: run.id, step: run.step });
   return runs.length;
 }

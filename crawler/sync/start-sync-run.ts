@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { isUniqueViolation } from '../../models/db.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import { ConflictError } from '../../lib/errors.ts';
-import { SyncRun, activeKeyOf, type Stream, type SyncType } from '../../models/sync-run.ts';
+import { failSyncRun, findActiveSyncRun, hasSucceededInitialRun, insertSyncRun, type Stream, type SyncRun, type SyncType } from '../../models/sync-run.ts';
 import { enqueue } from '../jobs.ts';
 
 export interface StartSyncDeps {
@@ -15,29 +15,15 @@ export interface StartSyncDeps {
  * second concurrent start fail in the database, whoever asks (API, clock, two clocks).
  */
 export async function startSyncRun(deps: StartSyncDeps, shopId: number, type: SyncType, stream: Stream = 'shipments'): Promise<SyncRun> {
-  if (type === 'incremental') {
-    const initial = await SyncRun.query(deps.knex).findOne({ shop_id: shopId, stream, type: 'initial', status: 'succeeded' });
-    if (!initial) {
-      throw new ConflictError('initial_sync_required', 'This shop has no finished initial sync yet; start one with {"type":"initial"} first.', { shop_id: shopId });
-    }
+  if (type === 'incremental' && !(await hasSucceededInitialRun(deps.knex, shopId, stream))) {
+    throw new ConflictError('initial_sync_required', 'This shop has no finished initial sync yet; start one with {"type":"initial"} first.', { shop_id: shopId });
   }
   let run: SyncRun;
   try {
-    run = await SyncRun.query(deps.knex).insertAndFetch({
-      shop_id: shopId,
-      stream,
-      type,
-      status: 'queued',
-      active_key: activeKeyOf(shopId, stream),
-      step: 0,
-      checkpoint: null,
-      pages_fetched: 0,
-      records_upserted: 0,
-      requests_made: 0,
-    });
+    run = await insertSyncRun(deps.knex, { shop_id: shopId, stream, type });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
-    const active = await SyncRun.query(deps.knex).findOne({ active_key: activeKeyOf(shopId, stream) });
+    const active = await findActiveSyncRun(deps.knex, shopId, stream);
     throw new ConflictError('sync_already_running', `A sync of this shop is already ${active?.status ?? 'running'} (sync run ${active?.id}, ${active?.type}); wait for it to finish.`, {
       shop_id: shopId,
       sync_run_id: active?.id,
@@ -47,9 +33,7 @@ export async function startSyncRun(deps: StartSyncDeps, shopId: number, type: Sy
     await enqueue(deps.queue, 'sync.page', { sync_run_id: run.id, step: 0 });
   } catch (err) {
     // Without its first job the run would hold the shop's active slot forever.
-    await SyncRun.query(deps.knex)
-      .patch({ status: 'failed', active_key: null, error: 'The queue did not accept the first job; start the sync again.', finished_at: Date.now() })
-      .where({ id: run.id });
+    await failSyncRun(deps.knex, run.id, 'The queue did not accept the first job; start the sync again.');
     throw err;
   }
   return run;

@@ -2,10 +2,11 @@ import test from 'ava';
 import pino from 'pino';
 import { Health } from '../../api/schemas.ts';
 import { listRoutes } from '../../api/app.ts';
-import { startWeb } from '../../api/server.ts';
+import { startWeb } from '../../api/create-web.ts';
 import { createSecretBox } from '../../lib/secret-box.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
 import { perSetHarness } from '../helpers/api.ts';
+import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
 
 eachAdapterSet((set) => {
   const api = perSetHarness(test, set);
@@ -68,7 +69,7 @@ eachAdapterSet((set) => {
     const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
     const apiToken = 'x'.repeat(20);
     const web = await startWeb(
-      { knex: env.knex, queue: env.queue, secretBox: createSecretBox(Buffer.alloc(32, 1).toString('base64')), apiToken, bol: { loginUrl: 'http://127.0.0.1:9' }, logger },
+      { knex: env.knex, queue: env.queue, secretBox: createSecretBox(Buffer.alloc(32, 1).toString('base64')), apiToken, platforms: platformsFromEnv({ BOL_LOGIN_URL: 'http://127.0.0.1:9' }), logger },
       0,
     );
     t.teardown(() => web.close(100));

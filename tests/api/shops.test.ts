@@ -1,9 +1,10 @@
 import test from 'ava';
 import { Shop } from '../../api/schemas.ts';
-import { startWeb } from '../../api/server.ts';
+import { startWeb } from '../../api/create-web.ts';
 import { loadShopCredentials, loadShopToken } from '../../models/shop-credential.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
 import { createShop, perSetHarness } from '../helpers/api.ts';
+import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
 
 eachAdapterSet((set) => {
   const api = perSetHarness(test, set);
@@ -55,7 +56,7 @@ eachAdapterSet((set) => {
   test(`${set.name}: an unreachable bol answers 503 provider_unavailable`, async (t) => {
     const h = api();
     // Same database, but a login URL where nothing listens.
-    const web = await startWeb({ knex: h.env.knex, queue: h.env.queue, secretBox: h.secretBox, apiToken: h.token, bol: { loginUrl: 'http://127.0.0.1:9' }, logger: (await import('pino')).default({ level: 'silent' }) }, 0);
+    const web = await startWeb({ knex: h.env.knex, queue: h.env.queue, secretBox: h.secretBox, apiToken: h.token, platforms: platformsFromEnv({ BOL_LOGIN_URL: 'http://127.0.0.1:9' }), logger: (await import('pino')).default({ level: 'silent' }) }, 0);
     try {
       const res = await fetch(`${web.url}/shops`, {
         method: 'POST',

@@ -11,6 +11,7 @@ import type { ExecutionContext } from 'ava';
 import type { Queue } from '../../lib/queue/port.ts';
 import { startBolSandbox, type BolSandbox, type BolSandboxOptions } from '../../sandbox/bol/index.ts';
 import type { AdapterEnv, AdapterSet } from '../helpers/adapters.ts';
+import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
 
 /**
  * Crawler tests drive real workers (the production `createWorker`) against the bol sandbox
@@ -49,7 +50,7 @@ export function crawlHarness(env: AdapterEnv, bol: BolSandbox): CrawlHarness {
         queue: opts.queue ?? env.queue,
         secretBox,
         logger,
-        bol: { loginUrl: bol.url, apiUrl: bol.url },
+        platforms: platformsFromEnv({ BOL_LOGIN_URL: bol.url, BOL_API_URL: bol.url }),
         // A wider jitter allowance than production: test files share two cores, and a stalled event
         // loop bunches requests up just as network jitter would.
         rateMargin: { ratio: 0.03, jitterMs: 150 },

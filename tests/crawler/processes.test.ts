@@ -32,7 +32,7 @@ test('mysql+rabbitmq: three worker processes, one killed (SIGKILL) mid-sync: the
   t.teardown(async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     await env.teardown();
-    // The worker processes also declared their webhook delivery queues (config/runtime.ts).
+    // The worker processes also declared their webhook delivery queues (boot/runtime.ts).
     await destroyRabbitTopology(TEST_AMQP_URL, `${prefix}.deliveries`).catch(() => {});
     await bol.close();
   });

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { startWeb, type WebHandle } from '../../api/server.ts';
+import { startWeb, type WebHandle } from '../../api/create-web.ts';
 import { createSecretBox, type SecretBox } from '../../lib/secret-box.ts';
 import { startBolSandbox, type BolSandbox } from '../../sandbox/bol/index.ts';
 import type { ApiWebhookSettings } from '../../api/context.ts';
 import type { AdapterEnv, AdapterSet } from './adapters.ts';
+import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
 
 /**
  * The API on one adapter set, over real HTTP, with a bol sandbox as its login server.
@@ -55,7 +56,7 @@ export async function startApi(set: AdapterSet, opts: { bolLoginUrl?: string; we
     },
   });
   const logger = pino({ level: 'debug' }, sink);
-  const web = await startWeb({ knex: env.knex, queue: env.queue, secretBox, apiToken: token, bol: { loginUrl: opts.bolLoginUrl ?? bol.url }, logger, webhooks: opts.webhooks }, 0);
+  const web = await startWeb({ knex: env.knex, queue: env.queue, secretBox, apiToken: token, platforms: platformsFromEnv({ BOL_LOGIN_URL: opts.bolLoginUrl ?? bol.url }), logger, webhooks: opts.webhooks }, 0);
 
   const request = async (method: string, path: string, o: RequestOptions = {}): Promise<ApiAnswer> => {
     const headers: Record<string, string> = { ...o.headers };

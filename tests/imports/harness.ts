@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { startWeb, type WebHandle } from '../../api/server.ts';
+import { startWeb, type WebHandle } from '../../api/create-web.ts';
 import { createWorker, type Worker } from '../../crawler/create-worker.ts';
 import { createSecretBox } from '../../lib/secret-box.ts';
 import type { AdapterEnv, AdapterSet } from '../helpers/adapters.ts';
+import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
 
 /**
  * The API and a real worker (the production `createWorker`) on one adapter set, over real HTTP:
@@ -48,7 +49,7 @@ export async function startImportHarness(set: AdapterSet, opts: { maxUploadBytes
   const secretBox = createSecretBox(randomBytes(32).toString('base64'));
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const web = await startWeb(
-    { knex: env.knex, queue: env.queue, secretBox, apiToken: token, bol: { loginUrl: 'http://127.0.0.1:9' }, logger, imports: { maxUploadBytes: opts.maxUploadBytes, defaultFeedTimezone: 'Asia/Dubai' } },
+    { knex: env.knex, queue: env.queue, secretBox, apiToken: token, platforms: platformsFromEnv({ BOL_LOGIN_URL: 'http://127.0.0.1:9' }), logger, imports: { maxUploadBytes: opts.maxUploadBytes, defaultFeedTimezone: 'Asia/Dubai' } },
     0,
   );
   const workers: Worker[] = [];
@@ -58,7 +59,7 @@ export async function startImportHarness(set: AdapterSet, opts: { maxUploadBytes
       queue: env.queue,
       secretBox,
       logger,
-      bol: { loginUrl: 'http://127.0.0.1:9', apiUrl: 'http://127.0.0.1:9' },
+      platforms: platformsFromEnv({ BOL_LOGIN_URL: 'http://127.0.0.1:9', BOL_API_URL: 'http://127.0.0.1:9' }),
       rateMargin: { ratio: 0.03, jitterMs: 50 },
       prefetch: 2,
       retryPolicy: { baseDelayMs: 100, maxDelayMs: 1_000, maxAttempts: 3 },

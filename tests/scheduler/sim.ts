@@ -5,6 +5,7 @@ import { createWorker, type Worker, type WorkerDeps } from '../../crawler/create
 import { createSecretBox } from '../../lib/secret-box.ts';
 import type { Consumer, Handler, Queue } from '../../lib/queue/port.ts';
 import { createClock, type Clock, type Schedule } from '../../scheduler/create-clock.ts';
+import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
 
 /**
  * Controlled time for clock, worker and sandbox tests.
@@ -132,7 +133,7 @@ export async function startSimWorker(knex: Knex, queue: Queue, sim: SimTime, ext
     queue,
     secretBox: createSecretBox(randomBytes(32).toString('base64')),
     logger: silentLogger,
-    bol: { loginUrl: 'http://127.0.0.1:9', apiUrl: 'http://127.0.0.1:9' },
+    platforms: platformsFromEnv({ BOL_LOGIN_URL: 'http://127.0.0.1:9', BOL_API_URL: 'http://127.0.0.1:9' }),
     rateMargin: { ratio: 0.03, jitterMs: 20 },
     prefetch: 2,
     now: sim.now,

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { FIRST_CHECKPOINT, nextPage, readCheckpoint } from '../../crawler/sync/checkpoint.ts';
+import { FIRST_CHECKPOINT, nextPage, readCheckpoint } from '../../crawler/connectors/bol/checkpoint.ts';
 import { phoneKey } from '../../models/phone-key.ts';
 
 test('a run walks FBR pages, then FBB pages, then ends', (t) => {

@@ -7,8 +7,9 @@ test('no environment at all is the embedded mode with documented defaults', (t) 
   const c = loadConfig({});
   t.true(c.embedded);
   t.is(c.port, 3000);
-  t.is(c.bol.loginUrl, 'https://login.bol.com');
-  t.is(c.bol.apiUrl, 'https://api.bol.com');
+  const bol = c.platforms.get('bol')?.settings as { loginUrl: string; apiUrl: string };
+  t.is(bol.loginUrl, 'https://login.bol.com');
+  t.is(bol.apiUrl, 'https://api.bol.com');
   t.is(c.dhl.apiUrl, 'https://api-eu.dhl.com');
   t.is(c.weather.weatherApiUrl, 'https://api.weatherapi.com');
 });

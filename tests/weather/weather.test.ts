@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import test from 'ava';
 import type { Knex } from 'knex';
-import { startWeb } from '../../api/server.ts';
+import { startWeb } from '../../api/create-web.ts';
 import { ShipmentDetail } from '../../api/schemas.ts';
 import { createSecretBox } from '../../lib/secret-box.ts';
 import type { ShipmentStatus } from '../../models/shipment.ts';
@@ -9,6 +9,7 @@ import { DEFAULT_WEATHER_API_KEY, startWeatherSandbox, type WeatherSandbox } fro
 import { buildSchedules } from '../../scheduler/schedules.ts';
 import { eachAdapterSet, type AdapterEnv } from '../helpers/adapters.ts';
 import { countRows, CountingQueue, HOUR_MS, MINUTE_MS, nextMidnightUtc, SimTime, silentLogger, startSimWorker, testClock } from '../scheduler/sim.ts';
+import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
 
 /**
  * Weather with controlled time, against the weather sandbox over HTTP (weatherapi.com mode: one
@@ -141,7 +142,7 @@ eachAdapterSet((set) => {
     const rig = await startRig(t, env, start);
     const [id] = await insertShipments(env.knex, [{ postal: '3511 LX', status: 'in_transit', city: 'Utrecht' }]);
     const token = randomBytes(24).toString('base64url');
-    const web = await startWeb({ knex: env.knex, queue: env.queue, secretBox: createSecretBox(randomBytes(32).toString('base64')), apiToken: token, bol: { loginUrl: 'http://127.0.0.1:9' }, logger: silentLogger }, 0);
+    const web = await startWeb({ knex: env.knex, queue: env.queue, secretBox: createSecretBox(randomBytes(32).toString('base64')), apiToken: token, platforms: platformsFromEnv({ BOL_LOGIN_URL: 'http://127.0.0.1:9' }), logger: silentLogger }, 0);
     t.teardown(() => web.close(1_000));
     const detail = async () => {
       const res = await fetch(`${web.url}/shipments/${id}`, { headers: { authorization: `Bearer ${token}` } });

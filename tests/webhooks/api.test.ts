@@ -4,11 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { listRoutes } from '../../api/app.ts';
 import { createSecretBox } from '../../lib/secret-box.ts';
 import { resealWebhookSecrets } from '../../models/webhooks.ts';
-import { startWeb } from '../../api/server.ts';
+import { startWeb } from '../../api/create-web.ts';
 import { Webhook as WebhookSchema, WebhookDeliveryList, WebhookList, WebhookTestResult, WebhookWithSecret } from '../../api/webhook-schemas.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
 import { perSetHarness, type ApiHarness } from '../helpers/api.ts';
 import { startReceiver, verifies, verify } from './helpers.ts';
+import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
 
 /**
  * The webhook API as a user meets it: subscriptions, the secret shown once, rotation with both
@@ -91,7 +92,7 @@ eachAdapterSet((set) => {
   test(`${set.name}: URLs that are not https or reach private, loopback or metadata addresses are refused without the settings`, async (t) => {
     const h = api();
     // The same app with the production policy: no settings given.
-    const strict = await startWeb({ knex: h.env.knex, queue: h.env.queue, secretBox: h.secretBox, apiToken: h.token, bol: { loginUrl: h.bol.url }, logger: pino({ level: 'silent' }) }, 0);
+    const strict = await startWeb({ knex: h.env.knex, queue: h.env.queue, secretBox: h.secretBox, apiToken: h.token, platforms: platformsFromEnv({ BOL_LOGIN_URL: h.bol.url }), logger: pino({ level: 'silent' }) }, 0);
     t.teardown(() => strict.close(500));
     const post = (url: string) =>
       fetch(`${strict.url}/webhooks`, {

@@ -6,6 +6,7 @@ import { createWorker, type Worker } from '../../crawler/create-worker.ts';
 import type { WebhookOptions } from '../../crawler/webhooks/options.ts';
 import type { AdapterSet } from '../helpers/adapters.ts';
 import { startApi, type ApiHarness } from '../helpers/api.ts';
+import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
 
 /**
  * Webhook tests use real local receivers (node:http servers) and check signatures with the
@@ -127,7 +128,7 @@ export async function deliveryHarness(set: AdapterSet): Promise<DeliveryHarness>
         queue: api.env.queue,
         secretBox: api.secretBox,
         logger,
-        bol: { loginUrl: bolUrl ?? api.bol.url, apiUrl: bolUrl ?? api.bol.url },
+        platforms: platformsFromEnv({ BOL_LOGIN_URL: bolUrl ?? api.bol.url, BOL_API_URL: bolUrl ?? api.bol.url }),
         rateMargin: { ratio: 0.03, jitterMs: 50 },
         prefetch: prefetch ?? 4,
         retryPolicy: { baseDelayMs: 50, maxDelayMs: 500 },

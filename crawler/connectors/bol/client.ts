@@ -1,5 +1,5 @@
 import { retryTransient } from '../../../lib/retry.ts';
-import { AuthError, NetworkError, PermanentError, RateLimitedError, RetryableError, ShutdownError, TransientError } from '../../../lib/errors.ts';
+import { AuthError, NetworkError, PermanentError, RateLimitedError, ShutdownError, TransientError } from '../../../lib/errors.ts';
 import { send, parseJson, type HttpAnswer } from '../../../lib/http.ts';
 import type { RateLimiter } from '../../../lib/rate-limiter.ts';
 import type { ProviderCallOptions, ShipmentRecord } from '../types.ts';

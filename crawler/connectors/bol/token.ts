@@ -1,6 +1,7 @@
 import { AuthError, NetworkError, RetryableError } from '../../../lib/errors.ts';
 import { send, parseJson } from '../../../lib/http.ts';
 import { z } from 'zod';
+import type { StoredToken, TokenStore } from '../types.ts';
 
 /**
  * bol client-credentials tokens (shared contract: bol-retailer-v10.md §1). A token lives about
@@ -8,15 +9,7 @@ import { z } from 'zod';
  * request and every worker of a shop (through `TokenStore`) until shortly before it expires.
  */
 
-export interface StoredToken {
-  accessToken: string;
-  expiresAt: number;
-}
-
-export interface TokenStore {
-  load(): Promise<StoredToken | null>;
-  save(token: StoredToken): Promise<void>;
-}
+export type { StoredToken, TokenStore };
 
 export interface BolCredentials {
   clientId: string;

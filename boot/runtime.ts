@@ -3,11 +3,11 @@ import type { Knex } from 'knex';
 import { createQueue } from '../lib/queue/index.ts';
 import type { Queue } from '../lib/queue/port.ts';
 import { createSecretBox, type SecretBox } from '../lib/secret-box.ts';
-import type { Config } from './config.ts';
+import type { Config } from '../config/config.ts';
 import { createKnex } from '../models/db.ts';
 import { migrateLatest } from '../migrations/index.ts';
-import { withEmbeddedSecrets } from './embedded-secrets.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { withEmbeddedSecrets } from '../config/embedded-secrets.ts';
+import { createLogger, type Logger } from '../config/logger.ts';
 
 /**
  * What every process root opens from the config: the database, the queue, the secret box and
@@ -29,11 +29,16 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** The database of the config: MySQL at DATABASE_URL, or the SQLite file under DATA_DIR. */
+export function openKnex(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Knex {
+  return createKnex({ databaseUrl: config.databaseUrl, sqliteFile: path.join(config.dataDir, 'shipsync.sqlite') });
+}
+
 export async function openRuntime(config: Config, opts: { name: string; migrate?: boolean; queue?: Queue; deliveryQueue?: boolean }): Promise<Runtime> {
   const logger = createLogger({ level: config.logLevel, name: opts.name });
   // With MySQL both are required by loadConfig; without it they may be generated under DATA_DIR.
   const full = config.databaseUrl ? { ...config, apiToken: config.apiToken!, secretsKey: config.secretsKey!, generatedApiToken: false } : withEmbeddedSecrets(config);
-  const knex = createKnex({ databaseUrl: config.databaseUrl, sqliteFile: path.join(config.dataDir, 'shipsync.sqlite') });
+  const knex = openKnex(config);
   if (opts.migrate) await migrateLatest(knex);
   const queue =
     opts.queue ?? (await createQueue({ amqpUrl: config.amqpUrl, prefix: config.queuePrefix, deliveryLimit: config.jobDeliveryLimit, logger: logger.child({ component: 'queue' }) }));
