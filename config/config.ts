@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envUrl } from '../lib/env.ts';
+import { readCarriers, type CarrierSettings } from '../crawler/connectors/carriers.ts';
 import { readPlatforms, type Platforms } from '../crawler/connectors/platforms.ts';
 
 /**
@@ -31,11 +32,6 @@ const schema = z.object({
     .optional()
     .transform((v) => (v ? v.split(',').map((k) => k.trim()).filter(Boolean) : []))
     .pipe(z.array(secretsKey)),
-  DHL_API_URL: envUrl(['http:', 'https:']).default('https://api-eu.dhl.com'),
-  DHL_API_KEY: z.string().optional(),
-  /** The DHL key's limits (its service level): they hold across every worker. */
-  DHL_CALLS_PER_SECOND: z.coerce.number().positive().max(1000).default(1),
-  DHL_CALLS_PER_DAY: positiveInt(250),
   WEATHERAPI_URL: envUrl(['http:', 'https:']).default('https://api.weatherapi.com'),
   WEATHERAPI_KEY: z.string().optional(),
   OPEN_METEO_URL: envUrl(['http:', 'https:']).default('https://api.open-meteo.com'),
@@ -86,7 +82,8 @@ export interface Config {
   previousSecretsKeys: string[];
   /** Every registered platform with the settings its connector read from the environment (BOL_LOGIN_URL, …). */
   platforms: Platforms;
-  dhl: { apiUrl: string; apiKey: string | undefined; callsPerSecond: number; callsPerDay: number };
+  /** Every registered carrier connector's settings (DHL_API_URL, DHL_API_KEY, …), by connector name. */
+  carriers: CarrierSettings;
   weather: { weatherApiUrl: string; weatherApiKey: string | undefined; openMeteoUrl: string; openMeteoGeocodingUrl: string };
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
@@ -121,7 +118,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Each platform connector reads its own variables; their problems are reported with the rest.
   const { platforms, problems: platformProblems } = readPlatforms(cleaned);
   problems.push(...platformProblems);
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  // So does each carrier connector.
+  const { carriers, problems: carrierProblems } = readCarriers(cleaned);
+  problems.push(...carrierProblems);
+  if (!parsed.success || !carriers || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const amqpUrl = e.AMQP_URL ?? e.CLOUDAMQP_URL;
   if (e.DATABASE_URL) {
@@ -139,7 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretsKey: e.SECRETS_KEY,
     previousSecretsKeys: e.SECRETS_KEY_PREVIOUS,
     platforms,
-    dhl: { apiUrl: e.DHL_API_URL, apiKey: e.DHL_API_KEY, callsPerSecond: e.DHL_CALLS_PER_SECOND, callsPerDay: e.DHL_CALLS_PER_DAY },
+    carriers,
     weather: { weatherApiUrl: e.WEATHERAPI_URL, weatherApiKey: e.WEATHERAPI_KEY, openMeteoUrl: e.OPEN_METEO_URL, openMeteoGeocodingUrl: e.OPEN_METEO_GEOCODING_URL },
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,

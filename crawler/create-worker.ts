@@ -3,7 +3,8 @@ import { connectionsOf, type Connections } from '../lib/connections.ts';
 import { ShutdownError } from '../lib/errors.ts';
 import type { Consumer, Queue } from '../lib/queue/port.ts';
 import type { Logger } from '../config/logger.ts';
-import { JOBS } from './jobs.ts';
+import { JOBS, type JobPayload } from './jobs.ts';
+import type { CarrierSettings } from './connectors/carriers.ts';
 import { createConsumeHandler, DEFAULT_RETRY_POLICY, type JobDefinition, type RetryPolicy } from './consume.ts';
 import { failRun, handleSyncPage, type SyncPageDeps } from './handlers/sync-page.ts';
 import { platformsFromEnv, type Platforms } from './connectors/platforms.ts';
@@ -23,8 +24,8 @@ export interface WorkerDeps extends Omit<SyncPageDeps, 'platforms' | 'retryMinDe
   retryPolicy?: Partial<RetryPolicy>;
   /** First in-place retry delay of a provider 5xx. */
   providerRetryMinDelayMs?: number;
-  /** Carrier tracking (DHL): the key and its limits. Unset: tracking.poll jobs are not handled. */
-  dhl?: { apiUrl: string; apiKey: string | undefined; callsPerSecond: number; callsPerDay: number };
+  /** Carrier connectors' settings (config.carriers), by connector name. Unset: tracking.poll jobs are not handled. */
+  carriers?: Partial<CarrierSettings>;
   /** Weather providers (config.weather), or a ready client. Unset: weather.fetch jobs are not handled. */
   weather?: Parameters<typeof createWeatherClient>[0] | { client: WeatherClient };
   /** Epoch ms for tracking, weather and expiry (quota days, due times); tests pass a controlled time. */
@@ -73,12 +74,12 @@ export function createWorker(deps: WorkerDeps): Worker {
       },
     },
   };
-  if (deps.dhl) {
-    const dhl = deps.dhl;
+  if (deps.carriers) {
+    const carriers = deps.carriers;
     jobs['tracking.poll'] = {
       schema: JOBS['tracking.poll'],
-      run: (payload, ctx) => handleTrackingPoll({ knex: deps.knex, queue: deps.queue, logger: deps.logger, carriers: { dhl }, rateMargin: deps.rateMargin, now }, payload, ctx),
-      onGiveUp: (payload: { carrier: 'dhl'; step: number }) => restChain(deps.knex, payload, now()),
+      run: (payload, ctx) => handleTrackingPoll({ knex: deps.knex, queue: deps.queue, logger: deps.logger, carriers, rateMargin: deps.rateMargin, now }, payload, ctx),
+      onGiveUp: (payload: JobPayload<'tracking.poll'>) => restChain(deps.knex, payload, now()),
     };
   }
   if (deps.weather) {
@@ -121,7 +122,7 @@ export function workerDepsFromConfig(
     webhooks: config.webhooks,
     imports: { batchRows: config.imports.batchRows, settings: { phoneKeyDigits: config.phoneKeyDigits } },
     phoneKeyDigits: config.phoneKeyDigits,
-    dhl: config.dhl,
+    carriers: config.carriers,
     weather: config.weather,
   };
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from '../config/logger.ts';
 import type { Queue } from '../lib/queue/port.ts';
 import { enqueue } from '../crawler/jobs.ts';
+import { CARRIER_CONNECTOR_NAMES, carrierConnector, type CarrierSettings } from '../crawler/connectors/carriers.ts';
 import type { ClockDeps, Schedule } from './create-clock.ts';
 import type { Config } from '../config/config.ts';
 import type { Connections } from '../lib/connections.ts';
@@ -15,8 +16,8 @@ export interface ScheduleDeps {
   knex: Knex;
   queue: Queue;
   logger: Logger;
-  /** Carrier tracking; without an API key nothing is polled (and nothing planned). */
-  dhl?: { apiKey: string | undefined; callsPerSecond: number; callsPerDay: number };
+  /** Carrier connectors' settings (config.carriers); one whose connector is not configured (no API key) gets no plan. */
+  carriers?: Partial<CarrierSettings>;
   /** Weather; off when false (default on). */
   weather?: boolean;
   /** A running poll chain silent this long is restarted (default 10 min). */
@@ -40,16 +41,16 @@ export function buildSchedules(deps: ScheduleDeps): Schedule[] {
       fire: async (ctx) => void (await syncDueShops({ knex: deps.knex, queue: deps.queue, logger: ctx.logger, clockId: ctx.clockId }, ctx.now)),
     },
   ];
-  if (deps.dhl?.apiKey) {
-    const dhl = deps.dhl;
+  for (const name of CARRIER_CONNECTOR_NAMES) {
+    const settings = deps.carriers?.[name];
+    const connector = carrierConnector(name);
+    if (!settings || !connector.isConfigured(settings)) continue;
+    const { callsPerSecond, callsPerDay } = connector.limitsOf(settings);
     schedules.push({
-      name: 'tracking.plan.dhl',
+      name: `tracking.plan.${name}`,
       everyMinutes: 1,
       fire: async (ctx) =>
-        void (await planTracking(
-          { knex: deps.knex, queue: deps.queue, logger: ctx.logger, carrier: 'dhl', callsPerSecond: dhl.callsPerSecond, callsPerDay: dhl.callsPerDay, staleChainMs: deps.staleChainMs },
-          ctx.now,
-        )),
+        void (await planTracking({ knex: deps.knex, queue: deps.queue, logger: ctx.logger, carrier: name, callsPerSecond, callsPerDay, staleChainMs: deps.staleChainMs }, ctx.now)),
     });
   }
   if (deps.weather !== false) {
@@ -71,5 +72,5 @@ export function buildSchedules(deps: ScheduleDeps): Schedule[] {
 
 /** The clock's deps as a process root builds them from its config and runtime: every schedule on the config's settings. */
 export function clockDepsFromConfig(config: Config, rt: Pick<Connections, 'knex' | 'queue'>, logger: Logger): ClockDeps {
-  return { knex: rt.knex, logger, schedules: buildSchedules({ knex: rt.knex, queue: rt.queue, logger, dhl: config.dhl }) };
+  return { knex: rt.knex, logger, schedules: buildSchedules({ knex: rt.knex, queue: rt.queue, logger, carriers: config.carriers }) };
 }

@@ -1,3 +1,4 @@
+import { ZodError } from 'zod';
 import { trackingConnectorOf } from '../../models/carriers.ts';
 import type { CarrierConnector } from './carrier-connector.ts';
 import { dhlConnector } from './dhl/connector.ts';
@@ -29,6 +30,19 @@ export function isCarrierConnectorName(name: string | null): name is CarrierConn
  */
 export function carrierSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): CarrierSettings {
   return Object.fromEntries(CARRIER_CONNECTOR_NAMES.map((name) => [name, carrierConnector(name).settingsFromEnv(env)])) as CarrierSettings;
+}
+
+/**
+ * Like `carrierSettingsFromEnv`, with every problem as `NAME: reason` instead of a throw, so the
+ * config can report them beside its own (unset and empty variables already left out).
+ */
+export function readCarriers(env: Readonly<Record<string, string | undefined>>): { carriers: CarrierSettings | undefined; problems: string[] } {
+  try {
+    return { carriers: carrierSettingsFromEnv(env), problems: [] };
+  } catch (err) {
+    if (!(err instanceof ZodError)) throw err;
+    return { carriers: undefined, problems: err.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) };
+  }
 }
 
 /** The connector named `name`, typed with its settings. */

@@ -37,11 +37,11 @@ export async function startTrackingRig(
   for (let i = 0; i < (opts.workers ?? 2); i += 1) {
     const worker = await startSimWorker(env.knex, queue, sim, {
       retryPolicy: { baseDelayMs: 50, maxDelayMs: 200, maxAttempts: opts.maxAttempts ?? 8 },
-      dhl: dhlConfig,
+      carriers: { dhl: dhlConfig },
     });
     workers.push(worker);
   }
-  const clock = testClock(env.knex, sim, buildSchedules({ knex: env.knex, queue, logger: silentLogger, dhl: dhlConfig, weather: false }));
+  const clock = testClock(env.knex, sim, buildSchedules({ knex: env.knex, queue, logger: silentLogger, carriers: { dhl: dhlConfig }, weather: false }));
   return {
     env,
     sim,

@@ -10,7 +10,7 @@ test('no environment at all is the embedded mode with documented defaults', (t) 
   const bol = c.platforms.get('bol')?.settings as { loginUrl: string; apiUrl: string };
   t.is(bol.loginUrl, 'https://login.bol.com');
   t.is(bol.apiUrl, 'https://api.bol.com');
-  t.is(c.dhl.apiUrl, 'https://api-eu.dhl.com');
+  t.is(c.carriers.dhl.apiUrl, 'https://api-eu.dhl.com');
   t.is(c.weather.weatherApiUrl, 'https://api.weatherapi.com');
 });
 
@@ -22,11 +22,11 @@ test('MySQL without API_TOKEN and SECRETS_KEY names both problems in one error',
 });
 
 test('every bad variable is reported at once, each by name', (t) => {
-  const err = t.throws(() => loadConfig({ DATABASE_URL: 'postgres://x', PORT: 'eighty', SECRETS_KEY: 'short', BOL_API_URL: 'not a url' }), {
+  const err = t.throws(() => loadConfig({ DATABASE_URL: 'postgres://x', PORT: 'eighty', SECRETS_KEY: 'short', BOL_API_URL: 'not a url', DHL_CALLS_PER_SECOND: 'fast' }), {
     instanceOf: ConfigError,
   }) as ConfigError;
   const named = err.problems.map((p) => p.split(':')[0]);
-  t.deepEqual(new Set(named), new Set(['DATABASE_URL', 'PORT', 'SECRETS_KEY', 'BOL_API_URL']));
+  t.deepEqual(new Set(named), new Set(['DATABASE_URL', 'PORT', 'SECRETS_KEY', 'BOL_API_URL', 'DHL_CALLS_PER_SECOND']));
 });
 
 test('CLOUDAMQP_URL is accepted in place of AMQP_URL; empty strings count as unset', (t) => {
