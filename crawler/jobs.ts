@@ -22,8 +22,8 @@ export const JOBS = {
    */
   'import.batch': z.object({ import_id: z.number().int().positive(), step: z.number().int().min(0) }),
   /**
-   * The next link of a carrier key's poll chain: poll a few of the shipments the clock planned,
-   * at the key's pace. Only one link per key exists at a time (the next is published after this
+   * The next step of a carrier key's poll chain: poll a few of the shipments the clock planned,
+   * at the key's pace. Only one step per key exists at a time (the next is published after this
    * one commits), which is what keeps the key's calls per second across every worker. `step` is
    * the key's step when the job was published: a job whose step is not the key's does nothing.
    * `carrier` holds the name of the carrier connector whose key it is (`dhl`), not a carrier code.

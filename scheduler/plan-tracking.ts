@@ -19,8 +19,8 @@ import { followShipmentChanges } from './follow-shipments.ts';
  *    first, then in transit, then the rest, the longest-waiting first within each: they become
  *    `planned`.
  * 4. Kick: the key's chain of `tracking.poll` jobs polls planned rows at the key's pace. If the
- *    chain is idle it is started; if its last link went silent (a job lost with a dead worker,
- *    or given up) for `staleChainMs` and no provider block is pending, a new link is published
+ *    chain is idle it is started; if its last step went silent (a job lost with a dead worker,
+ *    or given up) for `staleChainMs` and no provider block is pending, a new step is published
  *    with the next step, which makes any straggler of the old one a no-op.
  *
  * Two clocks never plan the same minute (the fire is claimed), and the key row is locked while

@@ -32,7 +32,7 @@ export interface CarrierConnector<Settings = unknown> {
   limitsOf(settings: Settings): CarrierLimits;
   /** How often the carrier wants one shipment asked about. */
   readonly shipmentPolls: ShipmentPollRules;
-  /** A poller for one link of the key's chain; `opts.onRequest` counts every call sent (each spends quota). */
+  /** A poller for one step of the key's chain; `opts.onRequest` counts every call sent (each spends quota). */
   open(settings: Settings, opts: CarrierCallOptions): CarrierPoller;
 }
 
@@ -75,7 +75,7 @@ export interface CarrierPoller {
    * One poll. The errors are the engine's policy (lib/errors.ts): RateLimitedError (a limit of
    * the key ran out: the chain waits `retryAfterMs`, costing no attempt), AuthError (the key is
    * refused: the chain rests), PermanentError (the carrier rejects this number: its polling
-   * ends, the chain goes on), RetryableError/TransientError (an outage: the link comes back with
+   * ends, the chain goes on), RetryableError/TransientError (an outage: the step comes back with
    * backoff). An unknown number is an answer, `found: false`, not an error.
    */
   poll(request: TrackingRequest): Promise<TrackingResult>;

@@ -30,7 +30,7 @@ export interface TrackingPollDeps {
   rateMargin: RateMargin;
   /** Epoch ms; tests pass a controlled time (quota days, due times). The pace itself runs on the wall clock. */
   now: () => number;
-  /** Polls one link of the chain makes at most (default 5): a link holds its worker for about that many seconds. */
+  /** Polls one step of the chain makes at most (default 5): a step holds its worker for about that many seconds. */
   pollsPerJob?: number;
 }
 
@@ -38,7 +38,7 @@ type Payload = JobPayload<'tracking.poll'>;
 
 /** After a refused key, the chain rests this long before the clock restarts it. */
 const AUTH_PAUSE_MS = 60 * 60_000;
-/** After a link is given up (an outage outlasting its attempts), the chain rests this long. */
+/** After a step is given up (an outage outlasting its attempts), the chain rests this long. */
 const GIVE_UP_PAUSE_MS = 5 * 60_000;
 const LANE = 'track';
 
@@ -53,15 +53,15 @@ export function trackingRule(callsPerSecond: number): RateRule {
 }
 
 /**
- * One link of a carrier key's poll chain: polls up to `pollsPerJob` planned shipments at the
+ * One step of a carrier key's poll chain: polls up to `pollsPerJob` planned shipments at the
  * key's pace, then commits events, poll rows and the key's state (pace position, calls today,
- * step) in one transaction, then publishes the next link. Only the link whose `step` is the
- * key's does anything, and the next link exists only after this one committed: at most one
- * link per key is ever polling, on whichever worker, so the key's calls per second hold across
+ * step) in one transaction, then publishes the next step. Only the job whose `step` is the
+ * key's does anything, and the next step exists only after this one committed: at most one
+ * step per key is ever polling, on whichever worker, so the key's calls per second hold across
  * all workers (the same chain as a sync run's pages: crawler/sync/rate-state.ts).
  *
  * Errors (the consume wrapper is the retry policy): a 429 blocks the key's pace until the
- * provider's Retry-After (the daily quota: next 00:00 GMT) and the link comes back then, costing
+ * provider's Retry-After (the daily quota: next 00:00 GMT) and the step comes back then, costing
  * no attempt; an outage (5xx, network) comes back with backoff. Unpolled shipments stay
  * `planned` in the database either way: a wait delays them, it never loses them.
  */
@@ -76,7 +76,7 @@ export async function handleTrackingPoll(deps: TrackingPollDeps, payload: Payloa
   const key = await findTrackingKey(knex, connectorName);
   if (!key) return;
   if (Number(key.step) !== payload.step) {
-    // One step behind: this link committed before, maybe without publishing the next one.
+    // One step behind: this step committed before, maybe without publishing the next one.
     if (mayHaveLostSuccessor(ctx) && key.chain === 'running' && Number(key.step) === payload.step + 1) {
       await enqueue(deps.queue, 'tracking.poll', { carrier: connectorName, step: Number(key.step) });
     }
@@ -99,7 +99,7 @@ export async function handleTrackingPoll(deps: TrackingPollDeps, payload: Payloa
 
   const polls = await findPlannedPolls(knex, connectorName, Math.min(deps.pollsPerJob ?? 5, limits.callsPerDay - callsBefore));
   if (polls.length === 0) {
-    // Nothing planned: the chain rests until the clock plans again (it starts a new link then).
+    // Nothing planned: the chain rests until the clock plans again (it starts a new step then).
     await restTrackingChain(knex, connectorName, payload.step, now);
     return;
   }
@@ -107,12 +107,12 @@ export async function handleTrackingPoll(deps: TrackingPollDeps, payload: Payloa
   const rateState = readRateState(key.rate_state);
   const rule = trackingRule(limits.callsPerSecond);
   const limiter = new RateLimiter({ [LANE]: rule }, { margin: deps.rateMargin, carried: rateState.lanes });
-  // A redelivered link's predecessor may have sent calls after its last commit: let them age out.
+  // A redelivered step's predecessor may have sent calls after its last commit: let them age out.
   if (ctx.redelivered) limiter.blockUntil(LANE, Date.now() + rule.windowMs);
   let calls = 0;
   const poller = connector.open(settings, {
     onRequest: () => void calls++,
-    // Every call goes through the key's pace, so no retries in place: an outage ends the link.
+    // Every call goes through the key's pace, so no retries in place: an outage ends the step.
     retries: 0,
     clock: deps.now,
     timeoutMs: 15_000,
@@ -137,10 +137,10 @@ export async function handleTrackingPoll(deps: TrackingPollDeps, payload: Payloa
     idle: failure instanceof AuthError,
   });
   if (!committed) {
-    log.info('link already committed by another delivery; dropping this one');
+    log.info('step already committed by another delivery; dropping this one');
     return;
   }
-  log.info({ polled: results.filter((r) => r.kind === 'tracked').length, calls, failure: failure ? String(failure) : undefined }, 'tracking link committed');
+  log.info({ polled: results.filter((r) => r.kind === 'tracked').length, calls, failure: failure ? String(failure) : undefined }, 'tracking step committed');
   if (failure instanceof AuthError) {
     // Nobody can fix a refused key by retrying: the chain rests (planned polls stay planned)
     // and the clock restarts it after the pause; the log line tells the operator what to do.
@@ -156,7 +156,7 @@ export async function handleTrackingPoll(deps: TrackingPollDeps, payload: Payloa
 
 /**
  * Asks the carrier about each planned shipment at the key's pace, in order. A number the carrier
- * rejects ends that shipment's polling; any other error ends the link, keeping the answers so far.
+ * rejects ends that shipment's polling; any other error ends the step, keeping the answers so far.
  */
 async function pollShipments(poller: CarrierPoller, limiter: RateLimiter, polls: PlannedPoll[], signal: AbortSignal): Promise<{ results: PollResult[]; failure: unknown }> {
   // At shutdown, calls still waiting for their slot are dropped at once; one in flight finishes.
@@ -193,23 +193,23 @@ async function pollShipments(poller: CarrierPoller, limiter: RateLimiter, polls:
   return { results, failure };
 }
 
-class StaleLink extends Error {}
+class StaleStep extends Error {}
 
 async function commitLink(
   deps: TrackingPollDeps,
   payload: Payload,
-  link: { now: number; today: number; calls: number; results: PollResult[]; blockedUntil?: number; rateState?: string; idle?: boolean },
+  outcome: { now: number; today: number; calls: number; results: PollResult[]; blockedUntil?: number; rateState?: string; idle?: boolean },
 ): Promise<boolean> {
-  const { now, today } = link;
+  const { now, today } = outcome;
   const rules = carrierConnector(payload.carrier).shipmentPolls;
   return deps.knex
     .transaction(async (trx) => {
-      if (!(await advanceTrackingKey(trx, payload.carrier, payload.step, link))) throw new StaleLink();
-      for (const r of link.results) await storeResult(trx, r, now, today, rules);
+      if (!(await advanceTrackingKey(trx, payload.carrier, payload.step, outcome))) throw new StaleStep();
+      for (const r of outcome.results) await storeResult(trx, r, now, today, rules);
       return true;
     })
     .catch((err: unknown) => {
-      if (err instanceof StaleLink) return false;
+      if (err instanceof StaleStep) return false;
       throw err;
     });
 }
@@ -243,7 +243,7 @@ async function storeResult(trx: Knex.Transaction, r: PollResult, now: number, to
   await updatePoll(trx, id, { ...counted, state: 'waiting', priority: priorityOf(status), next_poll_at: now + pollSpacingMs(rules.maxPerDay), last_result: 'found' });
 }
 
-/** The consume wrapper gave a link up (an outage outlasted its attempts): rest the chain; the clock restarts it. */
+/** The consume wrapper gave a step up (an outage outlasted its attempts): rest the chain; the clock restarts it. */
 export async function restChain(knex: Knex, payload: Payload, now: number): Promise<void> {
   await restTrackingChain(knex, payload.carrier, payload.step, now, now + GIVE_UP_PAUSE_MS);
 }
