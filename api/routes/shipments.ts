@@ -6,7 +6,7 @@ import { listShipments, SHIPMENT_SUMMARY_COLUMNS, type ShipmentFilters, type Shi
 import { phoneKey } from '../../models/phone-key.ts';
 import type { ApiDeps } from '../context.ts';
 import type { ApiRouter } from '../context.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { decodeCursor, encodeCursor } from '../keyset-cursor.ts';
 import { presentShipmentDetail, presentShipmentSummary } from '../present.ts';
 import { parseRequest, ShipmentListQuery } from '../schemas.ts';
 import { pathId } from './params.ts';
