@@ -3,7 +3,7 @@ import type { Logger } from '../config/logger.ts';
 import type { Queue } from '../lib/queue/port.ts';
 import { enqueue } from '../crawler/jobs.ts';
 import type { Schedule } from './create-clock.ts';
-import { pruneFires } from './claim-fire.ts';
+import { pruneFires } from '../models/clock-fires.ts';
 import { planTracking } from './plan-tracking.ts';
 import { planWeather } from './plan-weather.ts';
 import { sweepStalledChains } from './sweep-stalled-chains.ts';
