@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { ShipmentItemRecord, TrackingEventRecord } from '../../models/records.ts';
-import { findFileShipmentRows, findShipmentsByReference, markShipmentsChanged, upsertFileShipmentRows, type StoredFileShipment } from '../../models/shipments.ts';
+import { findFileShipmentRows, findShipmentsByReference, markShipmentsChanged, upsertFileShipmentRows, type FileShipmentRow, type StoredFileShipment } from '../../models/shipments.ts';
 import { findStoredEventKeys, insertTrackingEvents, type TrackingEventRow } from '../../models/tracking-events.ts';
 import { eventRow, refreshCurrentStatus, upsertShipmentItems } from './shipments.ts';
 
@@ -63,8 +63,8 @@ export async function upsertFileShipments(trx: Knex.Transaction, records: FileSh
   const now = Date.now();
   // The last record of a key wins (a later row overwrites an earlier one).
   const byKey = new Map(records.map((r) => [r.externalKey, r]));
-  const rows = [...byKey.values()].map((r) => ({
-    shop_id: null as null,
+  const rows = [...byKey.values()].map((r): FileShipmentRow => ({
+    shop_id: null,
     source: FILE_SOURCE,
     external_key: r.externalKey,
     reference: r.reference,
