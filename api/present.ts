@@ -1,12 +1,15 @@
 import type { Shop } from '../models/shop.ts';
 import type { ShipmentItem, TrackingEvent } from '../models/shipment.ts';
 import type { ShipmentSummaryRow } from '../models/shipment-queries.ts';
-import type { WeatherRow } from '../models/shipment-details.ts';
+import type { ShipmentExtras, WeatherRow } from '../models/shipment-details.ts';
+import type { ShipmentEventRow } from '../models/shipments.ts';
+import type { DecidingEventRow } from '../models/tracking-events.ts';
 import { iso } from '../models/db.ts';
 
 /**
- * The public shapes of rows (snake_case, ISO timestamps). A shop never shows its credentials,
- * not even the client id: `has_credentials` is all a client learns.
+ * The public shapes of rows (snake_case, ISO timestamps), in the API's answers and in the data
+ * of the events webhooks deliver. A shop never shows its credentials, not even the client id:
+ * `has_credentials` is all a client learns.
  */
 
 export function presentShop(shop: Shop, hasCredentials: boolean) {
@@ -24,14 +27,23 @@ export function presentShop(shop: Shop, hasCredentials: boolean) {
   };
 }
 
-export function presentShipmentSummary(row: ShipmentSummaryRow) {
+type ShipmentNameFields = Record<'id' | 'shop_id' | 'source' | 'platform_id' | 'order_id' | 'reference', unknown>;
+
+/** The fields that name a shipment, first in every shape that shows one. */
+function presentShipmentNames<R extends ShipmentNameFields>(row: R) {
   return {
     id: Number(row.id),
     shop_id: row.shop_id === null ? null : Number(row.shop_id),
-    source: row.source,
-    platform_id: row.platform_id,
-    order_id: row.order_id,
-    reference: row.reference,
+    source: row.source as R['source'],
+    platform_id: row.platform_id as R['platform_id'],
+    order_id: row.order_id as R['order_id'],
+    reference: row.reference as R['reference'],
+  };
+}
+
+export function presentShipmentSummary(row: ShipmentSummaryRow) {
+  return {
+    ...presentShipmentNames(row),
     fulfilment_method: row.fulfilment_method,
     carrier: row.carrier,
     tracking_number: row.tracking_number,
@@ -44,8 +56,31 @@ export function presentShipmentSummary(row: ShipmentSummaryRow) {
   };
 }
 
+/** The `shipment` of a shipment event (`shipment.created`, `shipment.status_changed`). */
+export function presentShipmentEvent(row: ShipmentEventRow) {
+  return {
+    ...presentShipmentNames(row),
+    carrier: row.carrier,
+    tracking_number: row.tracking_number,
+    status: row.status,
+    status_at: iso(row.status_at === null ? null : Number(row.status_at)),
+  };
+}
+
 type ItemFields = Pick<ShipmentItem, 'item_key' | 'ean' | 'sku' | 'title' | 'quantity' | 'quantity_shipped' | 'unit_price'>;
 type EventFields = Pick<TrackingEvent, 'raw_status' | 'description' | 'location' | 'source' | 'occurred_at'> & { status: string | null };
+
+/** One event of a shipment's timeline; also the `tracking_event` that decided a status change. */
+export function presentTrackingEvent<E extends EventFields | DecidingEventRow>(e: E) {
+  return {
+    status: e.status as E['status'],
+    raw_status: e.raw_status,
+    description: e.description,
+    location: e.location,
+    source: e.source,
+    occurred_at: iso(e.occurred_at),
+  };
+}
 
 /** The last observation at a shipment's location (contract weather.md: `fetched_at` beside it). */
 export function presentWeather(w: WeatherRow | null) {
@@ -73,14 +108,12 @@ export function presentShipmentDetail(
       // DECIMAL arrives as a string from MySQL and as a number from SQLite.
       unit_price: i.unit_price === null ? null : Number(i.unit_price),
     })),
-    events: events.map((e) => ({
-      status: e.status,
-      raw_status: e.raw_status,
-      description: e.description,
-      location: e.location,
-      source: e.source,
-      occurred_at: iso(e.occurred_at),
-    })),
+    events: events.map(presentTrackingEvent),
     weather: presentWeather(weather),
   };
+}
+
+/** A shipment whole: its list row with the extras models/shipment-details.ts loaded for it (none: empty). */
+export function presentShipmentWithExtras(row: ShipmentSummaryRow, extras: ShipmentExtras | undefined) {
+  return presentShipmentDetail({ ...row, receiver_street: extras?.receiver_street ?? null, receiver_phone: extras?.receiver_phone ?? null }, extras?.items ?? [], extras?.events ?? [], extras?.weather ?? null);
 }

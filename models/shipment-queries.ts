@@ -201,3 +201,8 @@ function indexedTable(knex: Knex, index: string): Knex.Raw | string {
   if (index === 'PRIMARY') return 'shipments';
   return knex.raw('?? INDEXED BY ??', ['shipments', index]);
 }
+
+/** One shipment's list row, or undefined. */
+export async function findShipmentSummary(knex: Knex, id: number): Promise<ShipmentSummaryRow | undefined> {
+  return (await knex('shipments').select(SHIPMENT_SUMMARY_COLUMNS).where({ id }).first()) as ShipmentSummaryRow | undefined;
+}

@@ -169,28 +169,28 @@ export async function recordTrackingPlan(
 }
 
 /**
- * Commits one link on the key at `step`: the next step, the link's calls added to day `today`
+ * Commits one step on the key at `step`: the next step, the step's calls added to day `today`
  * (a new GMT day starts from them), and its pace, block and chain state when given. Returns
- * false when the key is no longer at `step` (another delivery of the link committed first).
+ * false when the key is no longer at `step` (another delivery of the step committed first).
  */
 export async function advanceTrackingKey(
   trx: Knex.Transaction,
   carrier: string,
   step: number,
-  link: { now: number; today: number; calls: number; rateState?: string; blockedUntil?: number; idle?: boolean },
+  outcome: { now: number; today: number; calls: number; rateState?: string; blockedUntil?: number; idle?: boolean },
 ): Promise<boolean> {
-  const { now, today } = link;
+  const { now, today } = outcome;
   const patch: Record<string, unknown> = {
     step: step + 1,
     heartbeat_at: now,
     updated_at: now,
-    calls_today: trx.raw('CASE WHEN quota_day = ? THEN calls_today + ? ELSE ? END', [today, link.calls, link.calls]),
+    calls_today: trx.raw('CASE WHEN quota_day = ? THEN calls_today + ? ELSE ? END', [today, outcome.calls, outcome.calls]),
     planned_today: trx.raw('CASE WHEN quota_day = ? THEN planned_today ELSE 0 END', [today]),
     quota_day: today,
   };
-  if (link.rateState !== undefined) patch.rate_state = link.rateState;
-  if (link.blockedUntil !== undefined) patch.blocked_until = link.blockedUntil;
-  if (link.idle) patch.chain = 'idle';
+  if (outcome.rateState !== undefined) patch.rate_state = outcome.rateState;
+  if (outcome.blockedUntil !== undefined) patch.blocked_until = outcome.blockedUntil;
+  if (outcome.idle) patch.chain = 'idle';
   return (await trx('tracking_keys').where({ carrier, step }).update(patch)) > 0;
 }
 
@@ -202,7 +202,7 @@ export async function restTrackingChain(knex: Knex, carrier: string, step: numbe
 }
 
 /**
- * Embedded mode: the in-process queue forgot the poll chains' links when the process stopped.
+ * Embedded mode: the in-process queue forgot the poll chains' steps when the process stopped.
  * Marking the chains idle lets the next plan start them again (their planned polls are kept).
  */
 export async function restartTrackingChains(knex: Knex, now: number): Promise<number> {

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import cron, { type ScheduledTask } from 'node-cron';
 import { retryOnLockConflict } from '../models/db.ts';
 import type { Logger } from '../config/logger.ts';
-import { claimFire, lastClaimedFire } from './claim-fire.ts';
+import { claimFire, lastClaimedFire } from '../models/clock-fires.ts';
 
 /**
  * The clock only enqueues, never calls a provider. Terminology:

@@ -3,7 +3,8 @@ import type { Logger } from '../config/logger.ts';
 import type { Queue } from '../lib/queue/port.ts';
 import { enqueue } from '../crawler/jobs.ts';
 import { linkLocations } from '../crawler/sync/locations.ts';
-import { FINAL_STATUSES } from '../models/shipment.ts';
+import { findDueLocationIds, leaseLocation, makeLocationsDormant } from '../models/locations.ts';
+import { findActiveLocationIds } from '../models/shipments.ts';
 import { followShipmentChanges } from './follow-shipments.ts';
 
 /**
@@ -32,28 +33,15 @@ export async function planWeather(deps: WeatherPlanDeps, now: number): Promise<{
   const { knex } = deps;
   await followShipmentChanges(knex, 'weather.locations', (rows) => linkLocations(knex, rows, now));
 
-  const due: { id: number | string }[] = await knex('locations')
-    .select('id')
-    .whereNotNull('next_fetch_at')
-    .andWhere('next_fetch_at', '<=', now)
-    .orderBy([{ column: 'next_fetch_at' }, { column: 'id' }])
-    .limit(deps.maxPerMinute ?? 200);
-  if (due.length === 0) return { enqueued: 0, dormant: 0 };
-  const ids = due.map((r) => Number(r.id));
-  const activeRows: { location_id: number | string }[] = await knex('shipments')
-    .distinct('location_id')
-    .whereIn('location_id', ids)
-    .whereNotIn('status', FINAL_STATUSES as string[]);
-  const active = new Set(activeRows.map((r) => Number(r.location_id)));
+  const ids = await findDueLocationIds(knex, now, deps.maxPerMinute ?? 200);
+  if (ids.length === 0) return { enqueued: 0, dormant: 0 };
+  const active = await findActiveLocationIds(knex, ids);
   const dormant = ids.filter((id) => !active.has(id));
   const fetch = ids.filter((id) => active.has(id));
-  if (dormant.length > 0) await knex('locations').whereIn('id', dormant).andWhere('next_fetch_at', '<=', now).update({ next_fetch_at: null, updated_at: now });
+  if (dormant.length > 0) await makeLocationsDormant(knex, dormant, now);
   let enqueued = 0;
   for (const id of fetch) {
-    const leased = await knex('locations')
-      .where({ id })
-      .andWhere('next_fetch_at', '<=', now)
-      .update({ next_fetch_at: now + (deps.leaseMs ?? LEASE_MS), updated_at: now });
+    const leased = await leaseLocation(knex, id, now, now + (deps.leaseMs ?? LEASE_MS));
     if (leased === 0) continue;
     await enqueue(deps.queue, 'weather.fetch', { location_id: id });
     enqueued += 1;

@@ -6,7 +6,7 @@ import { CARRIER_CONNECTOR_NAMES, carrierConnector, type CarrierSettings } from 
 import type { ClockDeps, Schedule } from './create-clock.ts';
 import type { Config } from '../config/config.ts';
 import type { Connections } from '../lib/connections.ts';
-import { pruneFires } from './claim-fire.ts';
+import { pruneFires } from '../models/clock-fires.ts';
 import { planTracking } from './plan-tracking.ts';
 import { planWeather } from './plan-weather.ts';
 import { sweepStalledChains } from './sweep-stalled-chains.ts';

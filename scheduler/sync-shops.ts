@@ -5,7 +5,7 @@ import type { Queue } from '../lib/queue/port.ts';
 import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
 import { listActiveShopsForSync } from '../models/shop.ts';
 import { hasSucceededInitialRun } from '../models/sync-run.ts';
-import { claimFire, lastClaimedFires } from './claim-fire.ts';
+import { claimFire, lastClaimedFires } from '../models/clock-fires.ts';
 
 /**
  * Periodic shop syncs. Every active shop is synced every `sync_interval_minutes` (PATCH

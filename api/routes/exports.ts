@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { listShipments, type ShipmentFilters, type ShipmentKeyset } from '../../models/shipment-queries.ts';
 import { iso } from '../../models/db.ts';
+import { findReceiverStreets } from '../../models/shipments.ts';
 import type { ApiDeps } from '../context.ts';
 import type { ApiRouter } from '../context.ts';
 import { sendCsv } from '../csv-export.ts';
@@ -47,11 +48,7 @@ async function* shipmentRows(knex: Knex, filters: ShipmentFilters): AsyncGenerat
   for (;;) {
     const page = await listShipments(knex, filters, { after, limit: EXPORT_PAGE_ROWS });
     // The list's summary has no street: one primary-key read per page adds it.
-    const streets = new Map<number, string | null>();
-    if (page.rows.length > 0) {
-      const found: { id: number; receiver_street: string | null }[] = await knex('shipments').select('id', 'receiver_street').whereIn('id', page.rows.map((r) => r.id));
-      for (const f of found) streets.set(Number(f.id), f.receiver_street);
-    }
+    const streets = page.rows.length > 0 ? await findReceiverStreets(knex, page.rows.map((r) => r.id)) : new Map<number, string | null>();
     for (const r of page.rows) {
       yield [
         Number(r.id),

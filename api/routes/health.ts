@@ -1,5 +1,6 @@
 import type { ApiRouter } from '../context.ts';
 import type { ApiDeps } from '../context.ts';
+import { pingDatabase } from '../../models/ping.ts';
 
 /** How long a dependency may take to answer before /health calls it down. */
 const CHECK_TIMEOUT_MS = 3_000;
@@ -7,7 +8,7 @@ const CHECK_TIMEOUT_MS = 3_000;
 /** `GET /health`, the one public route: 200 once the database and the queue answer, 503 otherwise. */
 export function healthRoutes(router: ApiRouter, deps: ApiDeps): void {
   router.get('/health', async (ctx) => {
-    const [database, queue] = await Promise.all([check(() => deps.knex.raw('select 1')), check(() => deps.queue.ping())]);
+    const [database, queue] = await Promise.all([check(() => pingDatabase(deps.knex)), check(() => deps.queue.ping())]);
     ctx.set('Cache-Control', 'no-store');
     if (database && queue) {
       ctx.body = { status: 'ok' };

@@ -1,13 +1,13 @@
 import type { z } from 'zod';
 import { NotFoundError } from '../../lib/errors.ts';
 import { carrierCodesFor } from '../../models/carriers.ts';
-import { isLookup, loadShipmentExtras, lookupShipments, type ShipmentExtras } from '../../models/shipment-details.ts';
-import { listShipments, SHIPMENT_SUMMARY_COLUMNS, type ShipmentFilters, type ShipmentSummaryRow } from '../../models/shipment-queries.ts';
+import { isLookup, loadShipmentExtras, lookupShipments } from '../../models/shipment-details.ts';
+import { findShipmentSummary, listShipments, type ShipmentFilters } from '../../models/shipment-queries.ts';
 import { phoneKey } from '../../models/phone-key.ts';
 import type { ApiDeps } from '../context.ts';
 import type { ApiRouter } from '../context.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
-import { presentShipmentDetail, presentShipmentSummary } from '../present.ts';
+import { decodeCursor, encodeCursor } from '../keyset-cursor.ts';
+import { presentShipmentSummary, presentShipmentWithExtras } from '../present.ts';
 import { parseRequest, ShipmentListQuery } from '../schemas.ts';
 import { pathId } from './params.ts';
 
@@ -28,7 +28,7 @@ export function shipmentRoutes(router: ApiRouter, deps: ApiDeps): void {
     if (isLookup(filters)) {
       const page = await lookupShipments(deps.knex, filters, { after, limit });
       const extras = await loadShipmentExtras(deps.knex, page.rows.map((r) => Number(r.id)), page.heads);
-      data = page.rows.map((r) => presentWithExtras(r, extras.get(Number(r.id))));
+      data = page.rows.map((r) => presentShipmentWithExtras(r, extras.get(Number(r.id))));
       next = page.next;
     } else {
       const page = await listShipments(deps.knex, filters, { after, limit });
@@ -44,16 +44,12 @@ export function shipmentRoutes(router: ApiRouter, deps: ApiDeps): void {
   router.get('/shipments/:id', async (ctx) => {
     const id = pathId(ctx);
     const [row, extras] = await Promise.all([
-      deps.knex('shipments').select(SHIPMENT_SUMMARY_COLUMNS).where({ id }).first() as Promise<ShipmentSummaryRow | undefined>,
+      findShipmentSummary(deps.knex, id),
       loadShipmentExtras(deps.knex, [id]),
     ]);
     if (!row) throw new NotFoundError('shipment', id);
-    ctx.body = presentWithExtras(row, extras.get(id));
+    ctx.body = presentShipmentWithExtras(row, extras.get(id));
   });
-}
-
-function presentWithExtras(row: ShipmentSummaryRow, extras: ShipmentExtras | undefined) {
-  return presentShipmentDetail({ ...row, receiver_street: extras?.receiver_street ?? null, receiver_phone: extras?.receiver_phone ?? null }, extras?.items ?? [], extras?.events ?? [], extras?.weather ?? null);
 }
 
 /** The list's query parameters as filters; the CSV export takes the same ones. */

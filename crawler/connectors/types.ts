@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import type { RateMargin } from '../../lib/rate-limiter.ts';
-import type { ShipmentStatus } from '../../models/shipment.ts';
 
 /** How every connector calls its provider; each connector documents its own defaults. */
 export interface ProviderCallOptions {
@@ -15,44 +14,9 @@ export interface ProviderCallOptions {
   signal?: AbortSignal;
 }
 
-/** What a platform connector returns for one shipment; `sync/` turns it into rows. */
-export interface ShipmentRecord {
-  platformId: string;
-  orderId: string | null;
-  reference: string | null;
-  fulfilmentMethod: string | null;
-  shippedAt: number | null;
-  carrier: string | null;
-  trackingNumber: string | null;
-  receiver: {
-    postalCode: string | null;
-    city: string | null;
-    country: string | null;
-    phone: string | null;
-  };
-  items: ShipmentItemRecord[];
-  events: TrackingEventRecord[];
-}
-
-export interface ShipmentItemRecord {
-  key: string;
-  ean: string | null;
-  sku: string | null;
-  title: string | null;
-  quantity: number;
-  quantityShipped: number | null;
-  unitPrice: number | null;
-}
-
-export interface TrackingEventRecord {
-  source: string;
-  /** Canonical status, or null when no mapping rule knows `rawStatus`. */
-  status: ShipmentStatus | null;
-  rawStatus: string;
-  description: string | null;
-  location: string | null;
-  occurredAt: number;
-}
+/** The records connectors return; they are defined beside the models that store them. */
+export type { ShipmentRecord, ShipmentItemRecord, TrackingEventRecord } from '../../models/records.ts';
+import type { ShipmentRecord } from '../../models/records.ts';
 
 /**
  * The platform seam: what a seller-shop platform (bol, Shopify, …) implements so that shops on it

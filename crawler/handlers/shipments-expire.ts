@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../../config/logger.ts';
 import type { Queue } from '../../lib/queue/port.ts';
-import { FINAL_STATUSES } from '../../models/shipment.ts';
+import { findUnfinishedShipments } from '../../models/shipments.ts';
+import { findShipmentIdsWithEventsSince } from '../../models/tracking-events.ts';
+import { deletePollsOf } from '../../models/tracking-polls.ts';
 import type { JobContext } from '../consume.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
 import { appendTrackingEvents } from '../sync/shipments.ts';
@@ -34,22 +36,16 @@ export async function handleShipmentsExpire(deps: ExpireShipmentsDeps, payload: 
   let expired = 0;
   for (let batch = 0; batch < BATCHES_PER_JOB; batch += 1) {
     if (ctx.signal.aborted) break;
-    const candidates: { id: number | string; status_at: number | null; shipped_at: number | null; created_at: number }[] = await knex('shipments')
-      .select('id', 'status_at', 'shipped_at', 'created_at')
-      .whereNotIn('status', FINAL_STATUSES as string[])
-      .andWhere('id', '>', afterId)
-      .orderBy('id')
-      .limit(BATCH);
+    const candidates = await findUnfinishedShipments(knex, afterId, BATCH);
     if (candidates.length === 0) {
       afterId = -1;
       break;
     }
-    afterId = Number(candidates.at(-1)!.id);
-    const quiet = candidates.filter((c) => Number(c.status_at ?? c.shipped_at ?? c.created_at) < cutoff).map((c) => Number(c.id));
+    afterId = candidates.at(-1)!.id;
+    const quiet = candidates.filter((c) => Number(c.status_at ?? c.shipped_at ?? c.created_at) < cutoff).map((c) => c.id);
     if (quiet.length === 0) continue;
     // status_at only follows events that map to a status: any event at all since the cutoff keeps a shipment alive.
-    const recent: { shipment_id: number | string }[] = await knex('tracking_events').distinct('shipment_id').whereIn('shipment_id', quiet).andWhere('occurred_at', '>=', cutoff);
-    const alive = new Set(recent.map((r) => Number(r.shipment_id)));
+    const alive = await findShipmentIdsWithEventsSince(knex, quiet, cutoff);
     const ids = quiet.filter((id) => !alive.has(id));
     if (ids.length === 0) continue;
     await knex.transaction(async (trx) => {
@@ -58,7 +54,7 @@ export async function handleShipmentsExpire(deps: ExpireShipmentsDeps, payload: 
           { source: 'shipsync', status: 'expired', rawStatus: 'EXPIRED', description: 'No tracking event for 30 days.', location: null, occurredAt: now },
         ]);
       }
-      await trx('tracking_polls').whereIn('shipment_id', ids).delete();
+      await deletePollsOf(trx, ids);
     });
     expired += ids.length;
   }

@@ -4,7 +4,7 @@ import type { Logger } from '../../config/logger.ts';
 import { AuthError, RateLimitedError } from '../../lib/errors.ts';
 import type { WeatherClient } from '../connectors/weather/index.ts';
 import type { JobPayload } from '../jobs.ts';
-import { WEATHER_MIN_INTERVAL_MS } from '../sync/locations.ts';
+import { claimLocationFetch, findLocation, settleLocationFetch, WEATHER_MIN_INTERVAL_MS, type LocationFetchPatch } from '../../models/locations.ts';
 
 export interface FetchWeatherDeps {
   knex: Knex;
@@ -34,19 +34,14 @@ const UNKNOWN_PLACE_RETRY_MS = 24 * 3_600_000;
 export async function handleWeatherFetch(deps: FetchWeatherDeps, payload: JobPayload<'weather.fetch'>): Promise<void> {
   const { knex } = deps;
   const now = deps.now();
-  const claimed = await knex('locations')
-    .where({ id: payload.location_id })
-    .andWhere((w) => w.whereNull('fetched_at').orWhere('fetched_at', '<=', now - WEATHER_MIN_INTERVAL_MS))
-    .andWhere((w) => w.whereNull('fetch_started_at').orWhere('fetch_started_at', '<=', now - FETCH_LEASE_MS))
-    .update({ fetch_started_at: now, updated_at: now });
-  if (claimed === 0) return;
-  const location = (await knex('locations').where({ id: payload.location_id }).first()) as { country: string; postal_code: string; city: string | null; fetched_at: number | null };
+  if (!(await claimLocationFetch(knex, payload.location_id, now, FETCH_LEASE_MS))) return;
+  const location = await findLocation(knex, payload.location_id);
   const log = deps.logger.child({ location_id: payload.location_id, location: `${location.country} ${location.postal_code}` });
 
   // The provider has been asked: its answer is written even if the write loses a lock conflict
   // with the clock's plan (a redelivered job would find the location claimed and do nothing, so
   // the answer would be lost and the place asked again when the claim runs out).
-  const settle = (patch: Record<string, unknown>) => retryOnLockConflict(() => knex('locations').where({ id: payload.location_id }).update(patch));
+  const settle = (patch: LocationFetchPatch) => retryOnLockConflict(() => settleLocationFetch(knex, payload.location_id, patch));
 
   let observation;
   try {

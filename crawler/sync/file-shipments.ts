@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
-import { dialectOf } from '../../models/db.ts';
-import type { ShipmentItemRecord, TrackingEventRecord } from '../connectors/types.ts';
-import { eventDedupeKey, refreshCurrentStatus, upsertShipmentItems } from './shipments.ts';
+import type { ShipmentItemRecord, TrackingEventRecord } from '../../models/records.ts';
+import { findFileShipmentRows, findShipmentsByReference, markShipmentsChanged, upsertFileShipmentRows, type FileShipmentRow, type StoredFileShipment } from '../../models/shipments.ts';
+import { findStoredEventKeys, insertTrackingEvents, type TrackingEventRow } from '../../models/tracking-events.ts';
+import { eventRow, refreshCurrentStatus, upsertShipmentItems } from './shipments.ts';
 
 /**
  * How rows of uploaded files become shipments, items and tracking events, with the row
@@ -43,32 +44,11 @@ export interface FileEvent {
   timeless?: boolean;
 }
 
-const SHIPMENT_COLUMNS = ['reference', 'carrier', 'tracking_number', 'receiver_street', 'receiver_postal_code', 'receiver_city', 'receiver_country', 'receiver_phone', 'phone_key'] as const;
-
-export interface StoredFileShipment {
-  id: number;
-  external_key: string;
-  created_at: number;
-  reference: string | null;
-  carrier: string | null;
-  tracking_number: string | null;
-  receiver_street: string | null;
-  receiver_postal_code: string | null;
-  receiver_city: string | null;
-  receiver_country: string | null;
-  receiver_phone: string | null;
-  phone_key: string | null;
-}
-
 /** The file shipments already stored under these external keys. */
 export async function findFileShipments(trx: Knex | Knex.Transaction, externalKeys: string[]): Promise<Map<string, StoredFileShipment>> {
   const found = new Map<string, StoredFileShipment>();
   for (const keys of chunk([...new Set(externalKeys)], 500)) {
-    const rows: StoredFileShipment[] = await trx('shipments')
-      .select('id', 'external_key', 'created_at', ...SHIPMENT_COLUMNS)
-      .where({ source: FILE_SOURCE })
-      .whereIn('external_key', keys);
-    for (const r of rows) found.set(r.external_key, { ...r, id: Number(r.id) });
+    for (const r of await findFileShipmentRows(trx, FILE_SOURCE, keys)) found.set(r.external_key, r);
   }
   return found;
 }
@@ -83,7 +63,7 @@ export async function upsertFileShipments(trx: Knex.Transaction, records: FileSh
   const now = Date.now();
   // The last record of a key wins (a later row overwrites an earlier one).
   const byKey = new Map(records.map((r) => [r.externalKey, r]));
-  const rows = [...byKey.values()].map((r) => ({
+  const rows = [...byKey.values()].map((r): FileShipmentRow => ({
     shop_id: null,
     source: FILE_SOURCE,
     external_key: r.externalKey,
@@ -100,13 +80,7 @@ export async function upsertFileShipments(trx: Knex.Transaction, records: FileSh
     created_at: now,
     updated_at: now,
   }));
-  const mysql = dialectOf(trx) === 'mysql';
-  const keep = (column: string) => trx.raw(mysql ? 'COALESCE(VALUES(??), ??)' : 'COALESCE(excluded.??, shipments.??)', [column, column]);
-  const merge: Record<string, Knex.Raw | number> = Object.fromEntries(SHIPMENT_COLUMNS.map((c) => [c, keep(c)]));
-  merge.updated_at = now;
-  for (const part of chunk(rows, 500)) {
-    await trx('shipments').insert(part).onConflict(['source', 'external_key']).merge(merge);
-  }
+  for (const part of chunk(rows, 500)) await upsertFileShipmentRows(trx, part, now);
   const stored = await findFileShipments(trx, [...byKey.keys()]);
   const ids = new Map([...stored.values()].map((s) => [s.external_key, s.id]));
   // `created_at` is never overwritten: the rows stamped with this call's `now` are the new ones.
@@ -132,13 +106,9 @@ export interface UpsertedFileShipments {
 export async function findShipmentIdsByReference(trx: Knex.Transaction, references: string[]): Promise<Map<string, number>> {
   const found = new Map<string, number>();
   for (const refs of chunk([...new Set(references)], 500)) {
-    const rows: { id: number; reference: string; source: string; external_key: string | null }[] = await trx('shipments')
-      .select('id', 'reference', 'source', 'external_key')
-      .whereIn('reference', refs)
-      .orderBy('id', 'asc');
-    for (const r of rows) {
+    for (const r of await findShipmentsByReference(trx, refs)) {
       const own = r.source === FILE_SOURCE && r.external_key === referenceKey(r.reference);
-      if (own || !found.has(r.reference)) found.set(r.reference, Number(r.id));
+      if (own || !found.has(r.reference)) found.set(r.reference, r.id);
     }
   }
   return found;
@@ -161,27 +131,14 @@ export async function addFileEvents(trx: Knex.Transaction, events: FileEvent[], 
     return [];
   }
   const now = Date.now();
-  const rows = events.map((e) => ({
-    shipment_id: e.shipmentId,
-    source: e.event.source,
-    status: e.event.status,
-    raw_status: e.event.rawStatus.slice(0, 128),
-    description: e.event.description,
-    location: e.event.location,
-    occurred_at: e.event.occurredAt,
-    dedupe_key: eventDedupeKey(e.timeless ? { ...e.event, occurredAt: 0 } : e.event),
-    created_at: now,
-  }));
+  const rows = events.map((e) => eventRow(e.shipmentId, e.event, now, e.timeless));
   const known = new Set<string>();
   const shipmentIds = [...new Set(rows.map((r) => r.shipment_id))];
   for (const ids of chunk(shipmentIds, 500)) {
-    const found: { shipment_id: number; dedupe_key: string }[] = await trx('tracking_events')
-      .select('shipment_id', 'dedupe_key')
-      .whereIn('shipment_id', ids)
-      .whereIn('dedupe_key', [...new Set(rows.filter((r) => ids.includes(r.shipment_id)).map((r) => r.dedupe_key))]);
-    for (const f of found) known.add(`${Number(f.shipment_id)}:${f.dedupe_key}`);
+    const found = await findStoredEventKeys(trx, ids, [...new Set(rows.filter((r) => ids.includes(r.shipment_id)).map((r) => r.dedupe_key))]);
+    for (const f of found) known.add(`${f.shipment_id}:${f.dedupe_key}`);
   }
-  const fresh: typeof rows = [];
+  const fresh: TrackingEventRow[] = [];
   const isNew = rows.map((r) => {
     const id = `${r.shipment_id}:${r.dedupe_key}`;
     if (known.has(id)) return false;
@@ -189,9 +146,9 @@ export async function addFileEvents(trx: Knex.Transaction, events: FileEvent[], 
     fresh.push(r);
     return true;
   });
-  for (const part of chunk(fresh, 500)) await trx('tracking_events').insert(part).onConflict(['shipment_id', 'dedupe_key']).ignore();
+  for (const part of chunk(fresh, 500)) await insertTrackingEvents(trx, part);
   const changed = [...new Set(fresh.map((r) => r.shipment_id))];
-  for (const ids of chunk(changed, 500)) await trx('shipments').whereIn('id', ids).update({ updated_at: now });
+  for (const ids of chunk(changed, 500)) await markShipmentsChanged(trx, ids, now);
   // New shipments are announced (`shipment.created`) and moved ones too (`shipment.status_changed`):
   // refreshCurrentStatus records both in this transaction's outbox.
   for (const ids of chunk([...new Set([...changed, ...created])], 500)) await refreshCurrentStatus(trx, ids, { created });

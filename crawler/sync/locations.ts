@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { normaliseLocation } from '../connectors/weather/location.ts';
+import { findLocationsByPostalCode, insertLocations, wakeLocations } from '../../models/locations.ts';
 import { FINAL_STATUSES, type ShipmentStatus } from '../../models/shipment.ts';
+import { setShipmentsLocation } from '../../models/shipments.ts';
 
 /**
  * Locations: the receiver places whose weather is cached, one per normalised (country, postal
@@ -10,9 +12,6 @@ import { FINAL_STATUSES, type ShipmentStatus } from '../../models/shipment.ts';
  * - dormant: `next_fetch_at` is NULL because every shipment going there is final. A new
  *   shipment to a dormant location wakes it (due at once, or 2 hours after its last fetch).
  */
-
-/** Weather for a location is fetched at most this often (the parcelLab rule of record). */
-export const WEATHER_MIN_INTERVAL_MS = 2 * 3_600_000;
 
 export interface ShipmentPlace {
   id: number;
@@ -46,19 +45,13 @@ export async function linkLocations(knex: Knex, shipments: ShipmentPlace[], now:
     if (!byKey.has(k)) byKey.set(k, { country: place.country, postal_code: place.postalCode, city: s.receiver_city?.trim().slice(0, 128) || null });
   }
   const fresh = [...byKey.values()].map((l) => ({ ...l, next_fetch_at: now, created_at: now, updated_at: now }));
-  for (let i = 0; i < fresh.length; i += 500) {
-    await knex('locations').insert(fresh.slice(i, i + 500)).onConflict(['country', 'postal_code']).ignore();
-  }
+  await insertLocations(knex, fresh);
   const idOf = new Map<string, number>();
   const countries = [...new Set(fresh.map((l) => l.country))];
   for (const country of countries) {
     const postals = fresh.filter((l) => l.country === country).map((l) => l.postal_code);
     for (let i = 0; i < postals.length; i += 500) {
-      const rows: { id: number; country: string; postal_code: string }[] = await knex('locations')
-        .select('id', 'country', 'postal_code')
-        .where({ country })
-        .whereIn('postal_code', postals.slice(i, i + 500));
-      for (const r of rows) idOf.set(`${r.country}\u0000${r.postal_code}`, Number(r.id));
+      for (const r of await findLocationsByPostalCode(knex, country, postals.slice(i, i + 500))) idOf.set(`${r.country}\u0000${r.postal_code}`, r.id);
     }
   }
 
@@ -72,13 +65,8 @@ export async function linkLocations(knex: Knex, shipments: ShipmentPlace[], now:
   }
   // Not a change a client follows: updated_at stays as it is.
   for (const [locationId, ids] of moves) {
-    for (let i = 0; i < ids.length; i += 500) await knex('shipments').whereIn('id', ids.slice(i, i + 500)).update({ location_id: locationId });
+    for (let i = 0; i < ids.length; i += 500) await setShipmentsLocation(knex, ids.slice(i, i + 500), locationId);
   }
   const wake = [...active];
-  for (let i = 0; i < wake.length; i += 500) {
-    await knex('locations')
-      .whereIn('id', wake.slice(i, i + 500))
-      .whereNull('next_fetch_at')
-      .update({ next_fetch_at: knex.raw('CASE WHEN fetched_at IS NULL THEN ? ELSE fetched_at + ? END', [now, WEATHER_MIN_INTERVAL_MS]), updated_at: now });
-  }
+  for (let i = 0; i < wake.length; i += 500) await wakeLocations(knex, wake.slice(i, i + 500), now);
 }

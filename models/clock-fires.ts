@@ -1,5 +1,10 @@
 import type { Knex } from 'knex';
-import { isUniqueViolation } from '../models/db.ts';
+import { isUniqueViolation } from './db.ts';
+
+/**
+ * The statements of `clock_fires`: one row per fire (a schedule's due time) some clock claimed,
+ * unique by `(schedule, due_at)`, so two clocks never enqueue the same fire.
+ */
 
 /**
  * Claims one fire: inserts its `(schedule, due_at)` row. The unique key decides between two

@@ -1,0 +1,189 @@
+import type { Knex } from 'knex';
+import { dialectOf } from './db.ts';
+import { FINAL_STATUSES } from './shipment.ts';
+import type { ItemRow } from './shipment-details.ts';
+
+/**
+ * The statements of the shipments aggregate (`shipments` and its `shipment_items`). How records
+ * become these rows, and what a status change announces, is crawler/sync/'s part; these
+ * functions take rows as stored, with the knex or transaction first. Id lists are bounded by
+ * the caller (at most 500 per call, the drivers' cap on bound parameters).
+ */
+
+/** A shop's shipment as a sync writes it (`status` is derived from its events, not written here). */
+export interface SyncedShipmentRow {
+  shop_id: number;
+  source: string;
+  platform_id: string;
+  order_id: string | null;
+  reference: string | null;
+  fulfilment_method: string | null;
+  carrier: string | null;
+  tracking_number: string | null;
+  shipped_at: number | null;
+  receiver_postal_code: string | null;
+  receiver_city: string | null;
+  receiver_country: string | null;
+  receiver_phone: string | null;
+  phone_key: string | null;
+  synced_run_id: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The columns a file may say about a shipment; what it leaves null keeps what another file said. */
+export const FILE_SHIPMENT_COLUMNS = ['reference', 'carrier', 'tracking_number', 'receiver_street', 'receiver_postal_code', 'receiver_city', 'receiver_country', 'receiver_phone', 'phone_key'] as const;
+type FileShipmentColumns = Record<(typeof FILE_SHIPMENT_COLUMNS)[number], string | null>;
+
+/** A shipment from an uploaded file: no shop, keyed by `(source, external_key)`. */
+export type FileShipmentRow = FileShipmentColumns & { shop_id: null; source: string; external_key: string; status: string; created_at: number; updated_at: number };
+
+export type StoredFileShipment = FileShipmentColumns & { id: number; external_key: string; created_at: number };
+
+/** An item as written (a read gives `unit_price` DECIMAL as a string on MySQL). */
+export type ShipmentItemRow = Omit<ItemRow, 'unit_price'> & { unit_price: number | null };
+
+/** Which of `platformIds` the shop already has (optionally: stored by sync run `runId`). */
+export async function findShipmentPlatformIds(knex: Knex | Knex.Transaction, shopId: number, platformIds: string[], runId?: number): Promise<string[]> {
+  const q = knex('shipments').select('platform_id').where({ shop_id: shopId }).whereIn('platform_id', platformIds);
+  if (runId !== undefined) q.andWhere({ synced_run_id: runId });
+  const rows: { platform_id: string }[] = await q;
+  return rows.map((r) => r.platform_id);
+}
+
+/**
+ * Upserts a shop's shipments on `(shop_id, platform_id)`. `created_at` is the first sighting and
+ * is never overwritten; every other column of the rows is.
+ */
+export async function upsertSyncedShipmentRows(trx: Knex.Transaction, rows: SyncedShipmentRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const merged = Object.keys(rows[0]!).filter((c) => c !== 'created_at' && c !== 'shop_id' && c !== 'platform_id');
+  await trx('shipments').insert(rows).onConflict(['shop_id', 'platform_id']).merge(merged);
+}
+
+/** The id and first sighting of each of the shop's shipments named by `platformIds`. */
+export async function findShipmentIdsByPlatformId(trx: Knex.Transaction, shopId: number, platformIds: string[]): Promise<{ id: number; platform_id: string; created_at: number }[]> {
+  const rows: { id: number; platform_id: string; created_at: number }[] = await trx('shipments')
+    .select('id', 'platform_id', 'created_at')
+    .where({ shop_id: shopId })
+    .whereIn('platform_id', platformIds);
+  return rows.map((r) => ({ id: Number(r.id), platform_id: r.platform_id, created_at: Number(r.created_at) }));
+}
+
+/** Items keyed by (shipment, item key): a later answer updates them, a repeated one changes nothing. */
+export async function upsertShipmentItemRows(trx: Knex.Transaction, rows: ShipmentItemRow[]): Promise<void> {
+  // Chunked: a file shipment may carry many articles, and drivers cap the bound parameters.
+  for (let i = 0; i < rows.length; i += 500) {
+    await trx('shipment_items')
+      .insert(rows.slice(i, i + 500))
+      .onConflict(['shipment_id', 'item_key'])
+      .merge(['ean', 'sku', 'title', 'quantity', 'quantity_shipped', 'unit_price']);
+  }
+}
+
+/** The current status of each shipment, read for the update that follows in this transaction. */
+export async function findShipmentStatusesForUpdate(trx: Knex.Transaction, shipmentIds: number[]): Promise<Map<number, string>> {
+  const q = trx('shipments').select('id', 'status').whereIn('id', shipmentIds);
+  // MySQL: read the status this transaction will overwrite, not an older snapshot of it.
+  if (dialectOf(trx) === 'mysql') q.forUpdate();
+  return new Map((await q).map((r: { id: number; status: string }) => [Number(r.id), r.status]));
+}
+
+/**
+ * Sets each shipment's `status` and `status_at` to those of its latest status event by the time
+ * it happened (events with a NULL status never count); a shipment without one keeps its status.
+ */
+export async function updateStatusesFromEvents(trx: Knex.Transaction, shipmentIds: number[]): Promise<void> {
+  // One statement for the whole batch; the correlated subqueries use tracking_events_timeline_idx.
+  const latest = (column: string) =>
+    trx.raw(
+      `(select e.${column} from tracking_events e where e.shipment_id = shipments.id and e.status is not null order by e.occurred_at desc, e.id desc limit 1)`,
+    );
+  await trx('shipments')
+    .whereIn('id', shipmentIds)
+    .whereExists(trx('tracking_events as e').select(trx.raw('1')).whereRaw('e.shipment_id = shipments.id').whereNotNull('e.status'))
+    .update({ status: latest('status'), status_at: latest('occurred_at') });
+}
+
+/** What a shipment event (outbox) says about its shipment. */
+export const SHIPMENT_EVENT_COLUMNS = ['id', 'shop_id', 'source', 'platform_id', 'order_id', 'reference', 'carrier', 'tracking_number', 'status', 'status_at'] as const;
+export type ShipmentEventRow = Record<(typeof SHIPMENT_EVENT_COLUMNS)[number], string | number | null>;
+
+/** The columns a shipment event carries, by id. */
+export async function findShipmentEventRows(trx: Knex.Transaction, shipmentIds: number[]): Promise<ShipmentEventRow[]> {
+  return trx('shipments').select(...SHIPMENT_EVENT_COLUMNS).whereIn('id', shipmentIds).orderBy('id');
+}
+
+/** Marks shipments as changed (`updated_at`), so clients following `updated_since` see them again. */
+export async function markShipmentsChanged(trx: Knex.Transaction, shipmentIds: number[], now: number): Promise<void> {
+  await trx('shipments').whereIn('id', shipmentIds).update({ updated_at: now });
+}
+
+/** The file shipments of `source` stored under these external keys. */
+export async function findFileShipmentRows(trx: Knex | Knex.Transaction, source: string, externalKeys: string[]): Promise<StoredFileShipment[]> {
+  const rows: StoredFileShipment[] = await trx('shipments')
+    .select('id', 'external_key', 'created_at', ...FILE_SHIPMENT_COLUMNS)
+    .where({ source })
+    .whereIn('external_key', externalKeys);
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+/**
+ * Upserts file shipments on `(source, external_key)`. A column the row leaves null keeps what
+ * another file said (a status feed knows the phone, a shipment list the address):
+ * `COALESCE(new, old)`; `status` and `created_at` keep theirs.
+ */
+export async function upsertFileShipmentRows(trx: Knex.Transaction, rows: FileShipmentRow[], now: number): Promise<void> {
+  const mysql = dialectOf(trx) === 'mysql';
+  const keep = (column: string) => trx.raw(mysql ? 'COALESCE(VALUES(??), ??)' : 'COALESCE(excluded.??, shipments.??)', [column, column]);
+  const merge: Record<string, Knex.Raw | number> = Object.fromEntries(FILE_SHIPMENT_COLUMNS.map((c) => [c, keep(c)]));
+  merge.updated_at = now;
+  await trx('shipments').insert(rows).onConflict(['source', 'external_key']).merge(merge);
+}
+
+/** Shipments of any source whose `reference` is one of `references`, oldest first. */
+export async function findShipmentsByReference(trx: Knex.Transaction, references: string[]): Promise<{ id: number; reference: string; source: string; external_key: string | null }[]> {
+  const rows: { id: number; reference: string; source: string; external_key: string | null }[] = await trx('shipments')
+    .select('id', 'reference', 'source', 'external_key')
+    .whereIn('reference', references)
+    .orderBy('id', 'asc');
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+/** Points shipments at their location. Not a change a client follows: `updated_at` stays as it is. */
+export async function setShipmentsLocation(knex: Knex, shipmentIds: number[], locationId: number): Promise<void> {
+  await knex('shipments').whereIn('id', shipmentIds).update({ location_id: locationId });
+}
+
+/** Which of `locationIds` some shipment that is not final still goes to. */
+export async function findActiveLocationIds(knex: Knex, locationIds: number[]): Promise<Set<number>> {
+  const rows: { location_id: number | string }[] = await knex('shipments')
+    .distinct('location_id')
+    .whereIn('location_id', locationIds)
+    .whereNotIn('status', FINAL_STATUSES as string[]);
+  return new Set(rows.map((r) => Number(r.location_id)));
+}
+
+export interface ExpiryCandidate {
+  id: number;
+  status_at: number | null;
+  shipped_at: number | null;
+  created_at: number;
+}
+
+/** Up to `limit` shipments that are not final, by id after `afterId`: what the expiry looks at next. */
+export async function findUnfinishedShipments(knex: Knex, afterId: number, limit: number): Promise<ExpiryCandidate[]> {
+  const rows: { id: number | string; status_at: number | null; shipped_at: number | null; created_at: number }[] = await knex('shipments')
+    .select('id', 'status_at', 'shipped_at', 'created_at')
+    .whereNotIn('status', FINAL_STATUSES as string[])
+    .andWhere('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit);
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+/** The receiver's street of each of `shipmentIds` (the list's summary has none). */
+export async function findReceiverStreets(knex: Knex, shipmentIds: number[]): Promise<Map<number, string | null>> {
+  const found: { id: number; receiver_street: string | null }[] = await knex('shipments').select('id', 'receiver_street').whereIn('id', shipmentIds);
+  return new Map(found.map((f) => [Number(f.id), f.receiver_street]));
+}
