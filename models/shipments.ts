@@ -187,3 +187,21 @@ export async function findReceiverStreets(knex: Knex, shipmentIds: number[]): Pr
   const found: { id: number; receiver_street: string | null }[] = await knex('shipments').select('id', 'receiver_street').whereIn('id', shipmentIds);
   return new Map(found.map((f) => [Number(f.id), f.receiver_street]));
 }
+
+export type StoredItem = { sku: string | null; title: string | null; quantity: number; unit_price: number | null };
+
+/** The stored articles of these shipments, by `<shipment id>|<item key>`. */
+export async function findStoredItems(trx: Knex.Transaction, shipmentIds: number[]): Promise<Map<string, StoredItem>> {
+  const items = new Map<string, StoredItem>();
+  for (let i = 0; i < shipmentIds.length; i += 500) {
+    const found: { shipment_id: number; item_key: string; sku: string | null; title: string | null; quantity: number; unit_price: string | number | null }[] = await trx(
+      'shipment_items',
+    )
+      .select('shipment_id', 'item_key', 'sku', 'title', 'quantity', 'unit_price')
+      .whereIn('shipment_id', shipmentIds.slice(i, i + 500));
+    for (const f of found) {
+      items.set(`${Number(f.shipment_id)}|${f.item_key}`, { sku: f.sku, title: f.title, quantity: Number(f.quantity), unit_price: f.unit_price === null ? null : Number(f.unit_price) });
+    }
+  }
+  return items;
+}

@@ -6,6 +6,7 @@ import { parseAddress } from './address.ts';
 import { cellOf } from './columns.ts';
 import { emptyOutcome, type BatchInput, type BatchOutcome } from './batch.ts';
 import { rowError, type CsvRow } from './read-batch.ts';
+import { findStoredItems } from '../../models/shipments.ts';
 
 /**
  * Shipment lists (the parcelLab format): one row per article; rows with the same carrier and
@@ -33,7 +34,7 @@ export async function processShipmentListBatch(trx: Knex.Transaction, input: Bat
 
   // Compare with what is stored, to count each row as inserted, updated or unchanged.
   const before = await findFileShipments(trx, [...records.keys()]);
-  const beforeItems = await storedItems(trx, [...before.values()].map((s) => s.id));
+  const beforeItems = await findStoredItems(trx, [...before.values()].map((s) => s.id));
 
   const { ids, created } = await upsertFileShipments(trx, [...records.values()]);
   const events: FileEvent[] = [];
@@ -143,20 +144,3 @@ function readListRows(input: BatchInput, out: BatchOutcome): { records: Map<stri
   return { records, rows };
 }
 
-type StoredItem = { sku: string | null; title: string | null; quantity: number; unit_price: number | null };
-
-/** The stored articles of these shipments, by `<shipment id>|<item key>`. */
-async function storedItems(trx: Knex.Transaction, shipmentIds: number[]): Promise<Map<string, StoredItem>> {
-  const items = new Map<string, StoredItem>();
-  for (let i = 0; i < shipmentIds.length; i += 500) {
-    const found: { shipment_id: number; item_key: string; sku: string | null; title: string | null; quantity: number; unit_price: string | number | null }[] = await trx(
-      'shipment_items',
-    )
-      .select('shipment_id', 'item_key', 'sku', 'title', 'quantity', 'unit_price')
-      .whereIn('shipment_id', shipmentIds.slice(i, i + 500));
-    for (const f of found) {
-      items.set(`${Number(f.shipment_id)}|${f.item_key}`, { sku: f.sku, title: f.title, quantity: Number(f.quantity), unit_price: f.unit_price === null ? null : Number(f.unit_price) });
-    }
-  }
-  return items;
-}
