@@ -1,4 +1,4 @@
-import type { Shop } from '../models/shop.ts';
+import type { Shop } from '../models/shops.ts';
 import type { ShipmentItem, TrackingEvent } from '../models/shipment.ts';
 import type { ShipmentSummaryRow } from '../models/shipment-queries.ts';
 import type { ShipmentExtras, WeatherRow } from '../models/shipment-details.ts';

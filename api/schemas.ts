@@ -4,7 +4,7 @@ import { registeredPlatforms } from '../crawler/connectors/platforms.ts';
 import { SHIPMENT_STATUSES } from '../models/shipment.ts';
 import { SHIPMENT_LIST_MAX_LIMIT } from '../models/shipment-queries.ts';
 import { phoneKey } from '../models/phone-key.ts';
-import { SYNC_STATUSES, SYNC_TYPES } from '../models/sync-run.ts';
+import { SYNC_STATUSES, SYNC_TYPES } from '../models/sync-runs.ts';
 import { isoTimestamp, nullableTimestamp, queryInt, queryOneOf, queryText, text } from './schema-parts.ts';
 
 /**

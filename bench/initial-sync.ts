@@ -30,9 +30,9 @@ import { generateSecret } from '../lib/standard-webhooks.ts';
 import { leastTimeMs } from '../lib/rate-limiter.ts';
 import { createWorker } from '../crawler/create-worker.ts';
 import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
-import { saveShopCredentials } from '../models/shop-credential.ts';
-import { Shop } from '../models/shop.ts';
-import { SyncRun } from '../models/sync-run.ts';
+import { saveShopCredentials } from '../models/shop-credentials.ts';
+import { Shop } from '../models/shops.ts';
+import { SyncRun } from '../models/sync-runs.ts';
 import { createBenchDatabase } from './harness.ts';
 import { platformsFromEnv } from '../crawler/connectors/platforms.ts';
 

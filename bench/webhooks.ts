@@ -35,8 +35,8 @@ import { createQueue } from '../lib/queue/index.ts';
 import { destroyRabbitTopology } from '../lib/queue/rabbitmq.ts';
 import { createSecretBox } from '../lib/secret-box.ts';
 import { generateSecret } from '../lib/standard-webhooks.ts';
-import { Shop } from '../models/shop.ts';
-import { SyncRun } from '../models/sync-run.ts';
+import { Shop } from '../models/shops.ts';
+import { SyncRun } from '../models/sync-runs.ts';
 import { createBenchDatabase } from './harness.ts';
 import { platformsFromEnv } from '../crawler/connectors/platforms.ts';
 

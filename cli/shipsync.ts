@@ -5,7 +5,7 @@ import { createKnex } from '../models/db.ts';
 import { migrateLatest } from '../migrations/index.ts';
 import { createSecretBox } from '../lib/secret-box.ts';
 import { withEmbeddedSecrets } from '../config/embedded-secrets.ts';
-import { resealCredentials } from '../models/shop-credential.ts';
+import { resealCredentials } from '../models/shop-credentials.ts';
 import { resealWebhookSecrets } from '../models/webhooks.ts';
 import { ApiClient } from './api-client.ts';
 import { showSyncProgress } from './progress.ts';

@@ -3,8 +3,8 @@ import type { Logger } from '../config/logger.ts';
 import { AppError } from '../lib/errors.ts';
 import type { Queue } from '../lib/queue/port.ts';
 import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
-import { listActiveShopsForSync } from '../models/shop.ts';
-import { hasSucceededInitialRun } from '../models/sync-run.ts';
+import { listActiveShopsForSync } from '../models/shops.ts';
+import { hasSucceededInitialRun } from '../models/sync-runs.ts';
 import { claimFire, lastClaimedFires } from '../models/clock-fires.ts';
 
 /**

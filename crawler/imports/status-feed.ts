@@ -7,7 +7,7 @@ import { emptyOutcome, type BatchInput, type BatchOutcome } from './batch.ts';
 import { rowError } from './read-batch.ts';
 import { cleanPhone } from './phones.ts';
 import { phoneKey } from '../../models/phone-key.ts';
-import { fillShipmentPhone } from '../../models/shipment-phones.ts';
+import { fillShipmentPhone } from '../../models/shipments.ts';
 import { parseFeedTimestamp } from './timestamps.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Queue } from '../../lib/queue/port.ts';
-import { listActiveSyncRuns } from '../../models/sync-run.ts';
+import { listActiveSyncRuns } from '../../models/sync-runs.ts';
 import { enqueue } from '../jobs.ts';
 
 /**

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { isUniqueViolation } from '../../models/db.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import { ConflictError } from '../../lib/errors.ts';
-import { failSyncRun, findActiveSyncRun, hasSucceededInitialRun, insertSyncRun, type Stream, type SyncRun, type SyncType } from '../../models/sync-run.ts';
+import { failSyncRun, findActiveSyncRun, hasSucceededInitialRun, insertSyncRun, type Stream, type SyncRun, type SyncType } from '../../models/sync-runs.ts';
 import { enqueue } from '../jobs.ts';
 
 export interface StartSyncDeps {

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Shop } from '../../api/schemas.ts';
 import { startWeb } from '../../api/create-web.ts';
-import { loadShopCredentials, loadShopToken } from '../../models/shop-credential.ts';
+import { loadShopCredentials, loadShopToken } from '../../models/shop-credentials.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
 import { createShop, perSetHarness } from '../helpers/api.ts';
 import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';

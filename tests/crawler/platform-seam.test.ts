@@ -11,7 +11,7 @@ import { createWorker } from '../../crawler/create-worker.ts';
 import { startSyncRun } from '../../crawler/sync/start-sync-run.ts';
 import { UnprocessableError } from '../../lib/errors.ts';
 import { createSecretBox } from '../../lib/secret-box.ts';
-import { findSyncRun, type SyncRun } from '../../models/sync-run.ts';
+import { findSyncRun, type SyncRun } from '../../models/sync-runs.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
 
 /**

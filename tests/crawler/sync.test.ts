@@ -1,9 +1,9 @@
 import test from 'ava';
 import type { BolSandbox } from '../../sandbox/bol/index.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
-import { Shop } from '../../models/shop.ts';
+import { Shop } from '../../models/shops.ts';
 import { requestBolToken } from '../../crawler/connectors/bol/token.ts';
-import { SyncRun } from '../../models/sync-run.ts';
+import { SyncRun } from '../../models/sync-runs.ts';
 import { buildSchedules } from '../../scheduler/schedules.ts';
 import { loseJobs, refusingOnce } from '../helpers/lose-jobs.ts';
 import { CountingQueue, MINUTE_MS, SimTime, silentLogger, testClock } from '../scheduler/sim.ts';

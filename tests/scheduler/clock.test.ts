@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { Knex } from 'knex';
-import { Shop } from '../../models/shop.ts';
+import { Shop } from '../../models/shops.ts';
 import { latestDueAt, type Schedule } from '../../scheduler/create-clock.ts';
 import { buildSchedules } from '../../scheduler/schedules.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';

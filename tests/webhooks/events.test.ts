@@ -4,9 +4,9 @@ import type { ShipmentRecord, TrackingEventRecord } from '../../crawler/connecto
 import { failRun } from '../../crawler/handlers/sync-page.ts';
 import { startSyncRun } from '../../crawler/sync/start-sync-run.ts';
 import { refreshCurrentStatus, upsertShipments } from '../../crawler/sync/shipments.ts';
-import { saveShopCredentials } from '../../models/shop-credential.ts';
-import { Shop } from '../../models/shop.ts';
-import { SyncRun } from '../../models/sync-run.ts';
+import { saveShopCredentials } from '../../models/shop-credentials.ts';
+import { Shop } from '../../models/shops.ts';
+import { SyncRun } from '../../models/sync-runs.ts';
 import { startBolSandbox } from '../../sandbox/bol/index.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
 import { deliveryHarness, startReceiver, verify } from './helpers.ts';
