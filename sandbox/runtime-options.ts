@@ -1,7 +1,25 @@
 /**
- * Run-time options every simulator has (latency and injected server errors), checked the same
- * way everywhere. `check` is the simulator's own, so errors keep its name ("DHL sandbox: …").
+ * Options every simulator has: where it listens, its seed, and the run-time latency and injected
+ * server errors, checked the same way everywhere. `check` is the simulator's own, so errors keep
+ * its name ("DHL sandbox: …").
  */
+
+/** What every simulator takes at start, besides its own options. */
+export interface SandboxServerOptions {
+  /** Added to every API answer, after the request was counted (default 0). */
+  latencyMs?: number;
+  /**
+   * 0..1: fraction of API calls answered 500 or 503 in the provider's own error shape (bol's and
+   * DHL's 500 is text/html), drawn from a seeded PRNG (default 0).
+   */
+  serverErrorRate?: number;
+  /** Seed of the generated data and of the injected faults (default 1). */
+  seed?: number;
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+}
 
 export interface LatencyAndErrorRate {
   latencyMs: number;

@@ -3,7 +3,7 @@
  * service level (contract dhl-tracking.md, "Limits"): 1 call per second and 250 per day per key.
  */
 import { commonOptionsFromEnv, envNumber, isInt } from '../env.ts';
-import { applyLatencyAndErrorRate } from '../runtime-options.ts';
+import { applyLatencyAndErrorRate, type SandboxServerOptions } from '../runtime-options.ts';
 
 export interface DhlSandboxKey {
   key: string;
@@ -13,19 +13,13 @@ export interface DhlSandboxKey {
   perDay?: number;
 }
 
-export interface DhlSandboxOptions {
+/**
+ * `seed` drives the generated timelines, their timestamp formats and the injected faults;
+ * serverErrorRate draws only among calls the limits accepted.
+ */
+export interface DhlSandboxOptions extends SandboxServerOptions {
   /** Default: one key `demo-dhl-key` at 1/s and 250/day. */
   apiKeys?: DhlSandboxKey[];
-  /** Added to every tracking answer, after the request was counted (default 0). */
-  latencyMs?: number;
-  /** 0..1: fraction of accepted calls answered 500 text/html or 503, from a seeded PRNG (default 0). */
-  serverErrorRate?: number;
-  /** Seed of generated timelines, timestamp formats and injected faults (default 1). */
-  seed?: number;
-  /** Default 0: a free port. */
-  port?: number;
-  /** Default 127.0.0.1. */
-  host?: string;
   /** Epoch ms now (default Date.now): limits, the GMT day and event visibility follow it, so tests can run simulated time. */
   clock?: () => number;
   /** Send `Retry-After` with 429s (default true; DHL only says it *may*). */
