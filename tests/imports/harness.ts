@@ -7,6 +7,7 @@ import { startWeb, type WebHandle } from '../../api/server.ts';
 import { createWorker, type Worker } from '../../crawler/create-worker.ts';
 import { createSecretBox } from '../../lib/secret-box.ts';
 import type { AdapterEnv, AdapterSet } from '../helpers/adapters.ts';
+import { answerOf, type ApiAnswer } from '../helpers/api.ts';
 
 /**
  * The API and a real worker (the production `createWorker`) on one adapter set, over real HTTP:
@@ -29,12 +30,7 @@ export interface ImportHarness {
   close(): Promise<void>;
 }
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  body: any;
-}
+export type Answer = ApiAnswer;
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 
@@ -119,17 +115,6 @@ export async function startImportHarness(set: AdapterSet, opts: { maxUploadBytes
       await env.teardown();
     },
   };
-}
-
-async function answerOf(res: Response): Promise<Answer> {
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, body };
 }
 
 /** `hooks.before` starts one harness per adapter set for a whole file. */
