@@ -1,11 +1,12 @@
 /**
- * Options every simulator has: where it listens, its seed, and the run-time latency and injected
- * server errors, checked the same way everywhere. `check` is the simulator's own, so errors keep
- * its name ("DHL sandbox: …").
+ * What every simulator has: where it listens, its seed, the run-time latency and injected server
+ * errors (checked the same way everywhere), and the handle a test drives it by. `check` is the
+ * simulator's own, so errors keep its name ("DHL sandbox: …").
  */
+import type { ListenOptions, RunningServer } from './http-server.ts';
 
 /** What every simulator takes at start, besides its own options. */
-export interface SandboxServerOptions {
+export interface SandboxServerOptions extends ListenOptions {
   /** Added to every API answer, after the request was counted (default 0). */
   latencyMs?: number;
   /**
@@ -15,10 +16,15 @@ export interface SandboxServerOptions {
   serverErrorRate?: number;
   /** Seed of the generated data and of the injected faults (default 1). */
   seed?: number;
-  /** Default 0: a free port. */
-  port?: number;
-  /** Default 127.0.0.1. */
-  host?: string;
+}
+
+/** A running simulator as a test drives it: what it saw, its run-time options, and close. */
+export interface SandboxControls<Stats, RuntimeOptions> extends RunningServer {
+  /** What the simulator saw since start or the last resetStats(), as a copy. */
+  stats(): Stats;
+  resetStats(): void;
+  /** Changes run-time options, checked like the start options; the rest stay as they are. */
+  setOptions(patch: RuntimeOptions): void;
 }
 
 export interface LatencyAndErrorRate {

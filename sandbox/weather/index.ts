@@ -10,6 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonReply, sleep, writeReply, type Reply } from '../http.ts';
 import { startHttpServer } from '../http-server.ts';
+import type { SandboxControls } from '../runtime-options.ts';
 import { SeededRandom } from '../prng.ts';
 import { DAY_MS, HOUR_MS } from '../time.ts';
 import { forecastReply, openMeteoError, parseForecast, searchReply } from './open-meteo.ts';
@@ -26,13 +27,9 @@ export type { WeatherSandboxStats, WeatherCallLogEntry, WeatherApiName } from '.
 export { simulatedWeather, type SimulatedWeather } from './weather.ts';
 export { placeOfPostalCode, type PostalPlace, type CountryCode } from './places.ts';
 
-export interface WeatherSandbox {
+export interface WeatherSandbox extends SandboxControls<WeatherSandboxStats, WeatherSandboxRuntimeOptions> {
   /** http://127.0.0.1:PORT: WEATHERAPI_URL, OPEN_METEO_URL and OPEN_METEO_GEOCODING_URL at once. */
   url: string;
-  stats(): WeatherSandboxStats;
-  resetStats(): void;
-  setOptions(patch: WeatherSandboxRuntimeOptions): void;
-  close(): Promise<void>;
 }
 
 /** Separate stream for faults, so turning error injection on does not change the weather. */
