@@ -30,6 +30,11 @@ export function envNumber(env: NodeJS.ProcessEnv, name: string, ok: (n: number) 
 
 export const isInt = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
 
+/** The integer >= `min` in variable `name`, like envNumber. */
+export function envInt(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
+  return envNumber(env, name, isInt(min), `an integer >= ${min}`);
+}
+
 /**
  * The simulator's own port variable `portName`, and the shared SANDBOX_HOST, SANDBOX_SEED,
  * SANDBOX_LATENCY_MS, SANDBOX_ERROR_RATE: the options every simulator reads the same way, each
@@ -52,8 +57,8 @@ export function commonOptionsFromEnv(env: NodeJS.ProcessEnv, portName: string): 
 /** SANDBOX_PORT, SANDBOX_SHIPMENTS, SANDBOX_TOKEN_LIFETIME_SECONDS, SANDBOX_LIST_LIMIT, SANDBOX_DETAIL_LIMIT and the common ones. */
 export function bolOptionsFromEnv(env: NodeJS.ProcessEnv): BolSandboxOptions {
   const options: BolSandboxOptions = commonOptionsFromEnv(env, 'SANDBOX_PORT');
-  const shipments = envNumber(env, 'SANDBOX_SHIPMENTS', isInt(0), 'an integer >= 0');
-  const lifetime = envNumber(env, 'SANDBOX_TOKEN_LIFETIME_SECONDS', isInt(1), 'an integer >= 1');
+  const shipments = envInt(env, 'SANDBOX_SHIPMENTS', 0);
+  const lifetime = envInt(env, 'SANDBOX_TOKEN_LIFETIME_SECONDS', 1);
   if (shipments !== undefined) options.shipments = shipments;
   if (lifetime !== undefined) options.tokenLifetimeSeconds = lifetime;
   const list = env.SANDBOX_LIST_LIMIT ? parseLimitSpec(env.SANDBOX_LIST_LIMIT) : undefined;

@@ -2,7 +2,7 @@
  * Options of the DHL simulator, their defaults and their checks. Defaults are DHL's initial
  * service level (contract dhl-tracking.md, "Limits"): 1 call per second and 250 per day per key.
  */
-import { commonOptionsFromEnv, envNumber, isInt } from '../env.ts';
+import { commonOptionsFromEnv, envInt } from '../env.ts';
 import { applyLatencyAndErrorRate, type SandboxServerOptions } from '../runtime-options.ts';
 
 export interface DhlSandboxKey {
@@ -78,8 +78,8 @@ export function resolveRuntime(opts: DhlSandboxOptions): ResolvedRuntime {
  */
 export function dhlOptionsFromEnv(env: NodeJS.ProcessEnv): DhlSandboxOptions {
   const options: DhlSandboxOptions = commonOptionsFromEnv(env, 'SANDBOX_DHL_PORT');
-  const perSecond = envNumber(env, 'SANDBOX_DHL_PER_SECOND', isInt(1), 'an integer >= 1');
-  const perDay = envNumber(env, 'SANDBOX_DHL_PER_DAY', isInt(1), 'an integer >= 1');
+  const perSecond = envInt(env, 'SANDBOX_DHL_PER_SECOND', 1);
+  const perDay = envInt(env, 'SANDBOX_DHL_PER_DAY', 1);
   options.apiKeys = [{ key: env.SANDBOX_DHL_API_KEY || DEFAULT_DHL_API_KEY, ...(perSecond !== undefined ? { perSecond } : {}), ...(perDay !== undefined ? { perDay } : {}) }];
   return options;
 }

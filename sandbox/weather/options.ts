@@ -3,7 +3,7 @@
  * contract (weather.md): weatherapi's free plan of about 100,000 calls a month per key;
  * Open-Meteo's 600 calls a minute, 5,000 an hour and 10,000 a day per client.
  */
-import { commonOptionsFromEnv, envNumber, isInt } from '../env.ts';
+import { commonOptionsFromEnv, envInt } from '../env.ts';
 import { applyLatencyAndErrorRate, type SandboxServerOptions } from '../runtime-options.ts';
 
 /** `seed` drives the simulated weather and the injected faults. */
@@ -73,8 +73,8 @@ export function resolveWeatherRuntime(opts: WeatherSandboxOptions): ResolvedWeat
 export function weatherOptionsFromEnv(env: NodeJS.ProcessEnv): WeatherSandboxOptions {
   const options: WeatherSandboxOptions = commonOptionsFromEnv(env, 'SANDBOX_WEATHER_PORT');
   options.weatherApiKeys = [env.SANDBOX_WEATHER_API_KEY || DEFAULT_WEATHER_API_KEY];
-  const quota = envNumber(env, 'SANDBOX_WEATHER_MONTHLY_QUOTA', isInt(1), 'an integer >= 1');
-  const perMinute = envNumber(env, 'SANDBOX_OPEN_METEO_PER_MINUTE', isInt(1), 'an integer >= 1');
+  const quota = envInt(env, 'SANDBOX_WEATHER_MONTHLY_QUOTA', 1);
+  const perMinute = envInt(env, 'SANDBOX_OPEN_METEO_PER_MINUTE', 1);
   if (quota !== undefined) options.monthlyQuota = quota;
   if (perMinute !== undefined) options.openMeteoPerMinute = perMinute;
   return options;
