@@ -32,6 +32,11 @@ export interface WeatherSandbox extends SandboxControls<WeatherSandboxStats, Wea
   url: string;
 }
 
+/** A geocoding search as the stats and the call log name it: "<countryCode or *> <name>". */
+function searchKey(url: URL): string {
+  return `${url.searchParams.get('countryCode')?.toUpperCase() || '*'} ${url.searchParams.get('name') ?? ''}`;
+}
+
 /** Separate stream for faults, so turning error injection on does not change the weather. */
 const FAULT_SEED_SALT = 0x3e47_fa17;
 
@@ -140,8 +145,7 @@ export async function startWeatherSandbox(opts: WeatherSandboxOptions = {}): Pro
 
   function search(url: URL, client: string, nowMs: number): Reply {
     stats.data.openMeteo.geocoding += 1;
-    const name = url.searchParams.get('name') ?? '';
-    stats.count(stats.data.openMeteo.byName, `${url.searchParams.get('countryCode')?.toUpperCase() || '*'} ${name}`);
+    stats.count(stats.data.openMeteo.byName, searchKey(url));
     const limited = openMeteoLimited(client, 1, nowMs);
     if (limited) return limited;
     if (injectFault()) return openMeteoError(faults.chance(0.5) ? 500 : 503, 'Internal server error');
@@ -166,7 +170,7 @@ export async function startWeatherSandbox(opts: WeatherSandboxOptions = {}): Pro
         return {
           reply: get ? search(url, client, nowMs) : openMeteoError(405, 'Method not allowed'),
           api: 'geocoding',
-          query: `${url.searchParams.get('countryCode')?.toUpperCase() || '*'} ${url.searchParams.get('name') ?? ''}`,
+          query: searchKey(url),
         };
       default:
         return { reply: openMeteoError(404, `Not Found: ${url.pathname}`), api: null, query: '' };
