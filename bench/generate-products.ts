@@ -12,6 +12,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
+import { mulberry32 } from '../sandbox/prng.ts';
 
 const rows = Number(process.env.BENCH_ROWS ?? 500_000);
 const file = process.argv[2] ?? defaultCatalogueFile(rows);
@@ -41,20 +42,9 @@ const WORDS = (
 const FIRST = 'Bryce John Theresa Roger Tiffany Roy David Anthony Maria Linda James Patricia Robert Jennifer Michael Elizabeth William Barbara Richard Susan Joseph Jessica Thomas Sarah'.split(' ');
 const LAST = 'Jones Robinson Taylor Huerta Buckley Johnson Golden Wright Burch Smith Williams Brown Miller Davis Garcia Rodriguez Wilson Martinez Anderson Thomas Moore Jackson Martin Lee'.split(' ');
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function generateCatalogue(target: string, count: number): Promise<GeneratedCatalogue> {
   mkdirSync(path.dirname(target), { recursive: true });
-  const random = prng(20261122);
+  const random = mulberry32(20261122);
   const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)]!;
   const sentence = () => {
     const n = 4 + Math.floor(random() * 8);

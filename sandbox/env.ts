@@ -4,6 +4,7 @@
  */
 import type { WindowLimit } from './rate-window.ts';
 import type { BolSandboxOptions } from './bol/index.ts';
+import type { SandboxServerOptions } from './runtime-options.ts';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
 
@@ -29,18 +30,18 @@ export function envNumber(env: NodeJS.ProcessEnv, name: string, ok: (n: number) 
 
 export const isInt = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
 
-/** Options every simulator reads the same way; only set when their variable is. */
-export interface CommonEnvOptions {
-  port?: number;
-  host?: string;
-  seed?: number;
-  latencyMs?: number;
-  serverErrorRate?: number;
+/** The integer >= `min` in variable `name`, like envNumber. */
+export function envInt(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
+  return envNumber(env, name, isInt(min), `an integer >= ${min}`);
 }
 
-/** The simulator's own port variable `portName`, and the shared SANDBOX_HOST, SANDBOX_SEED, SANDBOX_LATENCY_MS, SANDBOX_ERROR_RATE. */
-export function commonOptionsFromEnv(env: NodeJS.ProcessEnv, portName: string): CommonEnvOptions {
-  const options: CommonEnvOptions = {};
+/**
+ * The simulator's own port variable `portName`, and the shared SANDBOX_HOST, SANDBOX_SEED,
+ * SANDBOX_LATENCY_MS, SANDBOX_ERROR_RATE: the options every simulator reads the same way, each
+ * set only when its variable is.
+ */
+export function commonOptionsFromEnv(env: NodeJS.ProcessEnv, portName: string): SandboxServerOptions {
+  const options: SandboxServerOptions = {};
   const port = envNumber(env, portName, (n) => isInt(0)(n) && n <= 65_535, 'a port number');
   const seed = envNumber(env, 'SANDBOX_SEED', isInt(-2_147_483_648), 'an integer');
   const latencyMs = envNumber(env, 'SANDBOX_LATENCY_MS', (n) => n >= 0, 'a number >= 0');
@@ -56,8 +57,8 @@ export function commonOptionsFromEnv(env: NodeJS.ProcessEnv, portName: string): 
 /** SANDBOX_PORT, SANDBOX_SHIPMENTS, SANDBOX_TOKEN_LIFETIME_SECONDS, SANDBOX_LIST_LIMIT, SANDBOX_DETAIL_LIMIT and the common ones. */
 export function bolOptionsFromEnv(env: NodeJS.ProcessEnv): BolSandboxOptions {
   const options: BolSandboxOptions = commonOptionsFromEnv(env, 'SANDBOX_PORT');
-  const shipments = envNumber(env, 'SANDBOX_SHIPMENTS', isInt(0), 'an integer >= 0');
-  const lifetime = envNumber(env, 'SANDBOX_TOKEN_LIFETIME_SECONDS', isInt(1), 'an integer >= 1');
+  const shipments = envInt(env, 'SANDBOX_SHIPMENTS', 0);
+  const lifetime = envInt(env, 'SANDBOX_TOKEN_LIFETIME_SECONDS', 1);
   if (shipments !== undefined) options.shipments = shipments;
   if (lifetime !== undefined) options.tokenLifetimeSeconds = lifetime;
   const list = env.SANDBOX_LIST_LIMIT ? parseLimitSpec(env.SANDBOX_LIST_LIMIT) : undefined;

@@ -7,23 +7,11 @@ import {
   BE_CITIES, BE_STREETS_FR, BE_STREETS_NL, COMPANIES, EXTRA_ADDRESS_INFO, FIRST_NAMES_FEMALE, FIRST_NAMES_MALE,
   NL_CITIES, NL_FORBIDDEN_POSTCODE_PAIRS, NL_POSTCODE_LETTERS, NL_STREETS, SURNAME_PREFIXES, SURNAMES,
 } from './vocab.ts';
-import type { BillingDetails, Language, Salutation, ShipmentDetails } from './wire.ts';
+import type { BillingDetails, Language, Person, PostalAddress, Salutation, ShipmentDetails } from './wire.ts';
 
-interface Address {
-  streetName: string;
-  houseNumber: string;
-  houseNumberExtension?: string;
-  extraAddressInformation?: string;
-  zipCode: string;
-  city: string;
-  countryCode: 'NL' | 'BE';
+/** A generated address carries the language bol sends with the delivery details. */
+interface Address extends PostalAddress {
   language: Language;
-}
-
-interface Person {
-  salutation: Salutation;
-  firstName: string;
-  surname: string;
 }
 
 export interface Customer {

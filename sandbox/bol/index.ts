@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { jsonReply, readBody, sleep, writeReply, type Reply } from '../http.ts';
 import { startHttpServer } from '../http-server.ts';
+import type { SandboxControls } from '../runtime-options.ts';
 import { SeededRandom } from '../prng.ts';
 import { SlidingWindowLimiter } from '../rate-window.ts';
 import { DAY_MS } from '../time.ts';
@@ -29,17 +30,13 @@ export type { BolSandboxStats, BolEndpoint, LimitedEndpoint, RequestCount, Windo
 export type * from './wire.ts';
 export { RETAILER_V10_MEDIA_TYPE, SHIPMENTS_PAGE_SIZE } from './wire.ts';
 
-export interface BolSandbox {
+export interface BolSandbox extends SandboxControls<BolSandboxStats, BolSandboxRuntimeOptions> {
   /** http://127.0.0.1:PORT: token at POST /token, API under /retailer/… */
   url: string;
   /** Ground truth, newest first (grows with addShipments). */
   readonly shipments: readonly SandboxShipment[];
   /** Generates n shipments newer than all existing ones; they go on top of the list. Returns them newest first. */
   addShipments(n: number): SandboxShipment[];
-  stats(): BolSandboxStats;
-  resetStats(): void;
-  setOptions(patch: BolSandboxRuntimeOptions): void;
-  close(): Promise<void>;
 }
 
 /** Generated history spans this much before the reference time: just inside bol's 3-month window (contract §2). */

@@ -3,7 +3,7 @@
  * production values (contract §1: expires_in 299; §4: shipments list 25/min, detail 50/min).
  */
 import type { WindowLimit } from '../rate-window.ts';
-import { applyLatencyAndErrorRate } from '../runtime-options.ts';
+import { applyLatencyAndErrorRate, type SandboxServerOptions } from '../runtime-options.ts';
 
 export interface BolSandboxClient {
   clientId: string;
@@ -17,9 +17,8 @@ export interface BolSandboxLimits {
   detail?: WindowLimit;
 }
 
-export interface BolSandboxOptions {
-  /** Seed of the generated data and of the injected faults (default 1). */
-  seed?: number;
+/** latencyMs and serverErrorRate apply to the list and detail calls, not to POST /token. */
+export interface BolSandboxOptions extends SandboxServerOptions {
   /** How many shipments to generate (default 120); about 80% FBR, 20% FBB. */
   shipments?: number;
   /** Default: one active client demo-client / demo-secret. */
@@ -30,14 +29,6 @@ export interface BolSandboxOptions {
   earlyExpiryMs?: number;
   /** Per client id and endpoint; defaults list 25 per 60000 ms, detail 50 per 60000 ms. */
   limits?: BolSandboxLimits;
-  /** Added to every API answer (list and detail), after the request was counted (default 0). */
-  latencyMs?: number;
-  /** 0..1: fraction of list/detail calls answered 500 text/html or 503, drawn from a seeded PRNG (default 0). */
-  serverErrorRate?: number;
-  /** Default 0: a free port. */
-  port?: number;
-  /** Default 127.0.0.1. */
-  host?: string;
   /**
    * Generated shipment dates span the 3 months before this instant (default: the start of the
    * current UTC day, so a seed gives identical data all day long).

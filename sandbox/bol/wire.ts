@@ -35,11 +35,15 @@ export interface ShipmentsResponse {
 export type Salutation = 'MALE' | 'FEMALE' | 'UNKNOWN';
 export type Language = 'nl' | 'nl-BE' | 'fr' | 'fr-BE';
 
-export interface ShipmentDetails {
-  pickupPointName?: string;
+/** Who a shipment goes to or is billed to. */
+export interface Person {
   salutation: Salutation;
   firstName: string;
   surname: string;
+}
+
+/** A postal address as bol writes NL and BE addresses (contract §3). */
+export interface PostalAddress {
   streetName: string;
   houseNumber: string;
   houseNumberExtension?: string;
@@ -47,25 +51,21 @@ export interface ShipmentDetails {
   zipCode: string;
   city: string;
   countryCode: 'NL' | 'BE';
+}
+
+/** What shipmentDetails and billingDetails both carry: a person at an address. */
+interface CustomerDetails extends Person, PostalAddress {
   email: string;
   company?: string;
+}
+
+export interface ShipmentDetails extends CustomerDetails {
+  pickupPointName?: string;
   deliveryPhoneNumber?: string;
   language: Language;
 }
 
-export interface BillingDetails {
-  salutation: Salutation;
-  firstName: string;
-  surname: string;
-  streetName: string;
-  houseNumber: string;
-  houseNumberExtension?: string;
-  extraAddressInformation?: string;
-  zipCode: string;
-  city: string;
-  countryCode: 'NL' | 'BE';
-  email: string;
-  company?: string;
+export interface BillingDetails extends CustomerDetails {
   vatNumber?: string;
   kvkNumber?: string;
   orderReference?: string;

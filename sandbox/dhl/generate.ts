@@ -5,12 +5,13 @@
  * client has to read them to tell out-for-delivery and pickup apart from transit (contract).
  * The same seed and tracking number always give the same timeline.
  */
-import { SeededRandom } from '../prng.ts';
+import { z } from 'zod';
+import { SeededRandom, hash32 } from '../prng.ts';
 import { HOUR_MS, DAY_MS } from '../time.ts';
 import { NL_POSTCODE_LETTERS } from '../bol/vocab.ts';
-import { hash32 } from '../prng.ts';
 import type { DhlShipmentExtras, DhlTimelineEvent } from './store.ts';
 import type { DhlAddress } from './wire.ts';
+import destinations from './destinations.json' with { type: 'json' };
 
 export const DHL_TEXTS = {
   announced: 'The instruction data for this shipment have been provided by the sender to DHL electronically',
@@ -32,28 +33,25 @@ const ORIGINS: readonly DhlAddress[] = [
   { countryCode: 'NL', postalCode: '2665 JZ', addressLocality: 'Bleiswijk' },
 ];
 
-interface Destination {
-  countryCode: 'NL' | 'DE' | 'BE';
-  city: string;
-  postcodeFrom: number;
-  postcodeTo: number;
-  hub: string;
-}
+/**
+ * Where generated parcels go (destinations.json): a town, its range of postal codes, the DHL
+ * hub that sorts for it, and how often it is drawn (its weight).
+ */
+const destinationSchema = z.object({
+  countryCode: z.enum(['NL', 'DE', 'BE']),
+  city: z.string(),
+  postcodeFrom: z.number().int(),
+  postcodeTo: z.number().int(),
+  hub: z.string(),
+  weight: z.number().positive(),
+});
 
-const DESTINATIONS: readonly (readonly [Destination, number])[] = [
-  [{ countryCode: 'NL', city: 'Amsterdam', postcodeFrom: 1011, postcodeTo: 1109, hub: 'Amsterdam' }, 8],
-  [{ countryCode: 'NL', city: 'Rotterdam', postcodeFrom: 3011, postcodeTo: 3089, hub: 'Rotterdam' }, 6],
-  [{ countryCode: 'NL', city: 'Utrecht', postcodeFrom: 3511, postcodeTo: 3585, hub: 'Nieuwegein' }, 4],
-  [{ countryCode: 'NL', city: 'Eindhoven', postcodeFrom: 5611, postcodeTo: 5658, hub: 'Eindhoven' }, 3],
-  [{ countryCode: 'NL', city: 'Groningen', postcodeFrom: 9711, postcodeTo: 9747, hub: 'Groningen' }, 2],
-  [{ countryCode: 'DE', city: 'Berlin', postcodeFrom: 10115, postcodeTo: 14199, hub: 'Börnicke' }, 5],
-  [{ countryCode: 'DE', city: 'Hamburg', postcodeFrom: 20095, postcodeTo: 22769, hub: 'Hamburg' }, 3],
-  [{ countryCode: 'DE', city: 'München', postcodeFrom: 80331, postcodeTo: 81929, hub: 'Aschheim' }, 3],
-  [{ countryCode: 'DE', city: 'Köln', postcodeFrom: 50667, postcodeTo: 51149, hub: 'Köln' }, 2],
-  [{ countryCode: 'BE', city: 'Antwerpen', postcodeFrom: 2000, postcodeTo: 2060, hub: 'Mechelen' }, 2],
-  [{ countryCode: 'BE', city: 'Gent', postcodeFrom: 9000, postcodeTo: 9052, hub: 'Mechelen' }, 2],
-  [{ countryCode: 'BE', city: 'Brussel', postcodeFrom: 1000, postcodeTo: 1210, hub: 'Mechelen' }, 2],
-];
+type Destination = Omit<z.infer<typeof destinationSchema>, 'weight'>;
+
+const DESTINATIONS: readonly (readonly [Destination, number])[] = z
+  .array(destinationSchema)
+  .parse(destinations)
+  .map(({ weight, ...destination }) => [destination, weight] as const);
 
 function postalCode(rng: SeededRandom, d: Destination): string {
   const n = rng.int(d.postcodeFrom, d.postcodeTo);

@@ -10,6 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonReply, sleep, writeReply, type Reply } from '../http.ts';
 import { startHttpServer } from '../http-server.ts';
+import type { SandboxControls } from '../runtime-options.ts';
 import { SeededRandom } from '../prng.ts';
 import { SlidingWindowLimiter } from '../rate-window.ts';
 import { DAY_MS } from '../time.ts';
@@ -29,7 +30,7 @@ export type { DhlTimelineEvent, DhlShipmentExtras } from './store.ts';
 export type * from './wire.ts';
 export { DHL_TEXTS } from './generate.ts';
 
-export interface DhlSandbox {
+export interface DhlSandbox extends SandboxControls<DhlSandboxStats, DhlSandboxRuntimeOptions> {
   /** http://127.0.0.1:PORT, to use as DHL_API_URL. */
   url: string;
   /**
@@ -43,12 +44,8 @@ export interface DhlSandbox {
    * `startAt`, registered like addShipment and returned. Same seed and number → same timeline.
    */
   generateShipment(trackingNumber: string, startAt: number): DhlTimelineEvent[];
-  stats(): DhlSandboxStats;
-  resetStats(): void;
   /** Starts a new quota day for every key now (as 00:00 GMT does by itself). */
   resetDay(): void;
-  setOptions(patch: DhlSandboxRuntimeOptions): void;
-  close(): Promise<void>;
 }
 
 /** Separate stream for faults, so turning error injection on does not change the generated data. */

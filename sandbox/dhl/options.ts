@@ -2,8 +2,8 @@
  * Options of the DHL simulator, their defaults and their checks. Defaults are DHL's initial
  * service level (contract dhl-tracking.md, "Limits"): 1 call per second and 250 per day per key.
  */
-import { commonOptionsFromEnv, envNumber, isInt } from '../env.ts';
-import { applyLatencyAndErrorRate } from '../runtime-options.ts';
+import { commonOptionsFromEnv, envInt } from '../env.ts';
+import { applyLatencyAndErrorRate, type SandboxServerOptions } from '../runtime-options.ts';
 
 export interface DhlSandboxKey {
   key: string;
@@ -13,19 +13,13 @@ export interface DhlSandboxKey {
   perDay?: number;
 }
 
-export interface DhlSandboxOptions {
+/**
+ * `seed` drives the generated timelines, their timestamp formats and the injected faults;
+ * serverErrorRate draws only among calls the limits accepted.
+ */
+export interface DhlSandboxOptions extends SandboxServerOptions {
   /** Default: one key `demo-dhl-key` at 1/s and 250/day. */
   apiKeys?: DhlSandboxKey[];
-  /** Added to every tracking answer, after the request was counted (default 0). */
-  latencyMs?: number;
-  /** 0..1: fraction of accepted calls answered 500 text/html or 503, from a seeded PRNG (default 0). */
-  serverErrorRate?: number;
-  /** Seed of generated timelines, timestamp formats and injected faults (default 1). */
-  seed?: number;
-  /** Default 0: a free port. */
-  port?: number;
-  /** Default 127.0.0.1. */
-  host?: string;
   /** Epoch ms now (default Date.now): limits, the GMT day and event visibility follow it, so tests can run simulated time. */
   clock?: () => number;
   /** Send `Retry-After` with 429s (default true; DHL only says it *may*). */
@@ -84,8 +78,8 @@ export function resolveRuntime(opts: DhlSandboxOptions): ResolvedRuntime {
  */
 export function dhlOptionsFromEnv(env: NodeJS.ProcessEnv): DhlSandboxOptions {
   const options: DhlSandboxOptions = commonOptionsFromEnv(env, 'SANDBOX_DHL_PORT');
-  const perSecond = envNumber(env, 'SANDBOX_DHL_PER_SECOND', isInt(1), 'an integer >= 1');
-  const perDay = envNumber(env, 'SANDBOX_DHL_PER_DAY', isInt(1), 'an integer >= 1');
+  const perSecond = envInt(env, 'SANDBOX_DHL_PER_SECOND', 1);
+  const perDay = envInt(env, 'SANDBOX_DHL_PER_DAY', 1);
   options.apiKeys = [{ key: env.SANDBOX_DHL_API_KEY || DEFAULT_DHL_API_KEY, ...(perSecond !== undefined ? { perSecond } : {}), ...(perDay !== undefined ? { perDay } : {}) }];
   return options;
 }

@@ -10,6 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonReply, sleep, writeReply, type Reply } from '../http.ts';
 import { startHttpServer } from '../http-server.ts';
+import type { SandboxControls } from '../runtime-options.ts';
 import { SeededRandom } from '../prng.ts';
 import { DAY_MS, HOUR_MS } from '../time.ts';
 import { forecastReply, openMeteoError, parseForecast, searchReply } from './open-meteo.ts';
@@ -26,13 +27,14 @@ export type { WeatherSandboxStats, WeatherCallLogEntry, WeatherApiName } from '.
 export { simulatedWeather, type SimulatedWeather } from './weather.ts';
 export { placeOfPostalCode, type PostalPlace, type CountryCode } from './places.ts';
 
-export interface WeatherSandbox {
+export interface WeatherSandbox extends SandboxControls<WeatherSandboxStats, WeatherSandboxRuntimeOptions> {
   /** http://127.0.0.1:PORT: WEATHERAPI_URL, OPEN_METEO_URL and OPEN_METEO_GEOCODING_URL at once. */
   url: string;
-  stats(): WeatherSandboxStats;
-  resetStats(): void;
-  setOptions(patch: WeatherSandboxRuntimeOptions): void;
-  close(): Promise<void>;
+}
+
+/** A geocoding search as the stats and the call log name it: "<countryCode or *> <name>". */
+function searchKey(url: URL): string {
+  return `${url.searchParams.get('countryCode')?.toUpperCase() || '*'} ${url.searchParams.get('name') ?? ''}`;
 }
 
 /** Separate stream for faults, so turning error injection on does not change the weather. */
@@ -143,8 +145,7 @@ export async function startWeatherSandbox(opts: WeatherSandboxOptions = {}): Pro
 
   function search(url: URL, client: string, nowMs: number): Reply {
     stats.data.openMeteo.geocoding += 1;
-    const name = url.searchParams.get('name') ?? '';
-    stats.count(stats.data.openMeteo.byName, `${url.searchParams.get('countryCode')?.toUpperCase() || '*'} ${name}`);
+    stats.count(stats.data.openMeteo.byName, searchKey(url));
     const limited = openMeteoLimited(client, 1, nowMs);
     if (limited) return limited;
     if (injectFault()) return openMeteoError(faults.chance(0.5) ? 500 : 503, 'Internal server error');
@@ -169,7 +170,7 @@ export async function startWeatherSandbox(opts: WeatherSandboxOptions = {}): Pro
         return {
           reply: get ? search(url, client, nowMs) : openMeteoError(405, 'Method not allowed'),
           api: 'geocoding',
-          query: `${url.searchParams.get('countryCode')?.toUpperCase() || '*'} ${url.searchParams.get('name') ?? ''}`,
+          query: searchKey(url),
         };
       default:
         return { reply: openMeteoError(404, `Not Found: ${url.pathname}`), api: null, query: '' };

@@ -3,10 +3,11 @@
  * contract (weather.md): weatherapi's free plan of about 100,000 calls a month per key;
  * Open-Meteo's 600 calls a minute, 5,000 an hour and 10,000 a day per client.
  */
-import { commonOptionsFromEnv, envNumber, isInt } from '../env.ts';
-import { applyLatencyAndErrorRate } from '../runtime-options.ts';
+import { commonOptionsFromEnv, envInt } from '../env.ts';
+import { applyLatencyAndErrorRate, type SandboxServerOptions } from '../runtime-options.ts';
 
-export interface WeatherSandboxOptions {
+/** `seed` drives the simulated weather and the injected faults. */
+export interface WeatherSandboxOptions extends SandboxServerOptions {
   /** weatherapi.com keys that work (default ['demo-weather-key']). */
   weatherApiKeys?: string[];
   /** Keys weatherapi knows but has disabled: 403 code 2008. */
@@ -19,16 +20,6 @@ export interface WeatherSandboxOptions {
   openMeteoPerHour?: number;
   /** ... per sliding day (default 10,000). */
   openMeteoPerDay?: number;
-  /** Added to every answer, after the request was counted (default 0). */
-  latencyMs?: number;
-  /** 0..1: fraction of calls answered 500/503, from a seeded PRNG (default 0). */
-  serverErrorRate?: number;
-  /** Seed of the simulated weather and the injected faults (default 1). */
-  seed?: number;
-  /** Default 0: a free port. */
-  port?: number;
-  /** Default 127.0.0.1. */
-  host?: string;
   /** Epoch ms now (default Date.now): the weather's hour, quotas and limit windows follow it. */
   clock?: () => number;
 }
@@ -82,8 +73,8 @@ export function resolveWeatherRuntime(opts: WeatherSandboxOptions): ResolvedWeat
 export function weatherOptionsFromEnv(env: NodeJS.ProcessEnv): WeatherSandboxOptions {
   const options: WeatherSandboxOptions = commonOptionsFromEnv(env, 'SANDBOX_WEATHER_PORT');
   options.weatherApiKeys = [env.SANDBOX_WEATHER_API_KEY || DEFAULT_WEATHER_API_KEY];
-  const quota = envNumber(env, 'SANDBOX_WEATHER_MONTHLY_QUOTA', isInt(1), 'an integer >= 1');
-  const perMinute = envNumber(env, 'SANDBOX_OPEN_METEO_PER_MINUTE', isInt(1), 'an integer >= 1');
+  const quota = envInt(env, 'SANDBOX_WEATHER_MONTHLY_QUOTA', 1);
+  const perMinute = envInt(env, 'SANDBOX_OPEN_METEO_PER_MINUTE', 1);
   if (quota !== undefined) options.monthlyQuota = quota;
   if (perMinute !== undefined) options.openMeteoPerMinute = perMinute;
   return options;

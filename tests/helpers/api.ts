@@ -74,14 +74,7 @@ export async function startApi(set: AdapterSet, opts: { bolLoginUrl?: string; we
       const cause = (err as { cause?: { message?: string; code?: string } }).cause;
       throw new Error(`${method} ${path.slice(0, 200)}: ${cause?.code ?? ''} ${cause?.message ?? String(err)}`, { cause: err });
     }
-    const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: res.status, headers: res.headers, text, body: parsed };
+    return answerOf(res);
   };
 
   return {
@@ -100,6 +93,18 @@ export async function startApi(set: AdapterSet, opts: { bolLoginUrl?: string; we
       await env.teardown();
     },
   };
+}
+
+/** A fetch response read whole: its text, and its JSON when it is JSON. */
+export async function answerOf(res: Response): Promise<ApiAnswer> {
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, body };
 }
 
 /**

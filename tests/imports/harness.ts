@@ -8,6 +8,7 @@ import { createWorker, type Worker } from '../../crawler/create-worker.ts';
 import { createSecretBox } from '../../lib/secret-box.ts';
 import type { AdapterEnv, AdapterSet } from '../helpers/adapters.ts';
 import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
+import { answerOf, type ApiAnswer } from '../helpers/api.ts';
 
 /**
  * The API and a real worker (the production `createWorker`) on one adapter set, over real HTTP:
@@ -30,12 +31,7 @@ export interface ImportHarness {
   close(): Promise<void>;
 }
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  body: any;
-}
+export type Answer = ApiAnswer;
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 
@@ -120,17 +116,6 @@ export async function startImportHarness(set: AdapterSet, opts: { maxUploadBytes
       await env.teardown();
     },
   };
-}
-
-async function answerOf(res: Response): Promise<Answer> {
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, body };
 }
 
 /** `hooks.before` starts one harness per adapter set for a whole file. */

@@ -6,17 +6,13 @@
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { startDhlSandbox, DHL_TEXTS, type DhlSandbox, type DhlSandboxOptions, type DhlWireAnswer } from '../../sandbox/dhl/index.ts';
+import { startOnTestClock } from './helpers.ts';
 
 const KEY = 'demo-dhl-key';
 const T0 = Date.UTC(2024, 2, 1, 9, 0, 0);
 
 /** A sandbox on a clock the test moves. */
-async function dhl(t: ExecutionContext, opts: DhlSandboxOptions = {}): Promise<{ sb: DhlSandbox; clock: { now: number } }> {
-  const clock = { now: T0 };
-  const sb = await startDhlSandbox({ clock: () => clock.now, ...opts });
-  t.teardown(() => sb.close());
-  return { sb, clock };
-}
+const dhl = (t: ExecutionContext, opts: DhlSandboxOptions = {}) => startOnTestClock(t, startDhlSandbox, T0, opts);
 
 function track(sb: DhlSandbox, number: string, key: string | null = KEY, extra = ''): Promise<Response> {
   return fetch(`${sb.url}/track/shipments?trackingNumber=${encodeURIComponent(number)}${extra}`, { headers: key === null ? {} : { 'DHL-API-Key': key } });

@@ -1,4 +1,7 @@
-/** Small HTTP helpers for the sandbox tests: a client that follows the bol contract, nothing more. */
+/**
+ * Small helpers for the sandbox tests: a client that follows the bol contract, and a simulator
+ * started on a clock the test moves.
+ */
 import type { ExecutionContext } from 'ava';
 import { startBolSandbox, type BolSandbox, type BolSandboxOptions } from '../../sandbox/bol/index.ts';
 
@@ -12,6 +15,22 @@ export async function sandbox(t: ExecutionContext, opts: BolSandboxOptions = {})
   const sb = await startBolSandbox(opts);
   t.teardown(() => sb.close());
   return sb;
+}
+
+/**
+ * A simulator started by `start` on a clock the test moves (it reads `clock.now`, from `startAt`),
+ * closed when the test ends. `opts` may still pass a clock of its own.
+ */
+export async function startOnTestClock<O extends { clock?: () => number }, S extends { close(): Promise<void> }>(
+  t: ExecutionContext,
+  start: (opts: O) => Promise<S>,
+  startAt: number,
+  opts: O,
+): Promise<{ sb: S; clock: { now: number } }> {
+  const clock = { now: startAt };
+  const sb = await start({ clock: () => clock.now, ...opts });
+  t.teardown(() => sb.close());
+  return { sb, clock };
 }
 
 export function requestToken(url: string, id = 'demo-client', secret = 'demo-secret', query = ''): Promise<Response> {

@@ -6,16 +6,12 @@
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { startWeatherSandbox, type WeatherSandbox, type WeatherSandboxOptions } from '../../sandbox/weather/index.ts';
+import { startOnTestClock } from './helpers.ts';
 
 const KEY = 'demo-weather-key';
 const T0 = Date.UTC(2024, 2, 1, 10, 50, 0);
 
-async function weather(t: ExecutionContext, opts: WeatherSandboxOptions = {}): Promise<{ sb: WeatherSandbox; clock: { now: number } }> {
-  const clock = { now: T0 };
-  const sb = await startWeatherSandbox({ clock: () => clock.now, ...opts });
-  t.teardown(() => sb.close());
-  return { sb, clock };
-}
+const weather = (t: ExecutionContext, opts: WeatherSandboxOptions = {}) => startOnTestClock(t, startWeatherSandbox, T0, opts);
 
 async function get(sb: WeatherSandbox, path: string, params: Record<string, string>): Promise<{ status: number; body: any }> {
   const res = await fetch(`${sb.url}${path}?${new URLSearchParams(params)}`);
