@@ -2,6 +2,7 @@ import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
 import { UniqueViolationError } from 'objection';
+import { NotFoundError } from '../lib/errors.ts';
 
 /**
  * The database helpers every model shares: the knex factory for MySQL/MariaDB or the embedded
@@ -96,4 +97,10 @@ export function isUniqueViolation(err: unknown): boolean {
 /** Epoch milliseconds (how every timestamp is stored) as an ISO 8601 string, for the API. */
 export function iso(ms: number | null | undefined): string | null {
   return ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString();
+}
+
+/** `row`, or the API's 404 naming what was looked for: every `find…OrFail` is this over its `find…`. */
+export function foundOrFail<T>(row: T | null | undefined, resource: string, id: number): T {
+  if (row === null || row === undefined) throw new NotFoundError(resource, id);
+  return row;
 }

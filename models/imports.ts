@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { BaseModel } from './base.ts';
-import { NotFoundError } from '../lib/errors.ts';
+import { foundOrFail } from './db.ts';
 
 /**
  * Terminology:
@@ -95,9 +95,7 @@ export async function findImport(db: Knex | Knex.Transaction, id: number): Promi
 }
 
 export async function findImportOrFail(knex: Knex, id: number): Promise<Import> {
-  const found = await findImport(knex, id);
-  if (!found) throw new NotFoundError('import', id);
-  return found;
+  return foundOrFail(await findImport(knex, id), 'import', id);
 }
 
 /** The latest imports first. */

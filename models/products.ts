@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { Readable } from 'node:stream';
 import { nextTurn } from '../lib/next-turn.ts';
-import { NotFoundError } from '../lib/errors.ts';
+import { foundOrFail } from './db.ts';
 
 /**
  * The `products` table: the seller's catalogue, written by the products API and by CSV imports.
@@ -69,9 +69,7 @@ export async function findProductRow(db: Knex | Knex.Transaction, id: number): P
 }
 
 export async function findProductOrFail(db: Knex | Knex.Transaction, id: number): Promise<ProductRow> {
-  const product = await findProductRow(db, id);
-  if (!product) throw new NotFoundError('product', id);
-  return product;
+  return foundOrFail(await findProductRow(db, id), 'product', id);
 }
 
 /** Locks the product's row for the rest of the transaction; false when there is none. */

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { BaseModel } from './base.ts';
-import { NotFoundError } from '../lib/errors.ts';
+import { foundOrFail } from './db.ts';
 
 export const SHOP_STATUSES = ['active', 'paused', 'credentials_refused'] as const;
 export type ShopStatus = (typeof SHOP_STATUSES)[number];
@@ -27,9 +27,7 @@ export async function findShop(knex: Knex, id: number): Promise<Shop | undefined
 }
 
 export async function findShopOrFail(knex: Knex, id: number): Promise<Shop> {
-  const shop = await findShop(knex, id);
-  if (!shop) throw new NotFoundError('shop', id);
-  return shop;
+  return foundOrFail(await findShop(knex, id), 'shop', id);
 }
 
 /** Every shop, by id. */

@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import { BaseModel } from './base.ts';
-import { iso } from './db.ts';
-import { NotFoundError } from '../lib/errors.ts';
+import { iso, foundOrFail } from './db.ts';
 
 export const SYNC_TYPES = ['initial', 'incremental'] as const;
 export type SyncType = (typeof SYNC_TYPES)[number];
@@ -39,9 +38,7 @@ export async function findSyncRun(knex: Knex, id: number): Promise<SyncRun | und
 }
 
 export async function findSyncRunOrFail(knex: Knex, id: number): Promise<SyncRun> {
-  const run = await findSyncRun(knex, id);
-  if (!run) throw new NotFoundError('sync run', id);
-  return run;
+  return foundOrFail(await findSyncRun(knex, id), 'sync run', id);
 }
 
 /** Whether the shop has finished an initial sync (of `stream`; unset: of any stream). */

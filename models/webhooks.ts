@@ -1,8 +1,7 @@
 import type { Knex } from 'knex';
-import { NotFoundError } from '../lib/errors.ts';
 import type { SecretBox } from '../lib/secret-box.ts';
 import { BaseModel } from './base.ts';
-import { dialectOf } from './db.ts';
+import { dialectOf, foundOrFail } from './db.ts';
 import { EVENT_TYPES, type EventType } from './domain-events.ts';
 
 /**
@@ -64,9 +63,7 @@ export async function findWebhook(knex: Knex, id: number): Promise<Webhook | und
 }
 
 export async function findWebhookOrFail(knex: Knex, id: number): Promise<Webhook> {
-  const webhook = await findWebhook(knex, id);
-  if (!webhook) throw new NotFoundError('webhook', id);
-  return webhook;
+  return foundOrFail(await findWebhook(knex, id), 'webhook', id);
 }
 
 /**
