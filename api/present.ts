@@ -1,4 +1,5 @@
 import type { Shop } from '../models/shops.ts';
+import type { SyncRun } from '../models/sync-runs.ts';
 import type { ShipmentItem, TrackingEvent } from '../models/shipment.ts';
 import type { ShipmentSummaryRow } from '../models/shipment-queries.ts';
 import type { ShipmentExtras, WeatherRow } from '../models/shipment-details.ts';
@@ -116,4 +117,23 @@ export function presentShipmentDetail(
 /** A shipment whole: its list row with the extras models/shipment-details.ts loaded for it (none: empty). */
 export function presentShipmentWithExtras(row: ShipmentSummaryRow, extras: ShipmentExtras | undefined) {
   return presentShipmentDetail({ ...row, receiver_street: extras?.receiver_street ?? null, receiver_phone: extras?.receiver_phone ?? null }, extras?.items ?? [], extras?.events ?? [], extras?.weather ?? null);
+}
+
+/** The public shape of a sync run (no checkpoint internals, no lease keys). */
+export function presentSyncRun(run: SyncRun) {
+  return {
+    id: run.id,
+    shop_id: run.shop_id,
+    stream: run.stream,
+    type: run.type,
+    status: run.status,
+    pages_fetched: run.pages_fetched,
+    records_upserted: run.records_upserted,
+    requests_made: run.requests_made,
+    error: run.error,
+    created_at: iso(run.created_at),
+    started_at: iso(run.started_at),
+    finished_at: iso(run.finished_at),
+    updated_at: iso(run.updated_at),
+  };
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { BaseModel } from './base.ts';
-import { iso, foundOrFail } from './db.ts';
+import { foundOrFail } from './db.ts';
 
 export const SYNC_TYPES = ['initial', 'incremental'] as const;
 export type SyncType = (typeof SYNC_TYPES)[number];
@@ -122,23 +122,4 @@ export async function commitSyncRunStep(trx: Knex.Transaction, run: Pick<SyncRun
       updated_at: step.now,
     });
   return changed > 0;
-}
-
-/** The public shape of a sync run (no checkpoint internals, no lease keys). */
-export function presentSyncRun(run: SyncRun) {
-  return {
-    id: run.id,
-    shop_id: run.shop_id,
-    stream: run.stream,
-    type: run.type,
-    status: run.status,
-    pages_fetched: run.pages_fetched,
-    records_upserted: run.records_upserted,
-    requests_made: run.requests_made,
-    error: run.error,
-    created_at: iso(run.created_at),
-    started_at: iso(run.started_at),
-    finished_at: iso(run.finished_at),
-    updated_at: iso(run.updated_at),
-  };
 }

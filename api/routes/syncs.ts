@@ -1,7 +1,8 @@
 import { startSyncRun } from '../../crawler/sync/start-sync-run.ts';
 import { AppError, ConflictError } from '../../lib/errors.ts';
 import { findShopOrFail, type Shop } from '../../models/shops.ts';
-import { findSyncRun, findSyncRunOrFail, listShopSyncRuns, presentSyncRun, type SyncRun } from '../../models/sync-runs.ts';
+import { findSyncRun, findSyncRunOrFail, listShopSyncRuns, type SyncRun } from '../../models/sync-runs.ts';
+import { presentSyncRun } from '../present.ts';
 import type { ApiDeps } from '../context.ts';
 import type { ApiContext, ApiRouter } from '../context.ts';
 import { parseRequest, StartSyncBody, SyncListQuery } from '../schemas.ts';
