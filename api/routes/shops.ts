@@ -3,11 +3,11 @@ import { platformsFromEnv, type ConfiguredPlatform } from '../../crawler/connect
 import type { StoredToken } from '../../crawler/connectors/types.ts';
 import { AppError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../../lib/errors.ts';
 import { findShopIdsWithCredentials, saveShopCredentials, saveShopToken, type ShopCredentials } from '../../models/shop-credentials.ts';
-import { deleteShop, findShopOrFail, insertShop, listShops, updateShop, type ShopPatch } from '../../models/shops.ts';
-import type { ApiDeps } from '../context.ts';
-import type { ApiContext, ApiRouter } from '../context.ts';
+import { deleteShop, findShop, findShopOrFail, insertShop, listShops, updateShop, type ShopPatch } from '../../models/shops.ts';
+import type { ApiContext, ApiDeps, ApiRouter } from '../context.ts';
 import { presentShop } from '../present.ts';
-import { fieldIssuesOf, parseRequest, shopBodySchemas } from '../schemas.ts';
+import { foundOrFail } from '../../models/db.ts';
+import { fieldIssuesOf, shopBodySchemas } from '../schemas.ts';
 import { pathId } from './params.ts';
 
 /** The credential check is a person waiting on a form: a slow login answer is an outage, not a wait. */
@@ -54,8 +54,11 @@ export function shopRoutes(router: ApiRouter, deps: ApiDeps): void {
 
   router.patch('/shops/:id', async (ctx) => {
     const id = pathId(ctx);
-    const body = parseRequest(bodies.update, ctx.request.body);
-    const shop = await findShopOrFail(deps.knex, id);
+    // The credentials' schema is the shop's platform's, so the shop is read first; a bad body is
+    // still one 400 naming every problem, before a 404.
+    const found = await findShop(deps.knex, id);
+    const { body, credentials: checked } = parseShopBody(bodies.update, ctx.request.body, found ? platforms.get(found.platform) : undefined);
+    const shop = foundOrFail(found, 'shop', id);
     if (shop.status === 'credentials_refused' && body.status !== undefined && body.credentials === undefined) {
       throw new ConflictError(
         'credentials_refused',
@@ -66,10 +69,8 @@ export function shopRoutes(router: ApiRouter, deps: ApiDeps): void {
     let replaced: { credentials: ShopCredentials; token: StoredToken | null } | undefined;
     if (body.credentials) {
       const platform = platforms.get(shop.platform);
-      if (!platform) throw new ValidationError([{ field: 'credentials', reason: `cannot be checked: this server does not connect ${shop.platform} shops` }]);
-      const credentials = checkCredentialFields(platform, body.credentials);
-      if (Array.isArray(credentials)) throw new ValidationError(credentials);
-      replaced = { credentials, token: await checkCredentials(ctx, platform, credentials) };
+      if (!platform || !checked) throw new ValidationError([{ field: 'credentials', reason: `cannot be checked: this server does not connect ${shop.platform} shops` }]);
+      replaced = { credentials: checked, token: await checkCredentials(ctx, platform, checked) };
     }
     await deps.knex.transaction(async (trx) => {
       const patch: ShopPatch = {};

@@ -127,6 +127,12 @@ eachAdapterSet((set) => {
       t.true(bad.body.error.details.length > 0);
     }
     t.is((await h.request('PATCH', '/shops/999999', { body: { name: 'x' } })).status, 404);
+    // The credentials' problems come in the same 400 as the other fields'.
+    const both = await h.request('PATCH', `/shops/${shop.id}`, { body: { name: 5, credentials: { client_id: '' } } });
+    t.is(both.status, 400, both.text);
+    const fields = (both.body.error.details as { field: string }[]).map((d) => d.field);
+    t.true(fields.includes('name'), fields.join());
+    t.true(fields.some((f) => f.startsWith('credentials.')), fields.join());
 
     const now = Date.now();
     const [shipmentId] = await h.env.knex('shipments').insert({ shop_id: shop.id, source: 'bol', platform_id: 'p1', status: 'pending', created_at: now, updated_at: now });
