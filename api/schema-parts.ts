@@ -27,3 +27,12 @@ export const queryOneOf = <T extends [string, ...string[]]>(values: T) =>
 
 export const isoTimestamp = z.string().datetime().openapi({ example: '2026-11-22T10:00:00.000Z' });
 export const nullableTimestamp = isoTimestamp.nullable();
+
+/** A path parameter that is a row id: digits only, as a safe integer. */
+export const idParam = () =>
+  z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/, 'must be a positive whole number')
+    .transform(Number)
+    .refine((n) => Number.isSafeInteger(n), 'is too large')
+    .openapi({ type: 'integer', minimum: 1, example: 1 as unknown as string });

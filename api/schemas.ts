@@ -5,7 +5,7 @@ import { SHIPMENT_STATUSES } from '../models/shipment.ts';
 import { SHIPMENT_LIST_MAX_LIMIT } from '../models/shipment-queries.ts';
 import { phoneKey } from '../models/phone-key.ts';
 import { SYNC_STATUSES, SYNC_TYPES } from '../models/sync-runs.ts';
-import { isoTimestamp, nullableTimestamp, queryInt, queryOneOf, queryText, text } from './schema-parts.ts';
+import { isoTimestamp, nullableTimestamp, idParam, queryInt, queryOneOf, queryText, text } from './schema-parts.ts';
 
 /**
  * Request schemas (what each route accepts) and response schemas (what it answers). Both feed
@@ -53,12 +53,7 @@ const queryFilter = (max: number) =>
 
 export const IdParams = z
   .object({
-    id: z
-      .string()
-      .regex(/^[1-9]\d{0,15}$/, 'must be a positive whole number')
-      .transform(Number)
-      .refine((n) => Number.isSafeInteger(n), 'is too large')
-      .openapi({ type: 'integer', minimum: 1, example: 1 as unknown as string }),
+    id: idParam(),
   })
   .openapi({ param: { in: 'path' } });
 

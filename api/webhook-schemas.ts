@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DELIVERY_STATUSES, DELIVERY_TRIGGERS } from '../models/webhook-deliveries.ts';
 import { TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES } from '../models/webhooks.ts';
 import { IdParams } from './schemas.ts';
-import { isoTimestamp, nullableTimestamp, queryInt, queryOneOf, text } from './schema-parts.ts';
+import { isoTimestamp, nullableTimestamp, idParam, queryInt, queryOneOf, text } from './schema-parts.ts';
 
 /**
  * Webhook request and response schemas, in the style of api/schemas.ts (whose `parseRequest`
@@ -70,12 +70,7 @@ export const RotateSecretBody = z
   .openapi('RotateWebhookSecret');
 
 export const DeliveryParams = IdParams.extend({
-  delivery_id: z
-    .string()
-    .regex(/^[1-9]\d{0,15}$/, 'must be a positive whole number')
-    .transform(Number)
-    .refine((n) => Number.isSafeInteger(n), 'is too large')
-    .openapi({ type: 'integer', minimum: 1, example: 1 as unknown as string }),
+  delivery_id: idParam(),
 }).openapi({ param: { in: 'path' } });
 
 export const DELIVERY_LIST_MAX_LIMIT = 100;
