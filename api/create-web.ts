@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../config/logger.ts';
-import { connectionsOf, type Connections } from '../lib/connections.ts';
+import { connectionsOf, type Connections } from '../boot/connections.ts';
 import { createApp, stopStreams } from './app.ts';
 import type { ApiDeps } from './context.ts';
 

@@ -195,7 +195,7 @@ const succeeded = rounds.every((r) => r.first.body.status === 'succeeded' && r.s
 
 await Promise.all([stopProcess(worker), stopProcess(webProcess)]);
 await destroyRabbitTopology(amqpUrl, prefix);
-// web and worker also declared the webhook delivery queue (config/runtime.ts).
+// web and worker also declared the webhook delivery queue (boot/runtime.ts).
 await destroyRabbitTopology(amqpUrl, `${prefix}.deliveries`);
 await db.drop();
 process.exit(succeeded ? 0 : 1);

@@ -54,7 +54,7 @@ const knex = db?.knex ?? createKnex({ sqliteFile: path.join(tmp, 'bench.sqlite')
 if (!db) await migrateLatest(knex);
 const prefix = `bench.${randomUUID().slice(0, 8)}`;
 const queue = await createQueue({ amqpUrl, prefix });
-// As config/runtime.ts does: webhook deliveries on a queue of their own.
+// As boot/runtime.ts does: webhook deliveries on a queue of their own.
 const deliveryQueue = await createQueue({ amqpUrl, prefix: `${prefix}.deliveries` });
 const secretBox = createSecretBox(Buffer.alloc(32, 9).toString('base64'));
 const logger = createLogger({ level: 'warn', name: 'bench' });

@@ -140,7 +140,7 @@ async function phase(receivers: Receivers | null, count = shipments): Promise<{ 
   const { knex } = db;
   const prefix = `bench.${randomUUID().slice(0, 8)}`;
   const queue = await createQueue({ amqpUrl, prefix });
-  // As config/runtime.ts does: webhook deliveries on a queue of their own.
+  // As boot/runtime.ts does: webhook deliveries on a queue of their own.
   const deliveryQueue = await createQueue({ amqpUrl, prefix: `${prefix}.deliveries` });
   const shop = await Shop.query(knex).insertAndFetch({ name: 'Bench shop', platform: 'bol', status: 'active', sync_interval_minutes: 15 });
   const run = await SyncRun.query(knex).insertAndFetch({ shop_id: shop.id, stream: 'shipments', type: 'initial', status: 'running', step: 0 });

@@ -1,7 +1,6 @@
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config/boot.ts';
-import { createKnex } from '../models/db.ts';
+import { openKnex } from '../boot/runtime.ts';
 import { migrateLatest } from '../migrations/index.ts';
 import { createSecretBox } from '../lib/secret-box.ts';
 import { withEmbeddedSecrets } from '../config/embedded-secrets.ts';
@@ -33,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'migrate': {
       const config = loadConfigOrExit();
-      const knex = createKnex({ databaseUrl: config.databaseUrl, sqliteFile: path.join(config.dataDir, 'shipsync.sqlite') });
+      const knex = openKnex(config);
       const applied = await migrateLatest(knex);
       await knex.destroy();
       console.log(applied.length ? `Applied ${applied.length} migrations.` : 'Database schema is up to date.');
@@ -73,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
     case 'reseal-credentials': {
       const config = loadConfigOrExit();
       const full = config.databaseUrl ? { ...config, secretsKey: config.secretsKey! } : withEmbeddedSecrets(config);
-      const knex = createKnex({ databaseUrl: config.databaseUrl, sqliteFile: path.join(config.dataDir, 'shipsync.sqlite') });
+      const knex = openKnex(config);
       const count = await resealCredentials(knex, createSecretBox(full.secretsKey, config.previousSecretsKeys));
       const webhooks = await resealWebhookSecrets(knex, createSecretBox(full.secretsKey, config.previousSecretsKeys));
       await knex.destroy();

@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.ts';
-import { connectionsOf, type Connections } from '../lib/connections.ts';
+import { connectionsOf, type Connections } from '../boot/connections.ts';
 import { ShutdownError } from '../lib/errors.ts';
 import type { Consumer, Queue } from '../lib/queue/port.ts';
 import type { Logger } from '../config/logger.ts';

@@ -5,7 +5,7 @@ import { enqueue } from '../crawler/jobs.ts';
 import { CARRIER_CONNECTOR_NAMES, carrierConnector, type CarrierSettings } from '../crawler/connectors/carriers.ts';
 import type { ClockDeps, Schedule } from './create-clock.ts';
 import type { Config } from '../config/config.ts';
-import type { Connections } from '../lib/connections.ts';
+import type { Connections } from '../boot/connections.ts';
 import { pruneFires } from '../models/clock-fires.ts';
 import { planTracking } from './plan-tracking.ts';
 import { planWeather } from './plan-weather.ts';

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import type { Queue } from './queue/port.ts';
-import type { SecretBox } from './secret-box.ts';
+import type { Queue } from '../lib/queue/port.ts';
+import type { SecretBox } from '../lib/secret-box.ts';
 
 /**
- * The connections a process opens once at boot (boot/runtime.ts) and its factories share: the
+ * The connections a process opens once at boot (runtime.ts) and its factories share: the
  * database, the job queue, the webhook delivery queue (unset where none is opened) and the secret box.
  */
 export interface Connections {
