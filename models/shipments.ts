@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { dialectOf } from './db.ts';
-import { FINAL_STATUSES } from './shipment.ts';
+import { FINAL_STATUSES, type ShipmentStatus } from './shipment.ts';
 import type { ItemRow } from './shipment-details.ts';
 
 /**
@@ -212,4 +212,10 @@ export async function findStoredItems(trx: Knex.Transaction, shipmentIds: number
  */
 export async function fillShipmentPhone(trx: Knex.Transaction, id: number, phone: string, phoneKey: string | null): Promise<void> {
   await trx('shipments').where({ id }).whereNull('phone_key').update({ receiver_phone: phone, phone_key: phoneKey });
+}
+
+/** A shipment's current status; undefined when it is gone. */
+export async function findShipmentStatus(trx: Knex.Transaction, shipmentId: number): Promise<ShipmentStatus | undefined> {
+  const row = (await trx('shipments').select('status').where({ id: shipmentId }).first()) as { status: ShipmentStatus } | undefined;
+  return row?.status;
 }

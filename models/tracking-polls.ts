@@ -124,12 +124,6 @@ export async function deletePoll(trx: Knex.Transaction, shipmentId: number): Pro
   await trx('tracking_polls').where({ shipment_id: shipmentId }).delete();
 }
 
-/** The status of a polled shipment after its events were stored; undefined when it is gone. */
-export async function findPolledShipmentStatus(trx: Knex.Transaction, shipmentId: number): Promise<ShipmentStatus | undefined> {
-  const row = (await trx('shipments').select('status').where({ id: shipmentId }).first()) as { status: ShipmentStatus } | undefined;
-  return row?.status;
-}
-
 /** Creates a connector's key row (idle, nothing spent) unless it exists. */
 export async function ensureTrackingKey(knex: Knex, carrier: string, now: number, today: number): Promise<void> {
   await knex('tracking_keys')

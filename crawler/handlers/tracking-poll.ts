@@ -7,7 +7,6 @@ import {
   advanceTrackingKey,
   deletePoll,
   findPlannedPolls,
-  findPolledShipmentStatus,
   findTrackingKey,
   restTrackingChain,
   updatePoll,
@@ -19,6 +18,7 @@ import { carrierConnector, type CarrierSettings } from '../connectors/carriers.t
 import { enqueue, type JobPayload } from '../jobs.ts';
 import { readRateState } from '../sync/rate-state.ts';
 import { appendTrackingEvents } from '../sync/shipments.ts';
+import { findShipmentStatus } from '../../models/shipments.ts';
 import { dayOf, DAY_MS, isFinal, pollSpacingMs, priorityOf } from '../sync/tracking-polls.ts';
 
 export interface TrackingPollDeps {
@@ -234,7 +234,7 @@ async function storeResult(trx: Knex.Transaction, r: PollResult, now: number, to
     return;
   }
   await appendTrackingEvents(trx, id, r.tracking.events);
-  const status = await findPolledShipmentStatus(trx, id);
+  const status = await findShipmentStatus(trx, id);
   if (!status || isFinal(status)) {
     // Delivered or returned: the carrier has nothing more to say that we would poll for.
     await deletePoll(trx, id);
