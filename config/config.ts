@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envUrl } from '../lib/env.ts';
+import { envProblems, envUrl } from '../lib/env.ts';
 import { readCarriers, type CarrierSettings } from '../crawler/connectors/carriers.ts';
 import { readPlatforms, type Platforms } from '../crawler/connectors/platforms.ts';
 
@@ -114,7 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
   const problems: string[] = [];
-  if (!parsed.success) for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  if (!parsed.success) problems.push(...envProblems(parsed.error));
   // Each platform connector reads its own variables; their problems are reported with the rest.
   const { platforms, problems: platformProblems } = readPlatforms(cleaned);
   problems.push(...platformProblems);

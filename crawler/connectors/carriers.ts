@@ -1,3 +1,4 @@
+import { envProblems } from '../../lib/env.ts';
 import { ZodError } from 'zod';
 import { trackingConnectorOf } from '../../models/carriers.ts';
 import type { CarrierConnector } from './carrier-connector.ts';
@@ -41,7 +42,7 @@ export function readCarriers(env: Readonly<Record<string, string | undefined>>):
     return { carriers: carrierSettingsFromEnv(env), problems: [] };
   } catch (err) {
     if (!(err instanceof ZodError)) throw err;
-    return { carriers: undefined, problems: err.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) };
+    return { carriers: undefined, problems: envProblems(err) };
   }
 }
 

@@ -1,3 +1,4 @@
+import { envProblems } from '../../lib/env.ts';
 import { bolConnector } from './bol/connector.ts';
 import type { PlatformConnector } from './types.ts';
 
@@ -48,7 +49,7 @@ export function readPlatforms(env: Record<string, string | undefined>): { platfo
   for (const connector of registeredPlatforms()) {
     const parsed = connector.settings.safeParse(env);
     if (parsed.success) configured.set(connector.name, { connector, settings: parsed.data });
-    else for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    else problems.push(...envProblems(parsed.error));
   }
   return {
     platforms: { get: (name) => configured.get(name), names: () => [...configured.keys()] },
