@@ -21,9 +21,27 @@ export interface ShipmentRecord {
     city: string | null;
     country: string | null;
     phone: string | null;
+    /** The receiver's name as the platform gives it (bol's first + surname, Shopify's address name). */
+    name?: string | null;
   };
   items: ShipmentItemRecord[];
   events: TrackingEventRecord[];
+  /** The carrier's public tracking page, when the platform gives one (Shopify's trackingInfo.url). */
+  trackingUrl?: string | null;
+  /** When the order was placed (bol order.orderPlacedDateTime, Shopify order.createdAt). */
+  orderPlacedAt?: number | null;
+  /**
+   * The delivery promised to the customer (bol fulfilment.latestDeliveryDate, Shopify
+   * estimatedDeliveryAt); a date-only promise is the end of that day in the shop's zone.
+   */
+  promisedDeliveryAt?: number | null;
+  /** The pickup point the parcel goes to instead of the door, when it does. */
+  pickupPoint?: { code: string | null; name: string | null } | null;
+  /** bol's transport id and shipping label id; null elsewhere. */
+  transportId?: string | null;
+  shippingLabelId?: string | null;
+  /** Who delivers: bol's distributionParty (RETAILER, BOL), or null. */
+  distributionParty?: string | null;
 }
 
 export interface ShipmentItemRecord {

@@ -116,6 +116,11 @@ export interface StepFetch {
   pagesFetched: number;
   /** The first error, with everything before it kept in `records` and `next`. */
   failure?: unknown;
+  /**
+   * The next step has nothing to do for this long (a bulk operation still running on the platform,
+   * a limit window still closed): the engine publishes it delayed, so no worker waits for it.
+   */
+  notBeforeMs?: number;
 }
 
 /** A platform access token as stored beside the shop's credentials. */

@@ -108,7 +108,7 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
     ctx.setPayload(nextPayload);
     throw failure;
   }
-  if (!done) await enqueue(deps.queue, 'sync.page', nextPayload);
+  if (!done) await enqueue(deps.queue, 'sync.page', nextPayload, fetched.notBeforeMs ? { delayMs: Math.ceil(fetched.notBeforeMs) } : {});
 }
 
 /** A JSON column's value; one we cannot read is null (a rate state lost costs only a slower start). */
