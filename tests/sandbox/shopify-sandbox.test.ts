@@ -518,3 +518,24 @@ test('shops are separate: own orders, own bucket, own credentials', async (t) =>
   t.deepEqual(res.body.data.orders.nodes.map((n: Json) => n.id).sort(), sb.shopOrders('other-shop').map((o) => o.id).sort());
   t.is((await gql(sb, SHOP_QUERY)).body.extensions.cost.throttleStatus.currentlyAvailable, 2000 - 1);
 });
+
+test('a large shop is read in chunks between requests and its file still holds every order once', async (t) => {
+  const { sb, clock } = await start(t, { orders: 1234 });
+  const run = await gql(sb, RUN, { q: '{ orders { edges { node { id name lineItems { edges { node { id } } } } } } }' });
+  t.deepEqual(run.body.data.bulkOperationRunQuery.userErrors, []);
+  clock.now += 3_600_000;
+  let done: Json;
+  // The chunks are read as the event loop turns, whatever the sandbox clock says.
+  for (;;) {
+    done = (await gql(sb, STATUS)).body.data.currentBulkOperation;
+    if (done.status !== 'RUNNING') break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  t.is(done.status, 'COMPLETED');
+  const lines = (await (await fetch(done.url)).text()).trimEnd().split('\n').map((l) => JSON.parse(l) as Json);
+  t.is(lines.length, Number(done.objectCount));
+  const roots = lines.filter((l) => !('__parentId' in l)).map((l) => l.id);
+  t.is(done.rootObjectCount, '1234');
+  t.deepEqual(new Set(roots), new Set(sb.shopOrders('demo-shop').map((o) => o.id)));
+  t.is(roots.length, 1234);
+});
