@@ -236,11 +236,15 @@ test('invalid queries are answered in graphql-ruby wording with locations and co
   t.deepEqual(unknown.body.errors, [{
     message: "Field 'foo' doesn't exist on type 'Order'",
     locations: [{ line: 1, column: 40 }],
+    path: ['query', 'orders', 'edges', 'node', 'foo'],
     extensions: { code: 'undefinedField', typeName: 'Order', fieldName: 'foo' },
   }]);
   const missingArg = await gql(sb, '{ order { id } }');
   t.is(missingArg.body.errors[0].message, "Field 'order' is missing required arguments: id");
   t.is(missingArg.body.errors[0].extensions.code, 'missingRequiredArguments');
+  t.deepEqual(missingArg.body.errors[0].path, ['query', 'order']);
+  const named = await gql(sb, 'query Recent { orders(first: 1) { nodes { nope } } }');
+  t.deepEqual(named.body.errors[0].path, ['query Recent', 'orders', 'nodes', 'nope']);
   const badArg = await gql(sb, '{ orders(first: 1, nope: 2) { nodes { id } } }');
   t.is(badArg.body.errors[0].extensions.code, 'argumentNotAccepted');
   const unbounded = await gql(sb, '{ orders { nodes { id } } }');
