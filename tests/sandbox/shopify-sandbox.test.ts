@@ -5,7 +5,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import {
-  shopCredentials, startShopifySandbox, type ShopifySandbox, type ShopifySandboxOptions,
+  shopCredentials, shopifyOptionsFromEnv, startShopifySandbox, type ShopifySandbox, type ShopifySandboxOptions,
 } from '../../sandbox/shopify/index.ts';
 
 const REFERENCE = Date.parse('2026-11-30T00:00:00Z');
@@ -542,4 +542,32 @@ test('a large shop is read in chunks between requests and its file still holds e
   t.is(done.rootObjectCount, '1234');
   t.deepEqual(new Set(roots), new Set(sb.shopOrders('demo-shop').map((o) => o.id)));
   t.is(roots.length, 1234);
+});
+
+test('SANDBOX_SHOPIFY_* variables set the options; bad values fail loudly', (t) => {
+  t.deepEqual(shopifyOptionsFromEnv({
+    SANDBOX_SHOPIFY_PORT: '7400',
+    SANDBOX_SHOPIFY_ORDERS: '10000',
+    SANDBOX_SHOPIFY_SHOP: 'my-store',
+    SANDBOX_SHOPIFY_RESTORE_RATE: '1000',
+    SANDBOX_SHOPIFY_BUCKET_SIZE: '20000',
+    SANDBOX_SHOPIFY_BULK_OBJECTS_PER_SECOND: '5000',
+    SANDBOX_SHOPIFY_BULK_MIN_MS: '0',
+    SANDBOX_SHOPIFY_TOKEN_LIFETIME_SECONDS: '60',
+    SANDBOX_SHOPIFY_OFFLINE_TOKEN_LIFETIME_SECONDS: '30',
+    SANDBOX_SHOPIFY_REFRESH_TOKEN_LIFETIME_SECONDS: '600',
+    SANDBOX_SEED: '7',
+  }), {
+    port: 7400,
+    seed: 7,
+    demoShop: 'my-store',
+    orders: 10000,
+    restoreRate: 1000,
+    bucketSize: 20000,
+    bulkObjectsPerSecond: 5000,
+    bulkMinMs: 0,
+    auth: { clientCredentialsLifetimeSeconds: 60, offlineAccessTokenLifetimeSeconds: 30, refreshTokenLifetimeSeconds: 600 },
+  });
+  t.throws(() => shopifyOptionsFromEnv({ SANDBOX_SHOPIFY_RESTORE_RATE: 'fast' }), { message: /SANDBOX_SHOPIFY_RESTORE_RATE/ });
+  t.throws(() => shopifyOptionsFromEnv({ SANDBOX_SHOPIFY_ORDERS: '-1' }), { message: /SANDBOX_SHOPIFY_ORDERS/ });
 });
