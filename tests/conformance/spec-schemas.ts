@@ -194,7 +194,8 @@ export const dhlShipment = z
     division: z.string().optional(),
     origin: dhlPlace.optional(),
     destination: dhlPlace.optional(),
-    status: dhlEvent.omit({ pieceIds: true }).optional(),
+    // 1.5.8 makes it a TrackingShipmentStatus (no pieceIds); 1.3.x a Shipment Event (with them).
+    status: dhlEvent.optional(),
     pickUpDate: z.string().optional(),
     estimatedTimeOfDelivery: dhlTimestamp.optional(),
     estimatedDeliveryTimeFrame: z.object({ estimatedFrom: dhlTimestamp.optional(), estimatedThrough: dhlTimestamp.optional() }).strict().optional(),
