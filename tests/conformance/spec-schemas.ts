@@ -43,22 +43,27 @@ export const bolReducedShipment = z
 /** `ShipmentsResponse` (required: shipments); past the end bol answers `{}` (contract §2), which the simulator does too. */
 export const bolShipmentsResponse = z.union([z.object({ shipments: z.array(bolReducedShipment) }).strict(), z.object({}).strict()]);
 
-/** `ShipmentDetails` (required: city, countryCode, firstName, houseNumber, salutation, streetName, surname, zipCode). */
+/** What `ShipmentDetails` and `BillingDetails` share: a person at an address (required: city, countryCode, firstName, houseNumber, salutation, streetName, surname, zipCode). */
+const bolPersonAtAddress = {
+  salutation: z.enum(['MALE', 'FEMALE', 'UNKNOWN']),
+  firstName: z.string(),
+  surname: z.string(),
+  streetName: z.string(),
+  houseNumber: z.string(),
+  houseNumberExtension: z.string().optional(),
+  extraAddressInformation: z.string().optional(),
+  zipCode: z.string(),
+  city: z.string(),
+  countryCode: z.string(),
+  company: z.string().optional(),
+};
+
+/** `ShipmentDetails`. */
 export const bolShipmentDetails = z
   .object({
+    ...bolPersonAtAddress,
     pickupPointName: z.string().optional(),
-    salutation: z.enum(['MALE', 'FEMALE', 'UNKNOWN']),
-    firstName: z.string(),
-    surname: z.string(),
-    streetName: z.string(),
-    houseNumber: z.string(),
-    houseNumberExtension: z.string().optional(),
-    extraAddressInformation: z.string().optional(),
-    zipCode: z.string(),
-    city: z.string(),
-    countryCode: z.string(),
     email: z.string().optional(),
-    company: z.string().optional(),
     deliveryPhoneNumber: z.string().optional(),
     language: z.enum(['nl', 'nl-BE', 'fr', 'fr-BE']).optional(),
   })
@@ -66,23 +71,7 @@ export const bolShipmentDetails = z
 
 /** `BillingDetails` (required as ShipmentDetails, plus email). */
 const bolBillingDetails = z
-  .object({
-    salutation: z.enum(['MALE', 'FEMALE', 'UNKNOWN']),
-    firstName: z.string(),
-    surname: z.string(),
-    streetName: z.string(),
-    houseNumber: z.string(),
-    houseNumberExtension: z.string().optional(),
-    extraAddressInformation: z.string().optional(),
-    zipCode: z.string(),
-    city: z.string(),
-    countryCode: z.string(),
-    email: z.string(),
-    company: z.string().optional(),
-    vatNumber: z.string().optional(),
-    kvkNumber: z.string().optional(),
-    orderReference: z.string().optional(),
-  })
+  .object({ ...bolPersonAtAddress, email: z.string(), vatNumber: z.string().optional(), kvkNumber: z.string().optional(), orderReference: z.string().optional() })
   .strict();
 
 /** `ShipmentItem` (required: orderItemId, quantity, unitPrice) with `ShipmentFulfilment` (required: method), `OrderOffer`, `OrderProduct`. */
