@@ -60,6 +60,9 @@ export function filtersHash(filters: ShipmentFilters): string {
     filters.reference ?? null,
     filters.phone_key ?? null,
     filters.updated_since ?? null,
+    // Appended only when set, so cursors issued before `attention` existed stay valid. `now` is
+    // not a filter a client chose: each page judges lateness at its own time.
+    ...(filters.attention !== undefined ? [filters.attention] : []),
   ]);
 }
 

@@ -6,6 +6,7 @@ import type { ShipmentExtras, WeatherRow } from '../models/shipment-details.ts';
 import type { ShipmentEventRow } from '../models/shipments.ts';
 import type { DecidingEventRow } from '../models/tracking-events.ts';
 import { iso } from '../models/db.ts';
+import { FINAL_STATUSES } from '../models/shipment.ts';
 
 /**
  * The public shapes of rows (snake_case, ISO timestamps), in the API's answers and in the data
@@ -42,7 +43,20 @@ function presentShipmentNames<R extends ShipmentNameFields>(row: R) {
   };
 }
 
-export function presentShipmentSummary(row: ShipmentSummaryRow) {
+/** Epoch ms of a BIGINT column (mysql2 may hand it over as a string). */
+export function msOf(v: number | string | null): number | null {
+  return v === null ? null : Number(v);
+}
+
+/** Not final and past the delivery promised to the customer at `now` (what `?attention=late` finds). */
+export function isLate(row: Pick<ShipmentSummaryRow, 'status' | 'promised_delivery_at'>, now: number): boolean {
+  const promised = msOf(row.promised_delivery_at);
+  return promised !== null && promised < now && !FINAL_STATUSES.includes(row.status);
+}
+
+/** `now`: when lateness is judged (the answer's time). */
+export function presentShipmentSummary(row: ShipmentSummaryRow, now: number = Date.now()) {
+  const estimated = [row.estimated_delivery_at, row.estimated_delivery_from, row.estimated_delivery_to].map(msOf);
   return {
     ...presentShipmentNames(row),
     fulfilment_method: row.fulfilment_method,
@@ -51,7 +65,18 @@ export function presentShipmentSummary(row: ShipmentSummaryRow) {
     status: row.status,
     status_at: iso(row.status_at),
     shipped_at: iso(row.shipped_at),
-    receiver: { postal_code: row.receiver_postal_code, city: row.receiver_city, country: row.receiver_country },
+    receiver: { postal_code: row.receiver_postal_code, city: row.receiver_city, country: row.receiver_country, name: row.receiver_name },
+    order_placed_at: iso(msOf(row.order_placed_at)),
+    promised_delivery_at: iso(msOf(row.promised_delivery_at)),
+    late: isLate(row, now),
+    estimated_delivery: estimated.every((v) => v === null) ? null : { at: iso(estimated[0]!), from: iso(estimated[1]!), to: iso(estimated[2]!) },
+    carrier_remark: row.carrier_remark,
+    proof_of_delivery_url: row.proof_of_delivery_url,
+    tracking_url: row.tracking_url,
+    pickup_point: row.pickup_point_code === null && row.pickup_point_name === null ? null : { code: row.pickup_point_code, name: row.pickup_point_name },
+    transport_id: row.transport_id,
+    shipping_label_id: row.shipping_label_id,
+    distribution_party: row.distribution_party,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
   };
@@ -86,7 +111,8 @@ export function presentTrackingEvent<E extends EventFields | DecidingEventRow>(e
 /** The last observation at a shipment's location (contract weather.md: `fetched_at` beside it). */
 export function presentWeather(w: WeatherRow | null) {
   if (!w || w.fetched_at === null) return null;
-  return { temp_c: w.temp_c === null ? null : Number(w.temp_c), condition: w.condition, fetched_at: iso(w.fetched_at), provider: w.provider };
+  const num = (v: number | string | null) => (v === null ? null : Number(v));
+  return { temp_c: num(w.temp_c), condition: w.condition, fetched_at: iso(w.fetched_at), provider: w.provider, humidity_pct: num(w.humidity_pct), wind_kph: num(w.wind_kph) };
 }
 
 export function presentShipmentDetail(

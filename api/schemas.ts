@@ -2,7 +2,7 @@ import { z, type ZodError, type ZodTypeAny } from 'zod';
 import { ValidationError, type FieldIssue } from '../lib/errors.ts';
 import { registeredPlatforms } from '../crawler/connectors/platforms.ts';
 import { SHIPMENT_STATUSES } from '../models/shipment.ts';
-import { SHIPMENT_LIST_MAX_LIMIT } from '../models/shipment-queries.ts';
+import { SHIPMENT_ATTENTIONS, SHIPMENT_LIST_MAX_LIMIT } from '../models/shipment-queries.ts';
 import { phoneKey } from '../models/phone-key.ts';
 import { SYNC_STATUSES, SYNC_TYPES } from '../models/sync-runs.ts';
 import { isoTimestamp, nullableTimestamp, idParam, queryInt, queryOneOf, queryText, text } from './schema-parts.ts';
@@ -184,6 +184,9 @@ export const ShipmentListQuery = z
         format: 'date-time',
         param: { description: 'Only shipments changed at or after this time, oldest change first (a change feed: follow next_cursor).' },
       }),
+    attention: queryOneOf([...SHIPMENT_ATTENTIONS])
+      .optional()
+      .openapi({ param: { description: 'Shipments that need attention. `late`: not final and past the delivery promised to the customer (`promised_delivery_at`).' } }),
     limit: queryInt(1, SHIPMENT_LIST_MAX_LIMIT).optional().openapi({ param: { description: 'Page size, default 50.' } }),
     cursor: queryText()
       .min(1, 'must not be empty')
@@ -198,6 +201,22 @@ const Receiver = z
     postal_code: z.string().nullable(),
     city: z.string().nullable(),
     country: z.string().nullable().openapi({ description: 'ISO 3166-1 alpha-2' }),
+    name: z.string().nullable().openapi({ description: 'As the platform gives it (bol: first name and surname).' }),
+  })
+  .strict();
+
+const PickupPoint = z
+  .object({
+    code: z.string().nullable().openapi({ description: 'The pickup point\'s code, when the platform gives one (bol does not).' }),
+    name: z.string().nullable().openapi({ example: 'Albert Heijn: UTRECHT' }),
+  })
+  .strict();
+
+const EstimatedDelivery = z
+  .object({
+    at: nullableTimestamp.openapi({ description: 'The carrier\'s estimated time of delivery.' }),
+    from: nullableTimestamp.openapi({ description: 'Start of the window the carrier gives instead of (or beside) a time.' }),
+    to: nullableTimestamp.openapi({ description: 'End of that window.' }),
   })
   .strict();
 
@@ -215,6 +234,19 @@ const shipmentSummaryShape = {
   status_at: nullableTimestamp,
   shipped_at: nullableTimestamp,
   receiver: Receiver,
+  order_placed_at: nullableTimestamp.openapi({ description: 'When the customer placed the order.' }),
+  promised_delivery_at: nullableTimestamp.openapi({
+    description: 'The delivery promised to the customer. bol promises a date (`latestDeliveryDate`): the promise lasts until the end of that day, Europe/Amsterdam (23:59:59.999).',
+  }),
+  late: z.boolean().openapi({ description: 'Not final and past `promised_delivery_at` (what `attention=late` finds).' }),
+  estimated_delivery: EstimatedDelivery.nullable().openapi({ description: 'The carrier\'s estimate, updated by each tracking poll; null when the carrier gave none.' }),
+  carrier_remark: z.string().nullable().openapi({ description: 'The carrier\'s note on the current status and what happens next.' }),
+  proof_of_delivery_url: z.string().nullable(),
+  tracking_url: z.string().nullable().openapi({ description: 'The carrier\'s public tracking page, when the platform gives one.' }),
+  pickup_point: PickupPoint.nullable().openapi({ description: 'Where the parcel is to be collected instead of delivered at the door.' }),
+  transport_id: z.string().nullable().openapi({ description: 'bol\'s transport id.' }),
+  shipping_label_id: z.string().nullable().openapi({ description: 'bol\'s shipping label id.' }),
+  distribution_party: z.string().nullable().openapi({ description: 'Who delivers: bol\'s `RETAILER` or `BOL`.' }),
   created_at: isoTimestamp,
   updated_at: isoTimestamp,
 };
@@ -253,6 +285,8 @@ export const Weather = z
     condition: z.string().nullable().openapi({ description: 'The provider\'s words, in full.', example: 'Patchy light rain with thunder' }),
     fetched_at: isoTimestamp.openapi({ description: 'When shipsync fetched this observation.' }),
     provider: z.string().nullable().openapi({ example: 'open-meteo' }),
+    humidity_pct: z.number().nullable().openapi({ description: 'Relative humidity, %.' }),
+    wind_kph: z.number().nullable().openapi({ description: 'Wind speed, km/h.' }),
   })
   .strict()
   .openapi('Weather');

@@ -40,11 +40,11 @@ async function lookup(trackingNumber: string, carrier: string | null): Promise<u
   const params: unknown[] = [trackingNumber];
   if (codes !== null) params.push(codes.length === 0 ? carrier : codes);
   const [rows] = await pool.query(
-    `SELECT ${columns}, s.receiver_street, s.receiver_phone, l.temp_c, l.condition, l.provider, l.fetched_at FROM shipments s FORCE INDEX (shipments_tracking_number_idx) ` +
+    `SELECT ${columns}, s.receiver_street, s.receiver_phone, l.temp_c, l.humidity_pct, l.wind_kph, l.condition, l.provider, l.fetched_at FROM shipments s FORCE INDEX (shipments_tracking_number_idx) ` +
       `LEFT JOIN locations l ON l.id = s.location_id WHERE s.tracking_number = ?${where} ORDER BY s.id DESC LIMIT 51`,
     params,
   );
-  type Row = ShipmentSummaryRow & { receiver_street: string | null; receiver_phone: string | null; temp_c: number | null; condition: string | null; provider: string | null; fetched_at: number | null };
+  type Row = ShipmentSummaryRow & { receiver_street: string | null; receiver_phone: string | null; temp_c: number | null; humidity_pct: number | null; wind_kph: number | null; condition: string | null; provider: string | null; fetched_at: number | null };
   const list = rows as Row[];
   const page = list.slice(0, 50);
   const ids = page.map((r) => Number(r.id));
@@ -55,7 +55,7 @@ async function lookup(trackingNumber: string, carrier: string | null): Promise<u
   ]);
   const data = page.map((r) => {
     const mine = <T extends { shipment_id: number }>(all: T[]) => all.filter((x) => Number(x.shipment_id) === Number(r.id));
-    const weather = r.fetched_at !== null ? { temp_c: r.temp_c, condition: r.condition, provider: r.provider, fetched_at: r.fetched_at } : null;
+    const weather = r.fetched_at !== null ? { temp_c: r.temp_c, humidity_pct: r.humidity_pct, wind_kph: r.wind_kph, condition: r.condition, provider: r.provider, fetched_at: r.fetched_at } : null;
     return presentShipmentDetail(r, mine(items as never[]), mine(events as never[]), weather);
   });
   // The API's cursor is a small base64 string; the bare server only says whether more follow.

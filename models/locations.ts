@@ -32,6 +32,8 @@ export interface LocationRow {
 /** What a weather fetch writes when it settles: an observation, or a failure and when to try again. */
 export interface LocationFetchPatch {
   temp_c?: number | null;
+  humidity_pct?: number | null;
+  wind_kph?: number | null;
   condition?: string | null;
   provider?: string | null;
   observed_at?: number | null;

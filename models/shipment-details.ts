@@ -32,6 +32,8 @@ export interface EventRow {
 /** The last observation at the shipment's location; null fields until the first fetch succeeds. */
 export interface WeatherRow {
   temp_c: number | null;
+  humidity_pct: number | null;
+  wind_kph: number | null;
   condition: string | null;
   provider: string | null;
   fetched_at: number | null;
@@ -50,7 +52,7 @@ export interface ShipmentExtras {
  * building three queries per request was a measurable share of a look-up's CPU (bench/lookup.ts).
  */
 const HEADS_SQL = (n: string) =>
-  `select s.id, s.receiver_street, s.receiver_phone, l.temp_c, l.condition, l.provider, l.fetched_at from shipments s left join locations l on l.id = s.location_id where s.id in (${n})`;
+  `select s.id, s.receiver_street, s.receiver_phone, l.temp_c, l.humidity_pct, l.wind_kph, l.condition, l.provider, l.fetched_at from shipments s left join locations l on l.id = s.location_id where s.id in (${n})`;
 const ITEMS_SQL = (n: string) =>
   `select shipment_id, item_key, ean, sku, title, quantity, quantity_shipped, unit_price from shipment_items where shipment_id in (${n}) order by id`;
 const EVENTS_SQL = (n: string) =>
@@ -78,7 +80,7 @@ export async function loadShipmentExtras(knex: Knex, ids: number[], known?: Head
     rowsOf<EventRow>(knex, EVENTS_SQL(marks), ids),
   ]);
   for (const h of heads) {
-    const weather = h.fetched_at === null ? null : { temp_c: h.temp_c, condition: h.condition, provider: h.provider, fetched_at: h.fetched_at };
+    const weather = h.fetched_at === null ? null : { temp_c: h.temp_c, humidity_pct: h.humidity_pct, wind_kph: h.wind_kph, condition: h.condition, provider: h.provider, fetched_at: h.fetched_at };
     out.set(Number(h.id), { receiver_street: h.receiver_street, receiver_phone: h.receiver_phone, items: [], events: [], weather });
   }
   for (const i of items) out.get(Number(i.shipment_id))?.items.push(i);
@@ -106,14 +108,14 @@ export async function lookupShipments(
   opts: { after?: ShipmentKeyset | null; limit: number },
 ): Promise<{ rows: ShipmentSummaryRow[]; heads: HeadRow[]; next: ShipmentKeyset | null }> {
   const q = buildShipmentListQuery(knex, filters, { after: opts.after, limit: opts.limit + 1 })
-    .select('shipments.receiver_street', 'shipments.receiver_phone', 'locations.temp_c as w_temp_c', 'locations.condition as w_condition', 'locations.provider as w_provider', 'locations.fetched_at as w_fetched_at')
+    .select('shipments.receiver_street', 'shipments.receiver_phone', 'locations.temp_c as w_temp_c', 'locations.humidity_pct as w_humidity_pct', 'locations.wind_kph as w_wind_kph', 'locations.condition as w_condition', 'locations.provider as w_provider', 'locations.fetched_at as w_fetched_at')
     .leftJoin('locations', 'locations.id', 'shipments.location_id');
-  const all = (await q) as (ShipmentSummaryRow & { receiver_street: string | null; receiver_phone: string | null; w_temp_c: number | null; w_condition: string | null; w_provider: string | null; w_fetched_at: number | null })[];
+  const all = (await q) as (ShipmentSummaryRow & { receiver_street: string | null; receiver_phone: string | null; w_temp_c: number | null; w_humidity_pct: number | null; w_wind_kph: number | null; w_condition: string | null; w_provider: string | null; w_fetched_at: number | null })[];
   const more = all.length > opts.limit;
   const page = more ? all.slice(0, opts.limit) : all;
   const last = page.at(-1);
   const { order } = chooseShipmentIndex(filters);
   const next = more && last ? (order === 'id_desc' ? { id: Number(last.id) } : { id: Number(last.id), updated_at: Number(last.updated_at) }) : null;
-  const heads = page.map((r) => ({ id: Number(r.id), receiver_street: r.receiver_street, receiver_phone: r.receiver_phone, temp_c: r.w_temp_c, condition: r.w_condition, provider: r.w_provider, fetched_at: r.w_fetched_at }));
+  const heads = page.map((r) => ({ id: Number(r.id), receiver_street: r.receiver_street, receiver_phone: r.receiver_phone, temp_c: r.w_temp_c, humidity_pct: r.w_humidity_pct, wind_kph: r.w_wind_kph, condition: r.w_condition, provider: r.w_provider, fetched_at: r.w_fetched_at }));
   return { rows: page, heads, next };
 }

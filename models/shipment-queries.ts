@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { dialectOf } from './db.ts';
-import type { ShipmentStatus } from './shipment.ts';
+import { FINAL_STATUSES, SHIPMENT_STATUSES, type ShipmentStatus } from './shipment.ts';
 
 /**
  * The shipment list: filters, the index each filter set must use, and keyset pages.
@@ -35,7 +35,20 @@ export interface ShipmentFilters {
   phone_key?: string;
   /** Epoch ms; rows with `updated_at >= updated_since`. Switches the order to `updated_asc`. */
   updated_since?: number;
+  /**
+   * Shipments that need someone's attention. `late`: not final and past the delivery promised to
+   * the customer (`promised_delivery_at` before `now`).
+   */
+  attention?: ShipmentAttention;
+  /** Epoch ms the attention is judged at (the request's time). */
+  now?: number;
 }
+
+export const SHIPMENT_ATTENTIONS = ['late'] as const;
+export type ShipmentAttention = (typeof SHIPMENT_ATTENTIONS)[number];
+
+/** The statuses a shipment can be late in: every status that is not final. */
+const OPEN_STATUSES = SHIPMENT_STATUSES.filter((s) => !FINAL_STATUSES.includes(s));
 
 export type ShipmentOrder = 'id_desc' | 'updated_asc';
 
@@ -70,6 +83,20 @@ export const SHIPMENT_SUMMARY_COLUMNS = [
   'receiver_postal_code',
   'receiver_city',
   'receiver_country',
+  'receiver_name',
+  'tracking_url',
+  'order_placed_at',
+  'promised_delivery_at',
+  'estimated_delivery_at',
+  'estimated_delivery_from',
+  'estimated_delivery_to',
+  'carrier_remark',
+  'proof_of_delivery_url',
+  'pickup_point_code',
+  'pickup_point_name',
+  'transport_id',
+  'shipping_label_id',
+  'distribution_party',
   'created_at',
   'updated_at',
 ] as const;
@@ -90,6 +117,20 @@ export interface ShipmentSummaryRow {
   receiver_postal_code: string | null;
   receiver_city: string | null;
   receiver_country: string | null;
+  receiver_name: string | null;
+  tracking_url: string | null;
+  order_placed_at: number | null;
+  promised_delivery_at: number | null;
+  estimated_delivery_at: number | null;
+  estimated_delivery_from: number | null;
+  estimated_delivery_to: number | null;
+  carrier_remark: string | null;
+  proof_of_delivery_url: string | null;
+  pickup_point_code: string | null;
+  pickup_point_name: string | null;
+  transport_id: string | null;
+  shipping_label_id: string | null;
+  distribution_party: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -111,6 +152,9 @@ export function chooseShipmentIndex(f: ShipmentFilters): ShipmentIndexChoice {
   if (f.reference !== undefined) return pick('shipments_reference_idx');
   if (f.phone_key !== undefined) return pick('shipments_phone_key_idx');
   if (order === 'updated_asc') return pick(f.shop_id !== undefined ? 'shipments_shop_updated_idx' : 'shipments_updated_idx');
+  // The late ones are few (open and past their promise) however many shipments there are: a
+  // range of `(status, promised_delivery_at)` per open status, then sorted by id.
+  if (f.attention === 'late') return pick('shipments_status_promised_idx');
   if (f.shop_id !== undefined && f.status !== undefined) return pick('shipments_shop_status_idx');
   if (f.shop_id !== undefined) return pick('shipments_shop_idx');
   if (f.status !== undefined) return pick('shipments_status_idx');
@@ -143,6 +187,12 @@ export function buildShipmentListQuery(knex: Knex, filters: ShipmentFilters, opt
       if (codes.length === 1) q.where('shipments.carrier', codes[0]!);
       else q.whereIn('shipments.carrier', codes);
     } else q.where(`shipments.${column}`, value);
+  }
+
+  if (filters.attention === 'late') {
+    if (filters.status === undefined) q.whereIn('shipments.status', OPEN_STATUSES);
+    else if (FINAL_STATUSES.includes(filters.status)) q.whereRaw('1 = 0');
+    q.where('shipments.promised_delivery_at', '<', filters.now ?? Date.now());
   }
 
   const after = opts.after ?? null;

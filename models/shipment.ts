@@ -63,6 +63,22 @@ export class Shipment extends BaseModel {
   receiver_country!: string | null;
   receiver_phone!: string | null;
   phone_key!: string | null;
+  receiver_name!: string | null;
+  tracking_url!: string | null;
+  order_placed_at!: number | null;
+  /** The delivery promised to the customer (a date-only promise: the end of that day, see crawler/connectors/bol/parse.ts). */
+  promised_delivery_at!: number | null;
+  /** The carrier's estimate, as its last poll gave it: a time, or a window. */
+  estimated_delivery_at!: number | null;
+  estimated_delivery_from!: number | null;
+  estimated_delivery_to!: number | null;
+  carrier_remark!: string | null;
+  proof_of_delivery_url!: string | null;
+  pickup_point_code!: string | null;
+  pickup_point_name!: string | null;
+  transport_id!: string | null;
+  shipping_label_id!: string | null;
+  distribution_party!: string | null;
   synced_run_id!: number | null;
   items?: ShipmentItem[];
   events?: TrackingEvent[];

@@ -26,6 +26,15 @@ export interface SyncedShipmentRow {
   receiver_country: string | null;
   receiver_phone: string | null;
   phone_key: string | null;
+  receiver_name: string | null;
+  tracking_url: string | null;
+  order_placed_at: number | null;
+  promised_delivery_at: number | null;
+  pickup_point_code: string | null;
+  pickup_point_name: string | null;
+  transport_id: string | null;
+  shipping_label_id: string | null;
+  distribution_party: string | null;
   synced_run_id: number;
   created_at: number;
   updated_at: number;
@@ -212,6 +221,38 @@ export async function findStoredItems(trx: Knex.Transaction, shipmentIds: number
  */
 export async function fillShipmentPhone(trx: Knex.Transaction, id: number, phone: string, phoneKey: string | null): Promise<void> {
   await trx('shipments').where({ id }).whereNull('phone_key').update({ receiver_phone: phone, phone_key: phoneKey });
+}
+
+/** The carrier's view of a shipment's delivery, as its last poll gave it (see CarrierDeliveryInfo). */
+export interface CarrierDeliveryRow {
+  estimated_delivery_at: number | null;
+  estimated_delivery_from: number | null;
+  estimated_delivery_to: number | null;
+  carrier_remark: string | null;
+  proof_of_delivery_url: string | null;
+}
+const CARRIER_DELIVERY_COLUMNS = ['estimated_delivery_at', 'estimated_delivery_from', 'estimated_delivery_to', 'carrier_remark', 'proof_of_delivery_url'] as const;
+
+/** The carrier's stored estimate of a shipment's delivery; undefined when the shipment is gone. */
+export async function findCarrierEstimate(trx: Knex.Transaction, id: number): Promise<Pick<CarrierDeliveryRow, 'estimated_delivery_at' | 'estimated_delivery_from' | 'estimated_delivery_to'> | undefined> {
+  const row = (await trx('shipments').select('estimated_delivery_at', 'estimated_delivery_from', 'estimated_delivery_to').where({ id }).first()) as Record<string, number | string | null> | undefined;
+  if (!row) return undefined;
+  const n = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
+  return { estimated_delivery_at: n(row.estimated_delivery_at), estimated_delivery_from: n(row.estimated_delivery_from), estimated_delivery_to: n(row.estimated_delivery_to) };
+}
+
+/**
+ * Writes what a poll says of a shipment's delivery when it differs from what is stored, and then
+ * counts the shipment as changed (`updated_at`): a new estimate is news to whoever follows the
+ * feed. Returns whether it changed.
+ */
+export async function updateCarrierDelivery(trx: Knex.Transaction, id: number, row: CarrierDeliveryRow, now: number): Promise<boolean> {
+  const stored = (await trx('shipments').select(CARRIER_DELIVERY_COLUMNS).where({ id }).first()) as Record<string, unknown> | undefined;
+  if (!stored) return false;
+  const same = CARRIER_DELIVERY_COLUMNS.every((c) => (stored[c] === null ? null : String(stored[c])) === (row[c] === null ? null : String(row[c])));
+  if (same) return false;
+  await trx('shipments').where({ id }).update({ ...row, updated_at: now });
+  return true;
 }
 
 /** A shipment's current status; undefined when it is gone. */

@@ -5,6 +5,7 @@ import { findReceiverStreets } from '../../models/shipments.ts';
 import type { ApiDeps } from '../context.ts';
 import type { ApiRouter } from '../context.ts';
 import { sendCsv } from '../csv-export.ts';
+import { isLate } from '../present.ts';
 import { ShipmentExportQuery } from '../import-schemas.ts';
 import { parseRequest } from '../schemas.ts';
 import { shipmentFilters } from './shipments.ts';
@@ -29,6 +30,22 @@ const COLUMNS = [
   'receiver_country',
   'created_at',
   'updated_at',
+  // Added after the first release, at the end so that readers by position keep working.
+  'receiver_name',
+  'order_placed_at',
+  'promised_delivery_at',
+  'late',
+  'estimated_delivery_at',
+  'estimated_delivery_from',
+  'estimated_delivery_to',
+  'carrier_remark',
+  'proof_of_delivery_url',
+  'tracking_url',
+  'pickup_point_code',
+  'pickup_point_name',
+  'transport_id',
+  'shipping_label_id',
+  'distribution_party',
 ];
 
 /**
@@ -67,6 +84,21 @@ async function* shipmentRows(knex: Knex, filters: ShipmentFilters): AsyncGenerat
         r.receiver_country,
         iso(r.created_at),
         iso(r.updated_at),
+        r.receiver_name,
+        iso(r.order_placed_at),
+        iso(r.promised_delivery_at),
+        isLate(r, filters.now ?? Date.now()),
+        iso(r.estimated_delivery_at),
+        iso(r.estimated_delivery_from),
+        iso(r.estimated_delivery_to),
+        r.carrier_remark,
+        r.proof_of_delivery_url,
+        r.tracking_url,
+        r.pickup_point_code,
+        r.pickup_point_name,
+        r.transport_id,
+        r.shipping_label_id,
+        r.distribution_party,
       ];
     }
     if (!page.next) return;

@@ -32,7 +32,7 @@ export function shipmentRoutes(router: ApiRouter, deps: ApiDeps): void {
       next = page.next;
     } else {
       const page = await listShipments(deps.knex, filters, { after, limit });
-      data = page.rows.map(presentShipmentSummary);
+      data = page.rows.map((r) => presentShipmentSummary(r, filters.now));
       next = page.next;
     }
     ctx.body = {
@@ -63,6 +63,8 @@ export async function shipmentFilters(deps: ApiDeps, q: Omit<z.infer<typeof Ship
     // The schema has checked it has enough digits to make a key.
     phone_key: q.phone === undefined ? undefined : (phoneKey(q.phone, deps.phoneKeyDigits) ?? undefined),
     updated_since: q.updated_since,
+    attention: q.attention,
+    now: Date.now(),
   };
   // A carrier by code or name, any case (models/carriers.ts): `dhl` finds DHLFORYOU and DHL_DE too.
   if (filters.carrier !== undefined) filters.carrier_codes = await carrierCodesFor(deps.knex, filters.carrier);

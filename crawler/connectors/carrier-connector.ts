@@ -53,6 +53,12 @@ export interface ShipmentPollRules {
 export interface CarrierCallOptions extends ProviderCallOptions {
   /** Epoch ms now (default Date.now): what a daily-quota wait is counted from. */
   clock?: () => number;
+  /**
+   * The key's pace for a poll's further calls: the engine paces each poll's first call; a poll
+   * that needs more (DHL's next page of a multi-piece answer) sends every later call through this,
+   * so the key's calls per second hold. Without it, the later calls are not made.
+   */
+  paceFurtherCall?: <T>(call: () => Promise<T>) => Promise<T>;
 }
 
 export interface TrackingRequest {
@@ -68,6 +74,20 @@ export interface TrackingResult {
   found: boolean;
   /** Every observation the carrier reports, oldest first; the same observation always gives the same record. */
   events: TrackingEventRecord[];
+  /** What the carrier says of the delivery beyond its events; absent when the connector says nothing of it. */
+  delivery?: CarrierDeliveryInfo;
+}
+
+/** The carrier's view of the delivery, as of this poll (each poll replaces the last one's). */
+export interface CarrierDeliveryInfo {
+  /** The carrier's estimated time of delivery (epoch ms), or the window it gives instead. */
+  estimatedAt: number | null;
+  estimatedFrom: number | null;
+  estimatedTo: number | null;
+  /** The carrier's note on the current status and what happens next (DHL remark, nextSteps). */
+  remark: string | null;
+  /** Where the proof of delivery can be seen, once delivered. */
+  proofOfDeliveryUrl: string | null;
 }
 
 export interface CarrierPoller {

@@ -17,7 +17,7 @@ import type { CarrierPoller, ShipmentPollRules, TrackingRequest, TrackingResult 
 import { carrierConnector, type CarrierSettings } from '../connectors/carriers.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
 import { readRateState } from '../sync/rate-state.ts';
-import { appendTrackingEvents } from '../sync/shipments.ts';
+import { appendTrackingEvents, storeCarrierDelivery } from '../sync/shipments.ts';
 import { findShipmentStatus } from '../../models/shipments.ts';
 import { dayOf, DAY_MS, isFinal, pollSpacingMs, priorityOf } from '../sync/tracking-polls.ts';
 
@@ -116,6 +116,7 @@ export async function handleTrackingPoll(deps: TrackingPollDeps, payload: Payloa
     retries: 0,
     clock: deps.now,
     timeoutMs: 15_000,
+    paceFurtherCall: (call) => limiter.schedule(LANE, call),
   });
   const { results, failure } = await pollShipments(poller, limiter, polls, ctx.signal);
 
@@ -234,6 +235,7 @@ async function storeResult(trx: Knex.Transaction, r: PollResult, now: number, to
     return;
   }
   await appendTrackingEvents(trx, id, r.tracking.events);
+  if (r.tracking.delivery) await storeCarrierDelivery(trx, id, r.tracking.delivery, now);
   const status = await findShipmentStatus(trx, id);
   if (!status || isFinal(status)) {
     // Delivered or returned: the carrier has nothing more to say that we would poll for.

@@ -62,6 +62,8 @@ export async function handleWeatherFetch(deps: FetchWeatherDeps, payload: JobPay
   }
   await settle({
     temp_c: observation.tempC,
+    humidity_pct: observation.humidityPct,
+    wind_kph: observation.windKph,
     condition: observation.condition,
     provider: observation.provider,
     observed_at: observation.observedAt,

@@ -1,3 +1,7 @@
+import { zonedWallTimeToUtc } from '../../lib/zoned-time.ts';
+
+export { isValidTimeZone } from '../../lib/zoned-time.ts';
+
 /**
  * The partner feeds' timestamps (shared/data/README.md, zywa-card-status), all day-first:
  * `12-11-2023 3:45 AM`, `13-11-2023 14:00`, `14-11-2023 12:00PM` (local time of the partner, in
@@ -46,42 +50,4 @@ function bad(value: string): ParsedTimestamp {
     ok: false,
     reason: `timestamp "${value.slice(0, 40)}" is not a date this feed uses (day first: 13-11-2023 14:00, 12-11-2023 3:45 AM, or ISO 8601 such as 2023-11-13T09:34:56Z)`,
   };
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** True when `zone` is an IANA time zone this runtime knows (`Asia/Dubai`, `UTC`). */
-export function isValidTimeZone(zone: string): boolean {
-  try {
-    formatterOf(zone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function formatterOf(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-/** The zone's offset from UTC at instant `ms`, in ms (Asia/Dubai: +4 h). */
-function offsetAt(ms: number, zone: string): number {
-  const parts = Object.fromEntries(formatterOf(zone).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
-  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour) % 24, Number(parts.minute), Number(parts.second));
-  return asUtc - Math.floor(ms / 1000) * 1000;
-}
-
-/**
- * The instant at which clocks in `zone` showed `wallMs` (a wall time written as if it were UTC).
- * Two passes, so a wall time just after a DST change gets the offset in force then.
- */
-export function zonedWallTimeToUtc(wallMs: number, zone: string): number {
-  const first = wallMs - offsetAt(wallMs, zone);
-  const second = wallMs - offsetAt(first, zone);
-  return second;
 }

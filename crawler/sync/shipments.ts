@@ -4,12 +4,15 @@ import { presentShipmentEvent, presentTrackingEvent } from '../../api/present.ts
 import { recordEvents, type DomainEvent } from '../../models/domain-events.ts';
 import { phoneKey } from '../../models/phone-key.ts';
 import type { ShipmentItemRecord, ShipmentRecord, TrackingEventRecord } from '../../models/records.ts';
+import type { CarrierDeliveryInfo } from '../connectors/carrier-connector.ts';
 import {
+  findCarrierEstimate,
   findShipmentEventRows,
   findShipmentIdsByPlatformId,
   findShipmentPlatformIds,
   findShipmentStatusesForUpdate,
   markShipmentsChanged,
+  updateCarrierDelivery,
   updateStatusesFromEvents,
   upsertShipmentItemRows,
   upsertSyncedShipmentRows,
@@ -57,6 +60,7 @@ export async function upsertShipments(trx: Knex.Transaction, opts: { shopId: num
       receiver_country: r.receiver.country,
       receiver_phone: r.receiver.phone,
       phone_key: phoneKey(r.receiver.phone, opts.phoneKeyDigits),
+      ...deliveryColumns(r),
       synced_run_id: runId,
       created_at: now,
       updated_at: now,
@@ -74,6 +78,21 @@ export async function upsertShipments(trx: Knex.Transaction, opts: { shopId: num
   if (events.length > 0) await insertTrackingEvents(trx, events);
   await refreshCurrentStatus(trx, [...idOf.values()], { created });
   return records.length;
+}
+
+/** The columns of what a platform says of the order and its delivery (absent on a record: null). */
+function deliveryColumns(r: ShipmentRecord) {
+  return {
+    receiver_name: r.receiver.name?.slice(0, 255) ?? null,
+    tracking_url: r.trackingUrl?.slice(0, 1024) ?? null,
+    order_placed_at: r.orderPlacedAt ?? null,
+    promised_delivery_at: r.promisedDeliveryAt ?? null,
+    pickup_point_code: r.pickupPoint?.code?.slice(0, 64) ?? null,
+    pickup_point_name: r.pickupPoint?.name?.slice(0, 255) ?? null,
+    transport_id: r.transportId?.slice(0, 64) ?? null,
+    shipping_label_id: r.shippingLabelId?.slice(0, 64) ?? null,
+    distribution_party: r.distributionParty?.slice(0, 32) ?? null,
+  };
 }
 
 /** Items keyed by (shipment, item key): a later answer updates them, a repeated one changes nothing. */
@@ -169,4 +188,21 @@ export async function appendTrackingEvents(trx: Knex.Transaction, shipmentId: nu
   await markShipmentsChanged(trx, [shipmentId], now);
   await refreshCurrentStatus(trx, [shipmentId]);
   return fresh.length;
+}
+
+/**
+ * What a poll says of a shipment's delivery: the estimate, the carrier's remark and the proof of
+ * delivery replace the stored ones, so the estimate is the carrier's latest. An answer without
+ * any estimate (DHL drops it once a parcel is delivered) keeps the last one the carrier gave.
+ */
+export async function storeCarrierDelivery(trx: Knex.Transaction, shipmentId: number, d: CarrierDeliveryInfo, now: number): Promise<void> {
+  const estimate = d.estimatedAt !== null || d.estimatedFrom !== null || d.estimatedTo !== null;
+  const stored = estimate ? null : await findCarrierEstimate(trx, shipmentId);
+  await updateCarrierDelivery(trx, shipmentId, {
+    estimated_delivery_at: estimate ? d.estimatedAt : (stored?.estimated_delivery_at ?? null),
+    estimated_delivery_from: estimate ? d.estimatedFrom : (stored?.estimated_delivery_from ?? null),
+    estimated_delivery_to: estimate ? d.estimatedTo : (stored?.estimated_delivery_to ?? null),
+    carrier_remark: d.remark,
+    proof_of_delivery_url: d.proofOfDeliveryUrl,
+  }, now);
 }

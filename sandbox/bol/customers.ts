@@ -19,10 +19,17 @@ export interface Customer {
   billingDetails: BillingDetails;
 }
 
+/**
+ * An NL postcode as bol's spec writes it, `1234AB` (ShipmentDetails.zipCode, example `1111ZZ`),
+ * and in about one shipment in four with the space (`1234 AB`), as real data has both. The form
+ * follows from the postcode itself, so the generated sequence stays what it was.
+ */
 function nlPostcode(rng: SeededRandom, from: number, to: number): string {
   let letters = rng.chars(2, NL_POSTCODE_LETTERS);
   while (NL_FORBIDDEN_POSTCODE_PAIRS.includes(letters)) letters = rng.chars(2, NL_POSTCODE_LETTERS);
-  return `${rng.int(from, to)} ${letters}`;
+  const digits = rng.int(from, to);
+  const spaced = (digits + letters.charCodeAt(0) + letters.charCodeAt(1)) % 4 === 0;
+  return spaced ? `${digits} ${letters}` : `${digits}${letters}`;
 }
 
 function address(rng: SeededRandom): Address {

@@ -59,6 +59,9 @@ function postalCode(rng: SeededRandom, d: Destination): string {
   return d.countryCode === 'DE' ? String(n).padStart(5, '0') : String(n);
 }
 
+/** DHL 1.5.8's finer texts of an event (statusDetailed, remark, nextSteps), as DHL sends them on some. */
+type Note = Pick<DhlTimelineEvent, 'statusDetailed' | 'remark' | 'nextSteps'>;
+
 type Ending = 'delivered' | 'failedThenRedelivered' | 'failedThenPickup' | 'pickup' | 'addressProblem';
 
 export function generateTimeline(seed: number, trackingNumber: string, startAt: number): { timeline: DhlTimelineEvent[]; extras: DhlShipmentExtras } {
@@ -73,8 +76,8 @@ export function generateTimeline(seed: number, trackingNumber: string, startAt: 
   let t = Math.floor(startAt / 1000) * 1000;
   const after = (minHours: number, maxHours: number) => (t += rng.int(minHours * 60, maxHours * 60) * 60_000);
   const timeline: DhlTimelineEvent[] = [];
-  const push = (statusCode: DhlTimelineEvent['statusCode'], status: string, location: DhlAddress | undefined, description?: string) =>
-    timeline.push({ at: t, statusCode, status, ...(description !== undefined ? { description } : {}), ...(location ? { location } : {}) });
+  const push = (statusCode: DhlTimelineEvent['statusCode'], status: string, location: DhlAddress | undefined, description?: string, note: Note = {}) =>
+    timeline.push({ at: t, statusCode, status, ...(description !== undefined ? { description } : {}), ...note, ...(location ? { location } : {}) });
 
   push('pre-transit', DHL_TEXTS.announced, { countryCode: origin.countryCode! }, DHL_TEXTS.announced);
   after(2, 8);
@@ -87,7 +90,7 @@ export function generateTimeline(seed: number, trackingNumber: string, startAt: 
   const ending = rng.weighted<Ending>([['delivered', 70], ['failedThenRedelivered', 8], ['failedThenPickup', 7], ['pickup', 12], ['addressProblem', 3]]);
   const outForDelivery = () => {
     after(3, 10);
-    push('transit', DHL_TEXTS.outForDelivery, hub, 'The shipment is out for delivery and will be delivered today.');
+    push('transit', DHL_TEXTS.outForDelivery, hub, 'The shipment is out for delivery and will be delivered today.', { statusDetailed: 'out-for-delivery' });
   };
   const delivered = () => {
     after(1, 6);
@@ -95,13 +98,20 @@ export function generateTimeline(seed: number, trackingNumber: string, startAt: 
   };
   const pickupAtShop = () => {
     after(1, 5);
-    push('transit', DHL_TEXTS.readyForPickup, shop, 'The shipment can be collected from the DHL ServicePoint for 7 days.');
+    push('transit', DHL_TEXTS.readyForPickup, shop, 'The shipment can be collected from the DHL ServicePoint for 7 days.', {
+      statusDetailed: 'ready-for-pickup',
+      nextSteps: 'Collect the parcel with the notification and an ID within 7 days.',
+    });
     t += rng.int(2, 48) * HOUR_MS;
     push('delivered', DHL_TEXTS.pickedUpByRecipient, shop);
   };
   const failedAttempt = () => {
     after(1, 6);
-    push('failure', DHL_TEXTS.attemptFailed, home, 'A delivery attempt failed: the recipient was not at home. A notification card has been left.');
+    push('failure', DHL_TEXTS.attemptFailed, home, 'A delivery attempt failed: the recipient was not at home. A notification card has been left.', {
+      statusDetailed: 'delivery-attempt-failed',
+      remark: 'The recipient was not at home.',
+      nextSteps: 'A new delivery attempt is made on the next working day.',
+    });
   };
 
   switch (ending) {
@@ -127,7 +137,11 @@ export function generateTimeline(seed: number, trackingNumber: string, startAt: 
     case 'addressProblem':
       outForDelivery();
       after(1, 6);
-      push('failure', DHL_TEXTS.addressProblem, home, 'The address is incomplete. DHL is trying to determine the correct address.');
+      push('failure', DHL_TEXTS.addressProblem, home, 'The address is incomplete. DHL is trying to determine the correct address.', {
+        statusDetailed: 'address-problem',
+        remark: 'The address is incomplete.',
+        nextSteps: 'DHL is trying to determine the correct address.',
+      });
       break;
   }
   return { timeline, extras: { origin: { ...origin }, destination } };

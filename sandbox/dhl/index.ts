@@ -21,7 +21,7 @@ import {
 } from './options.ts';
 import { badRequest, htmlServerError, notFound, problem, serviceUnavailable, tooManyPerDay, tooManyPerSecond, unauthorized } from './problems.ts';
 import { DhlStatsRecorder, type DhlSandboxStats } from './stats.ts';
-import { DhlShipmentStore, type DhlShipmentExtras, type DhlTimelineEvent } from './store.ts';
+import { DHL_DEFAULT_LIMIT, DhlShipmentStore, type DhlShipmentExtras, type DhlTimelineEvent } from './store.ts';
 
 export type { DhlSandboxOptions, DhlSandboxKey, DhlSandboxRuntimeOptions } from './options.ts';
 export { DEFAULT_DHL_API_KEY, dhlOptionsFromEnv } from './options.ts';
@@ -102,7 +102,10 @@ export async function startDhlSandbox(opts: DhlSandboxOptions = {}): Promise<Dhl
       return faults.chance(0.5) ? htmlServerError() : serviceUnavailable();
     }
     if (!trackingNumber) return badRequest('Missing required query parameter: trackingNumber.');
-    const answer = store.answer(trackingNumber, nowMs, url.searchParams.get('recipientPostalCode') ?? undefined);
+    const offset = pagingNumber(url.searchParams.get('offset'), 0);
+    const limit = pagingNumber(url.searchParams.get('limit'), DHL_DEFAULT_LIMIT);
+    if (offset === null || limit === null || limit < 1) return badRequest('offset and limit must be whole numbers (limit at least 1).');
+    const answer = store.answer(trackingNumber, nowMs, url.searchParams.get('recipientPostalCode') ?? undefined, { offset, limit });
     if (!answer) {
       entry.notFound += 1;
       return notFound(trackingNumber);
@@ -150,4 +153,10 @@ export async function startDhlSandbox(opts: DhlSandboxOptions = {}): Promise<Dhl
       await server.close();
     },
   };
+}
+
+/** A paging parameter: absent → `fallback`, a whole number ≥ 0 → itself, anything else → null (a 400). */
+function pagingNumber(value: string | null, fallback: number): number | null {
+  if (value === null || value.trim() === '') return fallback;
+  return /^\d{1,6}$/.test(value.trim()) ? Number(value) : null;
 }

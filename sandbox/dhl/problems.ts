@@ -1,17 +1,18 @@
 /**
  * DHL's error answers: `application/problem+json` bodies with title, status and detail
- * (contract dhl-tracking.md, "Errors"). The 404 title is DHL's exact text.
+ * (contract dhl-tracking.md, "Errors"; `ProblemDetail` of DHL's OpenAPI). The 404 is the spec's
+ * own example body word for word (1.3.1–1.5.8 `shipmentNotFound`), `instance` included.
  */
 import { jsonReply, textReply, type Reply } from '../http.ts';
 
 export const PROBLEM_JSON = 'application/problem+json';
 
-export function problem(status: number, title: string, detail: string, headers: Record<string, string> = {}): Reply {
-  return jsonReply(status, { title, status, detail }, PROBLEM_JSON, headers);
+export function problem(status: number, title: string, detail: string, headers: Record<string, string> = {}, instance?: string): Reply {
+  return jsonReply(status, { title, status, detail, ...(instance !== undefined ? { instance } : {}) }, PROBLEM_JSON, headers);
 }
 
 export function notFound(trackingNumber: string): Reply {
-  return problem(404, 'No shipment with given tracking number found.', `Unfortunately, no shipment with tracking number ${trackingNumber} was found. New shipments appear 10 to 30 minutes after the label was made.`);
+  return problem(404, 'No result found', 'No shipment with given tracking number found.', {}, `/shipment/${encodeURIComponent(trackingNumber)}`);
 }
 
 export function unauthorized(keyGiven: boolean): Reply {

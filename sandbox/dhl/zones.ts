@@ -26,14 +26,24 @@ function pad(n: number, width = 2): string {
 }
 
 /**
- * "2024-03-01T10:15:00+01:00", or "2024-03-01T10:15:00" when `withOffset` is false: wall-clock
- * time of `countryCode` (UTC when its zone is unknown, written with "Z" when an offset is wanted).
+ * How a timestamp's offset is written: `none` (local time of the event's location), `full`
+ * (`+01:00`) or `short` (`+1:00`, a one-digit hour, as DHL's 1.5.8 document's own note writes
+ * `2017-06-21T14:07:17+2:00`).
  */
-export function formatDhlTimestamp(ms: number, countryCode: string | undefined, withOffset: boolean): string {
+export type DhlOffsetStyle = 'none' | 'full' | 'short';
+
+/**
+ * "2024-03-01T10:15:00+01:00" (`full`), "2024-03-01T10:15:00+1:00" (`short`) or
+ * "2024-03-01T10:15:00" (`none`): wall-clock time of `countryCode` (UTC when its zone is unknown,
+ * written with "Z" when an offset is wanted).
+ */
+export function formatDhlTimestamp(ms: number, countryCode: string | undefined, style: DhlOffsetStyle | boolean): string {
+  const offsetStyle: DhlOffsetStyle = style === true ? 'full' : style === false ? 'none' : style;
   const offset = offsetMinutes(countryCode, ms);
   const local = new Date(Math.floor(ms / 1000) * 1000 + (offset ?? 0) * 60_000);
   const wall = local.toISOString().slice(0, 19);
-  if (!withOffset) return wall;
+  if (offsetStyle === 'none') return wall;
   if (offset === null) return `${wall}Z`;
-  return `${wall}${offset < 0 ? '-' : '+'}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`;
+  const hours = Math.trunc(Math.abs(offset) / 60);
+  return `${wall}${offset < 0 ? '-' : '+'}${offsetStyle === 'short' ? String(hours) : pad(hours)}:${pad(Math.abs(offset) % 60)}`;
 }

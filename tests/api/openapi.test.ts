@@ -30,13 +30,16 @@ eachAdapterSet((set) => {
     }
 
     const listParams = doc.paths['/shipments'].get.parameters.map((p: any) => p.name).sort();
-    t.deepEqual(listParams, ['carrier', 'cursor', 'limit', 'phone', 'reference', 'shop_id', 'status', 'tracking_number', 'updated_since']);
+    t.deepEqual(listParams, ['attention', 'carrier', 'cursor', 'limit', 'phone', 'reference', 'shop_id', 'status', 'tracking_number', 'updated_since']);
     const createShop = doc.components.schemas.CreateShop;
     t.deepEqual([...createShop.required].sort(), ['credentials', 'name', 'platform']);
     t.is(createShop.additionalProperties, false);
     t.deepEqual(doc.components.schemas.Shop.properties.credentials, undefined, 'a shop shows no credentials');
     t.deepEqual(Object.keys(doc.components.schemas.ShipmentDetail.properties).sort(), [
-      'carrier', 'created_at', 'events', 'fulfilment_method', 'id', 'items', 'order_id', 'platform_id', 'receiver', 'reference', 'shipped_at', 'shop_id', 'source', 'status', 'status_at', 'tracking_number', 'updated_at', 'weather',
+      'carrier', 'carrier_remark', 'created_at', 'distribution_party', 'estimated_delivery', 'events', 'fulfilment_method', 'id', 'items', 'late', 'order_id', 'order_placed_at', 'pickup_point',
+      'platform_id', 'promised_delivery_at', 'proof_of_delivery_url', 'receiver', 'reference', 'shipped_at', 'shipping_label_id', 'shop_id', 'source', 'status', 'status_at', 'tracking_number',
+      'tracking_url', 'transport_id', 'updated_at', 'weather',
     ]);
+    t.deepEqual(doc.paths['/shipments'].get.parameters.find((p: any) => p.name === 'attention').schema.enum, ['late']);
   });
 });

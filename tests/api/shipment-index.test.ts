@@ -159,3 +159,33 @@ eachAdapterSet((set) => {
     });
   }
 });
+
+/**
+ * `attention=late` reads `(status, promised_delivery_at)`: one range per open status, bounded by
+ * the promise, so it touches only the open shipments past their promise, however many delivered
+ * shipments lie behind theirs; those few are then sorted by id (the one other allowed sort).
+ */
+eachAdapterSet((set) => {
+  test(`${set.name}: attention=late reads the (status, promised_delivery_at) index as ranges bounded by the promise`, async (t) => {
+    const env = await set.setup();
+    t.teardown(() => env.teardown());
+    await insertRows(env);
+    for (const f of [{ attention: 'late', now: Date.now() }, { attention: 'late', now: Date.now(), shop_id: 2 }, { attention: 'late', now: Date.now(), status: 'in_transit' }] satisfies ShipmentFilters[]) {
+      for (const page of ['first', 'cursor'] as const) {
+        const query = buildShipmentListQuery(env.knex, f, { after: page === 'cursor' ? { id: 1500 } : null, limit: 51 });
+        const what = describe(f, page);
+        if (set.dialect === 'mysql') {
+          const [plan] = (await env.knex.raw(`EXPLAIN ${query.toString()}`)) as [{ key: string | null; key_len: string | null; type: string }[]];
+          t.is(plan[0]!.key, 'shipments_status_promised_idx', `${what}: ${JSON.stringify(plan)}`);
+          t.is(plan[0]!.type, 'range', `${what}: ${JSON.stringify(plan)}`);
+          // Both parts read: the status and the promise's bound, not the status alone.
+          t.is(Number(plan[0]!.key_len), (await fullKeyLengths(env.knex)).get('shipments_status_promised_idx') ?? -1, `${what}: status and promise both bound`);
+        } else {
+          const { sql, bindings } = query.toSQL();
+          const plan = (await env.knex.raw(`EXPLAIN QUERY PLAN ${sql}`, bindings as Knex.RawBinding[])) as { detail: string }[];
+          t.regex(plan[0]?.detail ?? '', /^SEARCH shipments USING INDEX shipments_status_promised_idx \(status=\? AND promised_delivery_at<\?\)$/, `${what}: ${JSON.stringify(plan)}`);
+        }
+      }
+    }
+  });
+});

@@ -206,3 +206,44 @@ test('through the registry, the dhl connector reads its settings from the enviro
   t.false((await poller.poll({ trackingNumber: 'JJD404', recipientPostalCode: '3542 AD' })).found);
   t.is(calls, 2, 'every call is counted: each spends quota');
 });
+
+test('a multi-piece answer is paged only through the pace the caller gives; without it, one call', async (t) => {
+  const pieces: DhlTimelineEvent[] = Array.from({ length: 7 }, (_, i) => ({ at: T0 - 60_000 * (10 - i), statusCode: 'transit', status: DHL_TEXTS.originCenter, piece: i + 1 }));
+  let paced = 0;
+  const env = await setup(t, { apiKeys: [{ key: KEY, perSecond: 100 }] }, { paceFurtherCall: (call) => (paced++, call()) });
+  env.sb.addShipment('MP7', pieces, { pieces: 7 });
+  const all = await trackNext(env, 'MP7');
+  t.is(all.events.length, 7, 'the two pieces of the second page too');
+  t.is(env.requests(), 2);
+  t.is(paced, 1, 'the further call went through the pace');
+
+  const unpaced = createDhlClient({ apiUrl: env.sb.url, apiKey: KEY, clock: () => env.clock.now });
+  t.is((await unpaced.track('MP7')).events.length, 5, 'without a pace for further calls, the first page only');
+});
+
+test('when no shipment is the number asked for, the divisions DHL names in possibleAdditionalShipmentsUrl are asked', async (t) => {
+  const { createServer } = await import('node:http');
+  const asked: string[] = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    asked.push(url.search);
+    res.setHeader('content-type', 'application/json');
+    const service = url.searchParams.get('service');
+    if (service === 'parcel-nl') {
+      res.end(JSON.stringify({ shipments: [{ id: 'ABC1', service: 'parcel-nl', events: [{ timestamp: '2024-03-01T10:00:00+1:00', statusCode: 'delivered', status: 'Delivered' }] }] }));
+    } else {
+      res.end(JSON.stringify({
+        shipments: [{ id: 'OTHER', service: 'express', events: [{ timestamp: '2024-03-01T09:00:00Z', statusCode: 'transit', status: 'Elsewhere' }] }],
+        possibleAdditionalShipmentsUrl: ['/shipments?trackingNumber=ABC1&service=parcel-de', '/shipments?trackingNumber=ABC1&service=parcel-nl'],
+      }));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const { port } = server.address() as { port: number };
+  const client = createDhlClient({ apiUrl: `http://127.0.0.1:${port}`, apiKey: KEY, paceFurtherCall: (call) => call() });
+  const r = await client.track('ABC1');
+  t.deepEqual(r.events.map((e) => e.rawStatus), ['delivered: Delivered']);
+  t.is(r.statusCode, 'delivered');
+  t.deepEqual(asked.map((q) => new URLSearchParams(q).get('service')), [null, 'parcel-de', 'parcel-nl']);
+});

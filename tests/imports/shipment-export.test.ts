@@ -28,6 +28,9 @@ eachAdapterSet((set) => {
     t.deepEqual(Object.keys(records[0]!), [
       'id', 'source', 'shop_id', 'reference', 'order_id', 'carrier', 'tracking_number', 'status', 'status_at', 'shipped_at',
       'receiver_street', 'receiver_postal_code', 'receiver_city', 'receiver_country', 'created_at', 'updated_at',
+      // Added later, after the first columns, so readers by position keep working.
+      'receiver_name', 'order_placed_at', 'promised_delivery_at', 'late', 'estimated_delivery_at', 'estimated_delivery_from', 'estimated_delivery_to',
+      'carrier_remark', 'proof_of_delivery_url', 'tracking_url', 'pickup_point_code', 'pickup_point_name', 'transport_id', 'shipping_label_id', 'distribution_party',
     ]);
     const ids = records.map((r) => Number(r.id));
     t.deepEqual(ids, [...ids].sort((a, b) => b - a), 'newest first, like the list');

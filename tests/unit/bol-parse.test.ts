@@ -37,7 +37,7 @@ test('a v10 shipment detail becomes a record with carrier, tracking, receiver, i
   t.is(r.carrier, 'TNT');
   t.is(r.trackingNumber, '3SAOLD1234567');
   t.is(r.fulfilmentMethod, 'FBR');
-  t.deepEqual(r.receiver, { postalCode: '1012AB', city: 'Amsterdam', country: 'NL', phone: '+31 6 12345678' });
+  t.deepEqual(r.receiver, { postalCode: '1012 AB', city: 'Amsterdam', country: 'NL', phone: '+31 6 12345678', name: 'A B' }, 'an NL postcode is stored as 1234 AB, however bol wrote it');
   t.deepEqual(r.items, [{ key: '6107434013', ean: '8712626055150', sku: 'SKU-1', title: 'Kettle', quantity: 3, quantityShipped: null, unitPrice: 34.99 }]);
   t.deepEqual(
     r.events.map((e) => [e.rawStatus, e.status]),

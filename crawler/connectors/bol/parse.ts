@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ShipmentRecord } from '../types.ts';
 import { mapBolEventCode } from '../../status-mapping.ts';
+import { endOfDayInZone } from '../../../lib/zoned-time.ts';
 
 /**
  * Parsing of the bol Retailer API v10 shipment answers (shared contract: bol-retailer-v10.md §2, §3).
@@ -32,9 +33,13 @@ const shipmentDetail = z.object({
   shipmentId: id,
   shipmentDateTime: z.string().nullish(),
   shipmentReference: optionalString,
-  order: z.object({ orderId: id.nullish() }).partial().nullish(),
+  pickupPoint: z.boolean().nullish(),
+  order: z.object({ orderId: id.nullish(), orderPlacedDateTime: z.string().nullish() }).partial().nullish(),
   shipmentDetails: z
     .object({
+      firstName: optionalString,
+      surname: optionalString,
+      pickupPointName: optionalString,
       zipCode: optionalString,
       city: optionalString,
       countryCode: optionalString,
@@ -46,7 +51,7 @@ const shipmentDetail = z.object({
     .array(
       z.object({
         orderItemId: id,
-        fulfilment: z.object({ method: optionalString }).partial().nullish(),
+        fulfilment: z.object({ method: optionalString, distributionParty: optionalString, latestDeliveryDate: optionalString }).partial().nullish(),
         offer: z.object({ reference: optionalString }).partial().nullish(),
         product: z.object({ ean: optionalString, title: optionalString }).partial().nullish(),
         quantity: z.number().int().nullish(),
@@ -57,8 +62,10 @@ const shipmentDetail = z.object({
     .default([]),
   transport: z
     .object({
+      transportId: id.nullish(),
       transporterCode: optionalString,
       trackAndTrace: optionalString,
+      shippingLabelId: id.nullish(),
       transportEvents: z.array(z.object({ eventCode: z.string(), eventDateTime: z.string() })).nullish(),
     })
     .partial()
@@ -68,6 +75,8 @@ const shipmentDetail = z.object({
 export function parseShipmentDetail(body: unknown): ShipmentRecord {
   const s = shipmentDetail.parse(body);
   const receiver = s.shipmentDetails ?? {};
+  const name = [receiver.firstName, receiver.surname].filter((v) => v && v.trim() !== '').join(' ');
+  const pickupPointName = receiver.pickupPointName?.trim() || null;
   return {
     platformId: s.shipmentId,
     orderId: s.order?.orderId ?? null,
@@ -77,11 +86,19 @@ export function parseShipmentDetail(body: unknown): ShipmentRecord {
     carrier: s.transport?.transporterCode ?? null,
     trackingNumber: s.transport?.trackAndTrace ?? null,
     receiver: {
-      postalCode: receiver.zipCode ? receiver.zipCode.toUpperCase().replace(/\s+/g, ' ').trim() : null,
+      postalCode: receiver.zipCode ? postalCodeOf(receiver.zipCode) : null,
       city: receiver.city ?? null,
       country: receiver.countryCode ? receiver.countryCode.toUpperCase() : null,
       phone: receiver.deliveryPhoneNumber ?? null,
+      name: name === '' ? null : name,
     },
+    orderPlacedAt: toEpochMs(s.order?.orderPlacedDateTime),
+    promisedDeliveryAt: promisedDeliveryOf(s.shipmentItems.map((i) => i.fulfilment?.latestDeliveryDate ?? null)),
+    // bol names the pickup point but gives no code of it.
+    pickupPoint: s.pickupPoint || pickupPointName ? { code: null, name: pickupPointName } : null,
+    transportId: s.transport?.transportId ?? null,
+    shippingLabelId: s.transport?.shippingLabelId ?? null,
+    distributionParty: s.shipmentItems.find((i) => i.fulfilment?.distributionParty)?.fulfilment?.distributionParty ?? null,
     items: s.shipmentItems.map((item) => ({
       key: item.orderItemId,
       ean: item.product?.ean ?? null,
@@ -103,4 +120,33 @@ function toEpochMs(v: string | null | undefined): number | null {
   if (!v) return null;
   const ms = Date.parse(v);
   return Number.isNaN(ms) ? null : ms;
+}
+
+/**
+ * bol's zipCode as stored: NL postcodes come as `1234AB` or `1234 AB` (the spec's example is
+ * `1111ZZ`) and are stored in the one form PostNL writes, `1234 AB`; others (BE `1000`) as given,
+ * upper-cased, spaces collapsed.
+ */
+export function postalCodeOf(zipCode: string): string {
+  const v = zipCode.toUpperCase().replace(/\s+/g, ' ').trim();
+  const nl = /^(\d{4}) ?([A-Z]{2})$/.exec(v);
+  return nl ? `${nl[1]} ${nl[2]}` : v;
+}
+
+/** The zone bol's dates are days of: bol.com sells in the Netherlands and Belgium, both on Amsterdam time. */
+export const BOL_ZONE = 'Europe/Amsterdam';
+
+/**
+ * The delivery promised for the shipment: `latestDeliveryDate` is a date (`2017-02-10`), so the
+ * promise is kept until the end of that day in the Netherlands (23:59:59.999 Europe/Amsterdam);
+ * with several items, the latest of their dates. A date-time (should bol send one) is taken as is.
+ */
+function promisedDeliveryOf(dates: (string | null)[]): number | null {
+  let latest: number | null = null;
+  for (const d of dates) {
+    if (!d) continue;
+    const ms = endOfDayInZone(d, BOL_ZONE) ?? toEpochMs(d);
+    if (ms !== null && (latest === null || ms > latest)) latest = ms;
+  }
+  return latest;
 }

@@ -4,7 +4,7 @@ import { AuthError, NetworkError, PermanentError, RateLimitedError, RetryableErr
 import { send, parseJson, type HttpAnswer } from '../../../lib/http.ts';
 import type { ProviderCallOptions } from '../types.ts';
 import { readRateLimit } from './limits.ts';
-import { notFoundTracking, parseDhlTracking, type DhlTracking } from './parse.ts';
+import { normaliseNumber, notFoundTracking, parseDhlAnswerPage, trackingOfShipments, type DhlAnswerPage, type DhlTracking } from './parse.ts';
 
 export type { DhlTracking } from './parse.ts';
 
@@ -24,6 +24,8 @@ export type { DhlTracking } from './parse.ts';
  * after 1000 ms (sooner would only meet the 1 call/s limit).
  */
 export interface DhlClientOptions extends ProviderCallOptions {
+  /** The key's pace for a poll's further calls (see CarrierCallOptions); without it, one call per poll. */
+  paceFurtherCall?: <T>(call: () => Promise<T>) => Promise<T>;
   apiUrl: string;
   apiKey: string;
   /** Epoch ms now (default Date.now); the next 00:00 GMT of a daily-quota 429 is counted from it. */
@@ -39,8 +41,34 @@ export interface DhlClient {
 }
 
 
+/**
+ * Calls one poll may make at most: its first page and up to three more (further pages of a
+ * multi-piece answer, or the divisions DHL names in `possibleAdditionalShipmentsUrl`). Each spends
+ * the key's quota like any call, which is why they are few and go through the key's pace.
+ */
+export const MAX_CALLS_PER_POLL = 4;
+
 export function createDhlClient(opts: DhlClientOptions): DhlClient {
   const clock = opts.clock ?? Date.now;
+  const page = async (searchParams: Record<string, string>): Promise<DhlAnswerPage | null> => {
+    const answer = await retryTransient(() => callOnce(opts, searchParams, clock), {
+      retries: opts.retries ?? 2,
+      minDelayMs: opts.retryMinDelayMs ?? 1_000,
+      maxDelayMs: 8_000,
+      signal: opts.signal,
+    });
+    if (answer.status === 404) return null;
+    const body = parseJson(answer.body);
+    if (body === undefined) throw new RetryableError(`DHL answered ${answer.status} with a body that is not JSON`);
+    try {
+      return parseDhlAnswerPage(body);
+    } catch (err) {
+      if (err instanceof ZodError) {
+        throw new PermanentError(`DHL answered a tracking body shipsync cannot read: ${err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { cause: err });
+      }
+      throw err;
+    }
+  };
   return {
     async track(trackingNumber, trackOpts = {}) {
       const number = trackingNumber.trim();
@@ -49,27 +77,54 @@ export function createDhlClient(opts: DhlClientOptions): DhlClient {
       const searchParams: Record<string, string> = { trackingNumber: number };
       if (trackOpts.recipientPostalCode?.trim()) searchParams.recipientPostalCode = trackOpts.recipientPostalCode.trim();
 
-      const answer = await retryTransient(() => callOnce(opts, searchParams, clock), {
-        retries: opts.retries ?? 2,
-        minDelayMs: opts.retryMinDelayMs ?? 1_000,
-        maxDelayMs: 8_000,
-        signal: opts.signal,
-      });
-
-      if (answer.status === 404) return notFoundTracking(trackingNumber);
-      const body = parseJson(answer.body);
-      if (body === undefined) throw new RetryableError(`DHL answered ${answer.status} with a body that is not JSON`);
-      try {
-        return parseDhlTracking(trackingNumber, body);
-      } catch (err) {
-        if (err instanceof ZodError) {
-          throw new PermanentError(`DHL answered a tracking body shipsync cannot read: ${err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { cause: err });
-        }
-        throw err;
+      const first = await page(searchParams);
+      if (!first) return notFoundTracking(trackingNumber);
+      const shipments = [...first.shipments];
+      const further = opts.paceFurtherCall;
+      let calls = 1;
+      // Further pages: asked of the same endpoint at the offset the answer names, never at the
+      // URL itself (the key must not go wherever an answer points; DHL's examples are not even
+      // well-formed URLs).
+      let next = first.nextUrl;
+      while (next && further && calls < MAX_CALLS_PER_POLL) {
+        const offset = offsetOf(next) ?? shipments.length;
+        const more = await further(() => page({ ...searchParams, offset: String(offset), limit: String(DHL_PAGE_LIMIT) }));
+        calls += 1;
+        if (!more || more.shipments.length === 0) break;
+        shipments.push(...more.shipments);
+        next = more.nextUrl;
       }
+      // Another division may hold the number when none of these shipments is it.
+      if (further && !shipments.some((s) => s.id && normaliseNumber(s.id) === normaliseNumber(number))) {
+        for (const service of first.possibleAdditionalShipmentsUrl.map(serviceOf).filter((v): v is string => v !== null)) {
+          if (calls >= MAX_CALLS_PER_POLL) break;
+          const other = await further(() => page({ ...searchParams, service }));
+          calls += 1;
+          const found = other?.shipments.filter((s) => s.id && normaliseNumber(s.id) === normaliseNumber(number)) ?? [];
+          if (found.length > 0) {
+            shipments.unshift(...found);
+            break;
+          }
+        }
+      }
+      return trackingOfShipments(trackingNumber, shipments);
     },
   };
 }
+
+/** DHL's default page size (`limit`), asked for explicitly on later pages. */
+const DHL_PAGE_LIMIT = 5;
+
+function offsetOf(url: string): number | null {
+  const m = /[?&]offset=(\d+)/.exec(url);
+  return m ? Number(m[1]) : null;
+}
+
+function serviceOf(url: string): string | null {
+  const m = /[?&]service=([a-z-]+)/i.exec(url);
+  return m ? m[1]!.toLowerCase() : null;
+}
+
 
 async function callOnce(opts: DhlClientOptions, searchParams: Record<string, string>, clock: () => number): Promise<HttpAnswer> {
   opts.onRequest?.();

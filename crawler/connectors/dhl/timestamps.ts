@@ -1,3 +1,5 @@
+import { zonedWallTimeToUtc } from '../../../lib/zoned-time.ts';
+
 /**
  * DHL timestamps (contract dhl-tracking.md: "Timestamps may lack an offset (local time of the
  * event's location)"). With an offset (or `Z`) a timestamp is exact. Without one it is read as
@@ -27,50 +29,30 @@ export function zoneOfCountry(countryCode: string | null | undefined): string | 
   return (countryCode && COUNTRY_ZONES[countryCode.trim().toUpperCase()]) || null;
 }
 
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+/**
+ * Every form DHL's schema (`SupportingTimestamp`: a date-time or a date) and its examples use:
+ * a date alone, a time with or without seconds and fractions, `T` or a space, and an offset of
+ * `Z`, `+02:00`, `+0200`, `+02` or with a one-digit hour, `+2:00` (the 1.5.8 document's own note:
+ * `2017-06-21T14:07:17+2:00`), or none.
+ */
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(?:(Z)|([+-])(\d{1,2})(?::?(\d{2}))?)?$/i;
 
 /** Epoch ms of a DHL timestamp, or null when it cannot be read. */
 export function parseDhlTimestamp(value: string, countryCode?: string | null): number | null {
   const m = TIMESTAMP.exec(value.trim());
   if (!m) return null;
-  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', offset] = m;
+  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zulu, sign, offsetHours, offsetMinutes = '0'] = m;
   const wallMs = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Number(frac.padEnd(3, '0').slice(0, 3)));
-  if (Number.isNaN(wallMs)) return null;
-  if (offset) return wallMs - offsetOfDesignator(offset) * 60_000;
-  const zone = zoneOfCountry(countryCode);
-  return zone ? wallToUtc(wallMs, zone) : wallMs;
-}
-
-function offsetOfDesignator(designator: string): number {
-  if (designator.toUpperCase() === 'Z') return 0;
-  const sign = designator.startsWith('-') ? -1 : 1;
-  const digits = designator.slice(1).replace(':', '');
-  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Minutes east of UTC in `zone` at instant `utcMs`. */
-function zoneOffsetMinutes(zone: string, utcMs: number): number {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-    });
-    formatters.set(zone, f);
+  const check = new Date(wallMs);
+  // Date.UTC rolls 2024-02-30 over to March: a real date comes back unchanged.
+  if (check.getUTCFullYear() !== Number(y) || check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d)) return null;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
+  if (zulu) return wallMs;
+  if (sign) {
+    const minutes = Number(offsetHours) * 60 + Number(offsetMinutes);
+    if (Number(offsetHours) > 14 || Number(offsetMinutes) > 59) return null;
+    return wallMs - (sign === '-' ? -minutes : minutes) * 60_000;
   }
-  const parts: Record<string, number> = {};
-  for (const p of f.formatToParts(utcMs)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  const wall = Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
-  return Math.round((wall - Math.floor(utcMs / 1000) * 1000) / 60_000);
-}
-
-/**
- * The instant at which clocks in `zone` show `wallMs` (a wall-clock time written as if UTC).
- * Two passes settle the offset across a DST change; a wall time that does not exist (the
- * spring-forward hour) lands an hour off, one that exists twice resolves to its later occurrence.
- */
-function wallToUtc(wallMs: number, zone: string): number {
-  const first = wallMs - zoneOffsetMinutes(zone, wallMs) * 60_000;
-  return wallMs - zoneOffsetMinutes(zone, first) * 60_000;
+  const zone = zoneOfCountry(countryCode);
+  return zone ? zonedWallTimeToUtc(wallMs, zone) : wallMs;
 }

@@ -72,7 +72,10 @@ const geocodingAnswer = z.object({
 
 const forecastAnswer = z.object({
   utc_offset_seconds: z.number().default(0),
-  current: z.object({ time: z.string(), temperature_2m: z.number(), weather_code: z.number() }).passthrough(),
+  // Humidity and wind are asked for (CURRENT_VARIABLES) but may be null for a point without data.
+  current: z
+    .object({ time: z.string(), temperature_2m: z.number(), weather_code: z.number(), relative_humidity_2m: z.number().nullish(), wind_speed_10m: z.number().nullish() })
+    .passthrough(),
 });
 
 const problemAnswer = z.object({ error: z.literal(true), reason: z.string() });
@@ -133,6 +136,9 @@ export function createOpenMeteoClient(opts: OpenMeteoOptions): WeatherClient {
           const wall = Date.parse(`${current.time}Z`);
           return {
             tempC: current.temperature_2m,
+            // km/h: Open-Meteo's default `wind_speed_unit`, which the request leaves as it is.
+            humidityPct: current.relative_humidity_2m ?? null,
+            windKph: current.wind_speed_10m ?? null,
             condition: wmoConditionText(current.weather_code),
             observedAt: Number.isNaN(wall) ? clock() : wall - utc_offset_seconds * 1000,
             provider: 'open-meteo',

@@ -29,6 +29,8 @@ export interface WeatherApiOptions extends ProviderCallOptions {
 const answerSchema = z.object({
   current: z.object({
     temp_c: z.number(),
+    humidity: z.number().nullish(),
+    wind_kph: z.number().nullish(),
     condition: z.object({ text: z.string() }),
     last_updated_epoch: z.number().optional(),
   }),
@@ -69,7 +71,7 @@ function classify(answer: HttpAnswer, clock: () => number): WeatherObservation |
     const parsed = answerSchema.safeParse(body);
     if (!parsed.success) throw new TransientError(`weatherapi.com answered 200 with a body shipsync cannot read`);
     const c = parsed.data.current;
-    return { tempC: c.temp_c, condition: c.condition.text, observedAt: c.last_updated_epoch ? c.last_updated_epoch * 1000 : clock(), provider: 'weatherapi' };
+    return { tempC: c.temp_c, humidityPct: c.humidity ?? null, windKph: c.wind_kph ?? null, condition: c.condition.text, observedAt: c.last_updated_epoch ? c.last_updated_epoch * 1000 : clock(), provider: 'weatherapi' };
   }
   const error = errorSchema.safeParse(body);
   const code = error.success ? error.data.error.code : undefined;
