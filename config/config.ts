@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envProblems, envUrl } from '../lib/env.ts';
+import { decodeSecretsKey, MIN_GENERATED_SECRET_CHARS } from '../lib/secret-box.ts';
 import { readCarriers, type CarrierSettings } from '../crawler/connectors/carriers.ts';
 import { readPlatforms, type Platforms } from '../crawler/connectors/platforms.ts';
 
@@ -10,7 +11,7 @@ import { readPlatforms, type Platforms } from '../crawler/connectors/platforms.t
 
 const secretsKey = z
   .string()
-  .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes encoded as base64 (openssl rand -base64 32)');
+  .refine((v) => decodeSecretsKey(v) !== undefined, `must be 32 bytes encoded as base64 (openssl rand -base64 32), or a generated secret of at least ${MIN_GENERATED_SECRET_CHARS} characters`);
 
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
