@@ -71,6 +71,12 @@ function buildDocument() {
     responses: { '200': { description: 'The OpenAPI 3.0 document.', content: { 'application/json': { schema: { type: 'object' } } } } },
   });
 
+  route('get', '/metrics', {
+    summary: 'Metrics in the Prometheus text format',
+    description: 'Takes the API token or METRICS_TOKEN. Jobs, queues, provider calls, sync runs, imports, webhook deliveries, HTTP requests and the Node process; the README lists them.',
+    responses: { '200': { description: 'Prometheus exposition text (version 0.0.4).', content: { 'text/plain': { schema: { type: 'string' } } } } },
+  });
+
   route('get', '/shops', { summary: 'List shops, by id', responses: { '200': { description: 'Every shop.', ...json(ShopList) } } });
   route('post', '/shops', {
     summary: 'Connect a shop',

@@ -27,6 +27,10 @@ const schema = z.object({
   CLOUDAMQP_URL: envUrl(['amqp:', 'amqps:']).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** A bearer token for `GET /metrics` alone, so a Prometheus scraper does not hold the API token. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Workers and the clock serve `/metrics` on this port; unset: no listener. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SECRETS_KEY: secretsKey.optional(),
   SECRETS_KEY_PREVIOUS: z
     .string()
@@ -79,6 +83,10 @@ export interface Config {
   embedded: boolean;
   port: number;
   apiToken: string | undefined;
+  /** Also accepted by `GET /metrics` (besides the API token). */
+  metricsToken: string | undefined;
+  /** The metrics listener of workers and the clock; undefined: off. */
+  metricsPort: number | undefined;
   secretsKey: string | undefined;
   previousSecretsKeys: string[];
   /** Every registered platform with the settings its connector read from the environment (BOL_LOGIN_URL, …). */
@@ -137,6 +145,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embedded: !e.DATABASE_URL && !amqpUrl,
     port: e.PORT,
     apiToken: e.API_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
     secretsKey: e.SECRETS_KEY,
     previousSecretsKeys: e.SECRETS_KEY_PREVIOUS,
     platforms,
