@@ -31,6 +31,8 @@ const schema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Workers and the clock serve `/metrics` on this port; unset: no listener. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Delivered domain events, delivery logs and clock fires older than this many days are pruned. */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   SECRETS_KEY: secretsKey.optional(),
   SECRETS_KEY_PREVIOUS: z
     .string()
@@ -87,6 +89,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** The metrics listener of workers and the clock; undefined: off. */
   metricsPort: number | undefined;
+  /** How long delivered events, delivery logs and clock fires are kept. */
+  retentionDays: number;
   secretsKey: string | undefined;
   previousSecretsKeys: string[];
   /** Every registered platform with the settings its connector read from the environment (BOL_LOGIN_URL, …). */
@@ -147,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiToken: e.API_TOKEN,
     metricsToken: e.METRICS_TOKEN,
     metricsPort: e.METRICS_PORT,
+    retentionDays: e.RETENTION_DAYS,
     secretsKey: e.SECRETS_KEY,
     previousSecretsKeys: e.SECRETS_KEY_PREVIOUS,
     platforms,

@@ -178,3 +178,10 @@ export async function scrapeMetrics(): Promise<{ contentType: string; body: stri
 export function statusClass(status: number): string {
   return `${Math.floor(status / 100)}xx`;
 }
+export const tableRowsPruned = new Counter({
+  name: 'shipsync_rows_pruned_total',
+  help: 'Rows removed by the retention prune, by table.',
+  labelNames: ['table'] as const,
+  registers,
+});
+
