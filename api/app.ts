@@ -7,6 +7,7 @@ import { bodyParseError, errorMapper } from './middleware/errors.ts';
 import { requestId } from './middleware/request-id.ts';
 import { httpMetrics } from './middleware/http-metrics.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { deletionRoutes } from './routes/deletions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { shipmentRoutes } from './routes/shipments.ts';
@@ -89,6 +90,7 @@ function buildRouter(deps: ApiDeps, streamsSignal: AbortSignal): Router<ApiState
   importRoutes(router, { ...deps, streamsSignal });
   productRoutes(router, deps);
   webhookRoutes(router, deps);
+  deletionRoutes(router, { ...deps, streamsSignal });
   return router;
 }
 

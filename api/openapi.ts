@@ -2,6 +2,7 @@ import { OpenApiGeneratorV3, OpenAPIRegistry, type ResponseConfig, type RouteCon
 import { z } from 'zod';
 import {
   CreateShopBody,
+  DeletionView,
   ErrorBody,
   Health,
   IdParams,
@@ -108,9 +109,23 @@ function buildDocument() {
     },
   });
   route('delete', '/shops/{id}', {
-    summary: 'Delete a shop with its credentials, sync runs and shipments',
+    summary: 'Delete a shop with its credentials, sync runs and shipments, as a job',
+    description:
+      'Workers delete its shipments in batches, then the shop. Until then the shop reads `deleting`, takes no changes and no syncs (409); ' +
+      'follow the deletion at /deletions/{id} or /deletions/{id}/events. Asking again meanwhile answers the same deletion.',
     request: { params: IdParams },
-    responses: { '204': { description: 'Deleted.' }, '404': error('No such shop.') },
+    responses: { '202': { description: 'The deletion.', ...json(DeletionView) }, '404': error('No such shop.'), '503': error('The deletion could not be queued (`deletion_not_started`).') },
+  });
+  route('get', '/deletions/{id}', {
+    summary: 'A big delete (the catalogue, or a shop) with its progress',
+    request: { params: IdParams },
+    responses: { '200': { description: 'The deletion.', ...json(DeletionView) }, '404': error('No such deletion.') },
+  });
+  route('get', '/deletions/{id}/events', {
+    summary: 'Follow a deletion (Server-Sent Events)',
+    description: '`event: progress` with the deletion (as GET /deletions/{id}) at once and whenever it changes, then `event: done` when it succeeded or failed, and the stream ends.',
+    request: { params: IdParams },
+    responses: { '200': { description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } }, '404': error('No such deletion.') },
   });
 
   route('post', '/shops/{id}/syncs', {

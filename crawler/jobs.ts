@@ -34,6 +34,12 @@ export const JOBS = {
   /** Mark shipments with no tracking event for 30 days `expired`, in batches. */
   'shipments.expire': z.object({ due_at: z.number().int().min(0), after_id: z.number().int().min(0).optional() }),
   /**
+   * Delete the next batches of a deletion (the catalogue, or a shop with its shipments), from
+   * whatever rows of its target are left, for a few seconds; then the next step. `step` is the
+   * deletion's step when the job was published: a job whose step is not the deletion's does nothing.
+   */
+  'deletion.batch': z.object({ deletion_id: z.number().int().positive(), step: z.number().int().min(0) }),
+  /**
    * Prune what is past its retention (RETENTION_DAYS, computed by the clock): dispatched domain
    * events and delivery attempts created before `before`, failed attempts before `failed_before`,
    * clock fires due before `before`. In small batches for a few seconds, then the same job again

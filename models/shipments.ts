@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf } from './db.ts';
+import { deleteRowsById, dialectOf } from './db.ts';
 import { FINAL_STATUSES, type ShipmentStatus } from './shipment.ts';
 import type { ItemRow } from './shipment-details.ts';
 
@@ -218,4 +218,19 @@ export async function fillShipmentPhone(trx: Knex.Transaction, id: number, phone
 export async function findShipmentStatus(trx: Knex.Transaction, shipmentId: number): Promise<ShipmentStatus | undefined> {
   const row = (await trx('shipments').select('status').where({ id: shipmentId }).first()) as { status: ShipmentStatus } | undefined;
   return row?.status;
+}
+
+/** Up to `limit` ids of the shop's shipments, lowest first (the `(shop_id, id)` index). */
+export async function findShopShipmentIds(knex: Knex | Knex.Transaction, shopId: number, limit: number): Promise<{ id: number }[]> {
+  return knex('shipments').select('id').where({ shop_id: shopId }).orderBy('id').limit(limit);
+}
+
+/** How many shipments the shop has. */
+export async function countShopShipments(knex: Knex | Knex.Transaction, shopId: number): Promise<number> {
+  return Number(((await knex('shipments').where({ shop_id: shopId }).count({ n: '*' }).first()) as { n: number | string } | undefined)?.n ?? 0);
+}
+
+/** Deletes these shipments of the shop; foreign keys cascade to their items, events and polls. Returns how many. */
+export async function deleteShopShipments(trx: Knex.Transaction, shopId: number, ids: { id: number }[]): Promise<number> {
+  return deleteRowsById(trx, 'shipments', ids, (q) => q.where({ shop_id: shopId }));
 }
