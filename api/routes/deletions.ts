@@ -3,12 +3,11 @@ import { AppError } from '../../lib/errors.ts';
 import { findDeletion, findDeletionOrFail, type Deletion } from '../../models/deletions.ts';
 import type { ApiContext, ApiDeps, ApiRouter } from '../context.ts';
 import { presentDeletion } from '../present.ts';
-import { streamProgress } from '../progress-stream.ts';
+import { streamUntilFinished } from '../progress-stream.ts';
 import { pathId } from './params.ts';
 
 /** How often an open event stream looks at its deletion. */
 const DELETION_EVENTS_POLL_MS = 500;
-const FINAL = new Set(['succeeded', 'failed']);
 
 export interface DeletionRouteDeps extends ApiDeps {
   /** Aborts when the server shuts down: open event streams end so the server can close. */
@@ -23,17 +22,7 @@ export function deletionRoutes(router: ApiRouter, deps: DeletionRouteDeps): void
 
   router.get('/deletions/:id/events', async (ctx) => {
     const first = await findDeletionOrFail(deps.knex, pathId(ctx));
-    const snapshot = (d: Deletion) => ({ view: presentDeletion(d), final: FINAL.has(d.status) });
-    streamProgress(ctx, deps.streamsSignal, {
-      id: first.id,
-      label: 'deletion events',
-      pollMs: DELETION_EVENTS_POLL_MS,
-      first: snapshot(first),
-      async read() {
-        const d = await findDeletion(deps.knex, first.id);
-        return d && snapshot(d);
-      },
-    });
+    streamUntilFinished(ctx, deps.streamsSignal, { label: 'deletion events', pollMs: DELETION_EVENTS_POLL_MS, first, load: (id) => findDeletion(deps.knex, id), present: presentDeletion });
   });
 }
 
