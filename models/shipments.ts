@@ -230,7 +230,13 @@ export async function countShopShipments(knex: Knex | Knex.Transaction, shopId: 
   return Number(((await knex('shipments').where({ shop_id: shopId }).count({ n: '*' }).first()) as { n: number | string } | undefined)?.n ?? 0);
 }
 
-/** Deletes these shipments of the shop; foreign keys cascade to their items, events and polls. Returns how many. */
+/**
+ * Deletes these shipments of the shop with their events, items and polls; returns how many
+ * shipments. The children go first, one statement each: the foreign keys would cascade too, but
+ * InnoDB cascades row by row (bench:big-deletes: about 45% slower).
+ */
 export async function deleteShopShipments(trx: Knex.Transaction, shopId: number, ids: { id: number }[]): Promise<number> {
+  const shipmentIds = ids.map((r) => Number(r.id));
+  for (const child of ['tracking_events', 'shipment_items', 'tracking_polls']) await trx(child).whereIn('shipment_id', shipmentIds).delete();
   return deleteRowsById(trx, 'shipments', ids, (q) => q.where({ shop_id: shopId }));
 }
