@@ -3,6 +3,9 @@ import type { Knex } from 'knex';
 import pino from 'pino';
 import { DeletionView } from '../../api/schemas.ts';
 import { handleDeletionBatch } from '../../crawler/handlers/deletion-batch.ts';
+import { deletionKeyOf, insertDeletion } from '../../models/deletions.ts';
+import { markShopDeleting } from '../../models/shops.ts';
+import { sweepStalledChains } from '../../scheduler/sweep-stalled-chains.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
 import { openEvents } from '../helpers/sse.ts';
 import { startImportHarness, type ImportHarness } from '../imports/harness.ts';
@@ -135,5 +138,21 @@ eachAdapterSet((set) => {
     t.is(await count(h.env.knex('tracking_events').whereNotIn('shipment_id', h.env.knex('shipments').select('id'))), 0, 'no orphaned events');
     t.is(await count(h.env.knex('shipments').where({ shop_id: keptId })), 20, 'another shop is untouched');
     t.like((await h.request('GET', `/shops/${keptId}`)).body, { status: 'active' });
+  });
+
+  test(`${set.name}: a deletion whose job was lost is published again by the chains sweep and finishes`, async (t) => {
+    t.timeout(60_000);
+    const h = await startImportHarness(set, { worker: false, deletions: { batchRows: 25 } });
+    t.teardown(() => h.close());
+    const shopId = await seedShop(h.env.knex, 'lost', 60);
+    // As if the first job's publish was lost: the deletion row, and nothing on the queue.
+    await markShopDeleting(h.env.knex, shopId);
+    const lost = await insertDeletion(h.env.knex, { target: 'shop', shopId, lastProductId: null, rowsTotal: 60, key: deletionKeyOf({ target: 'shop', shopId }) });
+    await h.env.knex('deletions').where({ id: lost.id }).update({ updated_at: Date.now() - 3_600_000 });
+    const swept = await sweepStalledChains({ knex: h.env.knex, queue: h.env.queue, logger: pino({ level: 'silent' }) }, Date.now());
+    t.is(swept.deletions, 1);
+    await h.startWorker();
+    t.like(await waitForDeletion(h, lost.id), { status: 'succeeded', rows_deleted: 60 });
+    t.is((await h.request('GET', `/shops/${shopId}`)).status, 404);
   });
 });
