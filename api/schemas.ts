@@ -132,6 +132,15 @@ export const StartSyncBody = z
 
 export const SyncListQuery = z.object({ limit: queryInt(1, 50).optional() }).strict();
 
+/** What long work (a sync run, a deletion) shows of how it ended and when it moved. */
+const workOutcome = {
+  error: z.string().nullable(),
+  created_at: isoTimestamp,
+  started_at: nullableTimestamp,
+  finished_at: nullableTimestamp,
+  updated_at: isoTimestamp,
+};
+
 export const SyncRun = z
   .object({
     id: z.number().int(),
@@ -142,11 +151,7 @@ export const SyncRun = z
     pages_fetched: z.number().int(),
     records_upserted: z.number().int(),
     requests_made: z.number().int(),
-    error: z.string().nullable(),
-    created_at: isoTimestamp,
-    started_at: nullableTimestamp,
-    finished_at: nullableTimestamp,
-    updated_at: isoTimestamp,
+    ...workOutcome,
   })
   .strict()
   .openapi('SyncRun');
@@ -314,11 +319,7 @@ export const DeletionView = z
     status: z.enum(DELETION_STATUSES),
     rows_total: z.number().int().openapi({ description: 'Products, or the shop\'s shipments, when the deletion was asked for.' }),
     rows_deleted: z.number().int(),
-    error: z.string().nullable(),
-    created_at: isoTimestamp,
-    started_at: nullableTimestamp,
-    finished_at: nullableTimestamp,
-    updated_at: isoTimestamp,
+    ...workOutcome,
   })
   .strict()
   .openapi('Deletion');

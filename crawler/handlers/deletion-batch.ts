@@ -1,7 +1,5 @@
 import type { Knex } from 'knex';
-import type { Logger } from '../../config/logger.ts';
 import { ShutdownError } from '../../lib/errors.ts';
-import type { Queue } from '../../lib/queue/port.ts';
 import { advanceDeletion, countDeletedRows, failDeletion, finishDeletion, findDeletion, type Deletion } from '../../models/deletions.ts';
 import { recordEvents } from '../../models/domain-events.ts';
 import { deleteProducts, findProductsUpTo } from '../../models/products.ts';
@@ -10,16 +8,10 @@ import { deleteShop } from '../../models/shops.ts';
 import { mayHaveLostSuccessor, type JobContext } from '../consume.ts';
 import { presentProduct } from '../deletions/product-view.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
+import type { BatchedDeleteDeps } from './tables-prune.ts';
 
-export interface DeletionBatchDeps {
-  knex: Knex;
-  queue: Queue;
-  logger: Logger;
-  /** Rows per transaction (default 1,000 products, 2,000 shipments with their items and events). */
-  batchRows?: number;
-  /** How long one job deletes before it hands over to the next step (default 5 s). */
-  budgetMs?: number;
-}
+/** `batchRows`: rows per transaction (default 1,000 products, 2,000 shipments with their items and events). */
+export type DeletionBatchDeps = BatchedDeleteDeps;
 
 const DEFAULT_BUDGET_MS = 5_000;
 const PRODUCT_BATCH = 1_000;

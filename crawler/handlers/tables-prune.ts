@@ -8,15 +8,18 @@ import { pruneDeliveryLog } from '../../models/webhook-deliveries.ts';
 import type { JobContext } from '../consume.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
 
-export interface PruneTablesDeps {
+/** A job that deletes in batches for a time, then hands over to the next job. */
+export interface BatchedDeleteDeps {
   knex: Knex;
   queue: Queue;
   logger: Logger;
-  /** Rows per delete statement (default 1,000). */
+  /** Rows per delete statement (each job has its default). */
   batchRows?: number;
   /** How long one job deletes before it hands over to the next (default 5 s). */
   budgetMs?: number;
 }
+
+export type PruneTablesDeps = BatchedDeleteDeps;
 
 const DEFAULT_BATCH_ROWS = 1_000;
 const DEFAULT_BUDGET_MS = 5_000;
