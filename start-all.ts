@@ -4,6 +4,7 @@ import { startWeb, webDepsFromConfig } from './api/create-web.ts';
 import { createWorker, workerDepsFromConfig } from './crawler/create-worker.ts';
 import { resumeActiveRuns } from './crawler/sync/resume-runs.ts';
 import { resumeActiveImports } from './crawler/imports/resume-imports.ts';
+import { resumeActiveDeletions } from './crawler/deletions/start-deletion.ts';
 import { createClock } from './scheduler/create-clock.ts';
 import { clockDepsFromConfig } from './scheduler/schedules.ts';
 import { restartTrackingChains } from './models/tracking-polls.ts';
@@ -29,6 +30,8 @@ export async function startAllInOne(config: Config): Promise<AllInOne> {
     if (resumed > 0) rt.logger.info({ resumed }, 'resumed sync runs left unfinished by the last stop');
     const imports = await resumeActiveImports(rt.knex, rt.queue);
     if (imports > 0) rt.logger.info({ imports }, 'resumed imports left unfinished by the last stop');
+    const deletions = await resumeActiveDeletions(rt.knex, rt.queue);
+    if (deletions > 0) rt.logger.info({ deletions }, 'resumed deletions left unfinished by the last stop');
     await restartTrackingChains(rt.knex, Date.now());
   }
   const web = await startWeb(webDepsFromConfig(rt.config, rt, rt.logger.child({ process: 'web' })), config.port);

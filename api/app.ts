@@ -5,6 +5,9 @@ import type { ApiDeps, ApiState } from './context.ts';
 import { bearerAuth } from './middleware/auth.ts';
 import { bodyParseError, errorMapper } from './middleware/errors.ts';
 import { requestId } from './middleware/request-id.ts';
+import { httpMetrics } from './middleware/http-metrics.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { deletionRoutes } from './routes/deletions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { shipmentRoutes } from './routes/shipments.ts';
@@ -22,7 +25,8 @@ const streamStops = new WeakMap<Koa, AbortController>();
 
 /**
  * Builds the Koa app from its deps; never listens (api/server.ts does). Middleware order:
- * request id and logging first (every answer carries X-Request-Id), then the error mapper (so it
+ * request id and logging first (every answer carries X-Request-Id), the HTTP metrics (outside the
+ * error mapper, so they count the status answered), then the error mapper (so it
  * sees everything after it), then auth (before the body parser: no token, nothing read), then
  * the routes.
  */
@@ -34,8 +38,9 @@ export function createApp(deps: ApiDeps): Koa<ApiState> {
   const router = buildRouter(deps, streams.signal);
 
   app.use(requestId(deps.logger));
+  app.use(httpMetrics());
   app.use(errorMapper());
-  app.use(bearerAuth(deps.apiToken, { publicPaths: ['/health'] }));
+  app.use(bearerAuth(deps.apiToken, { publicPaths: ['/health'], alsoAccepted: { '/metrics': deps.metricsToken } }));
   const parseJsonBody = bodyParser({
     enableTypes: ['json'],
     // Every body is JSON: `curl -d '{…}'` (sent as form-urlencoded) works, anything else is a clear 400.
@@ -75,6 +80,7 @@ export function stopStreams(app: Koa<ApiState>): void {
 function buildRouter(deps: ApiDeps, streamsSignal: AbortSignal): Router<ApiState> {
   const router = new Router<ApiState>();
   healthRoutes(router, deps);
+  metricsRoutes(router, deps);
   openApiRoutes(router);
   shopRoutes(router, deps);
   syncRoutes(router, { ...deps, streamsSignal });
@@ -84,6 +90,7 @@ function buildRouter(deps: ApiDeps, streamsSignal: AbortSignal): Router<ApiState
   importRoutes(router, { ...deps, streamsSignal });
   productRoutes(router, deps);
   webhookRoutes(router, deps);
+  deletionRoutes(router, { ...deps, streamsSignal });
   return router;
 }
 

@@ -30,6 +30,8 @@ export interface ApiDeps {
   secretBox: SecretBox;
   /** Every route but /health requires `Authorization: Bearer <apiToken>`. */
   apiToken: string;
+  /** `GET /metrics` also takes this bearer token (METRICS_TOKEN). */
+  metricsToken?: string;
   /** The platforms shops can be connected on, with their settings. Unset: every registered one, on its default settings. */
   platforms?: Platforms;
   logger: pino.Logger;

@@ -5,6 +5,7 @@ import type { Logger } from '../config/logger.ts';
 import { connectionsOf, type Connections } from '../boot/connections.ts';
 import { createApp, stopStreams } from './app.ts';
 import type { ApiDeps } from './context.ts';
+import { watchQueues } from '../boot/metrics-listener.ts';
 
 /** In-flight requests get this long to finish on shutdown before their connections are cut. */
 const DRAIN_MS = 20_000;
@@ -21,6 +22,7 @@ export interface WebHandle {
 /** Serves the API on `port` (0: any free port) with the caller's deps: the web root, the all-in-one root and tests. */
 export async function startWeb(deps: ApiDeps, port: number): Promise<WebHandle> {
   const app = createApp(deps);
+  const unwatch = watchQueues(deps);
   const server = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -41,6 +43,7 @@ export async function startWeb(deps: ApiDeps, port: number): Promise<WebHandle> 
         const cut = setTimeout(() => server.closeAllConnections(), drainMs);
         server.close(() => {
           clearTimeout(cut);
+          unwatch();
           resolve();
         });
         server.closeIdleConnections();
@@ -59,6 +62,7 @@ export function webDepsFromConfig(
   return {
     ...connectionsOf(rt),
     apiToken: config.apiToken,
+    metricsToken: config.metricsToken,
     platforms: config.platforms,
     logger,
     webhooks: config.webhooks,

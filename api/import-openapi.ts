@@ -1,11 +1,10 @@
 import type { ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { ErrorBody, IdParams } from './schemas.ts';
+import { DeletionView, ErrorBody, IdParams } from './schemas.ts';
 import {
   CreateImportQuery,
   CreateProductBody,
   DeleteAllProductsBody,
-  DeletedProducts,
   ImportList,
   ImportListQuery,
   ImportView,
@@ -86,10 +85,13 @@ export function registerImportPaths(route: Route): void {
     responses: { '201': { description: 'The product.', ...json(ProductView) }, '409': error('Another product has this SKU, in any case (`sku_taken`).'), '413': error('The body is larger than 1 MB.') },
   });
   route('delete', '/products', {
-    summary: 'Delete every product',
-    description: 'Only with `{"confirm":"delete all products"}`. Deletes in small batches, so the catalogue stays usable meanwhile; each product gets a product.deleted event.',
+    summary: 'Delete every product, as a job',
+    description:
+      'Only with `{"confirm":"delete all products"}`. Workers delete the products that exist now in batches, each product with a product.deleted event; ' +
+      'follow the deletion at /deletions/{id} or /deletions/{id}/events. Until it finishes, the product routes and product imports answer 409 `catalogue_being_deleted`. ' +
+      'Asking again meanwhile answers the same deletion.',
     request: { body: body(DeleteAllProductsBody) },
-    responses: { '200': { description: 'How many products were deleted.', ...json(DeletedProducts) } },
+    responses: { '202': { description: 'The deletion.', ...json(DeletionView) }, '503': error('The deletion could not be queued (`deletion_not_started`).') },
   });
   route('get', '/products/export.csv', {
     summary: 'The catalogue as CSV (name, sku, description, active), streamed',

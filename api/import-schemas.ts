@@ -162,7 +162,6 @@ export const ProductList = z
   .strict()
   .openapi('ProductList');
 
-export const DeletedProducts = z.object({ deleted: z.number().int() }).strict().openapi('DeletedProducts');
 
 // ---------------------------------------------------------------- exports
 

@@ -2,6 +2,7 @@ import { OpenApiGeneratorV3, OpenAPIRegistry, type ResponseConfig, type RouteCon
 import { z } from 'zod';
 import {
   CreateShopBody,
+  DeletionView,
   ErrorBody,
   Health,
   IdParams,
@@ -71,6 +72,12 @@ function buildDocument() {
     responses: { '200': { description: 'The OpenAPI 3.0 document.', content: { 'application/json': { schema: { type: 'object' } } } } },
   });
 
+  route('get', '/metrics', {
+    summary: 'Metrics in the Prometheus text format',
+    description: 'Takes the API token or METRICS_TOKEN. Jobs, queues, provider calls, sync runs, imports, webhook deliveries, HTTP requests and the Node process; the README lists them.',
+    responses: { '200': { description: 'Prometheus exposition text (version 0.0.4).', content: { 'text/plain': { schema: { type: 'string' } } } } },
+  });
+
   route('get', '/shops', { summary: 'List shops, by id', responses: { '200': { description: 'Every shop.', ...json(ShopList) } } });
   route('post', '/shops', {
     summary: 'Connect a shop',
@@ -102,9 +109,23 @@ function buildDocument() {
     },
   });
   route('delete', '/shops/{id}', {
-    summary: 'Delete a shop with its credentials, sync runs and shipments',
+    summary: 'Delete a shop with its credentials, sync runs and shipments, as a job',
+    description:
+      'Workers delete its shipments in batches, then the shop. Until then the shop reads `deleting`, takes no changes and no syncs (409); ' +
+      'follow the deletion at /deletions/{id} or /deletions/{id}/events. Asking again meanwhile answers the same deletion.',
     request: { params: IdParams },
-    responses: { '204': { description: 'Deleted.' }, '404': error('No such shop.') },
+    responses: { '202': { description: 'The deletion.', ...json(DeletionView) }, '404': error('No such shop.'), '503': error('The deletion could not be queued (`deletion_not_started`).') },
+  });
+  route('get', '/deletions/{id}', {
+    summary: 'A big delete (the catalogue, or a shop) with its progress',
+    request: { params: IdParams },
+    responses: { '200': { description: 'The deletion.', ...json(DeletionView) }, '404': error('No such deletion.') },
+  });
+  route('get', '/deletions/{id}/events', {
+    summary: 'Follow a deletion (Server-Sent Events)',
+    description: '`event: progress` with the deletion (as GET /deletions/{id}) at once and whenever it changes, then `event: done` when it succeeded or failed, and the stream ends.',
+    request: { params: IdParams },
+    responses: { '200': { description: 'An event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } }, '404': error('No such deletion.') },
   });
 
   route('post', '/shops/{id}/syncs', {

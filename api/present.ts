@@ -1,5 +1,6 @@
 import type { Shop } from '../models/shops.ts';
 import type { SyncRun } from '../models/sync-runs.ts';
+import type { Deletion } from '../models/deletions.ts';
 import type { ShipmentItem, TrackingEvent } from '../models/shipment.ts';
 import type { ShipmentSummaryRow } from '../models/shipment-queries.ts';
 import type { ShipmentExtras, WeatherRow } from '../models/shipment-details.ts';
@@ -161,5 +162,21 @@ export function presentSyncRun(run: SyncRun) {
     started_at: iso(run.started_at),
     finished_at: iso(run.finished_at),
     updated_at: iso(run.updated_at),
+  };
+}
+
+export function presentDeletion(d: Deletion) {
+  return {
+    id: d.id,
+    target: d.target,
+    shop_id: d.shop_id === null ? null : Number(d.shop_id),
+    status: d.status,
+    rows_total: Number(d.rows_total),
+    rows_deleted: Number(d.rows_deleted),
+    error: d.error,
+    created_at: iso(d.created_at),
+    started_at: iso(d.started_at),
+    finished_at: iso(d.finished_at),
+    updated_at: iso(d.updated_at),
   };
 }

@@ -106,3 +106,25 @@ function pause(ms: number, stream: PassThrough, signal: AbortSignal): Promise<vo
     signal.addEventListener('abort', done, { once: true });
   });
 }
+
+/**
+ * The stream of a record that ends `succeeded` or `failed` (a sync run, a deletion): its public
+ * view at every change, read again with `load`, until it reaches one of them.
+ */
+export function streamUntilFinished<R extends { id: number; status: string }, V>(
+  ctx: ApiContext,
+  shutdown: AbortSignal,
+  opts: { label: string; pollMs: number; first: R; load(id: number): Promise<R | undefined>; present(record: R): V },
+): void {
+  const snapshot = (record: R): ProgressSnapshot<V> => ({ view: opts.present(record), final: record.status === 'succeeded' || record.status === 'failed' });
+  streamProgress(ctx, shutdown, {
+    id: opts.first.id,
+    label: opts.label,
+    pollMs: opts.pollMs,
+    first: snapshot(opts.first),
+    async read() {
+      const record = await opts.load(opts.first.id);
+      return record && snapshot(record);
+    },
+  });
+}

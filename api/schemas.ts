@@ -1,3 +1,4 @@
+import { DELETION_STATUSES, DELETION_TARGETS } from '../models/deletions.ts';
 import { z, type ZodError, type ZodTypeAny } from 'zod';
 import { ValidationError, type FieldIssue } from '../lib/errors.ts';
 import { registeredPlatforms } from '../crawler/connectors/platforms.ts';
@@ -109,7 +110,7 @@ export const Shop = z
     id: z.number().int(),
     name: z.string(),
     platform: z.enum(platformNames as [string, ...string[]]),
-    status: z.enum(['active', 'paused', 'credentials_refused']),
+    status: z.enum(['active', 'paused', 'credentials_refused', 'deleting']).openapi({ description: '`deleting`: a deletion (GET /deletions/{id}) is removing it; it answers 409 to changes and syncs.' }),
     status_reason: z.string().nullable().openapi({ description: 'Why the shop is not active, in words a person can act on.' }),
     sync_interval_minutes: z.number().int(),
     has_credentials: z.boolean(),
@@ -131,6 +132,15 @@ export const StartSyncBody = z
 
 export const SyncListQuery = z.object({ limit: queryInt(1, 50).optional() }).strict();
 
+/** What long work (a sync run, a deletion) shows of how it ended and when it moved. */
+const workOutcome = {
+  error: z.string().nullable(),
+  created_at: isoTimestamp,
+  started_at: nullableTimestamp,
+  finished_at: nullableTimestamp,
+  updated_at: isoTimestamp,
+};
+
 export const SyncRun = z
   .object({
     id: z.number().int(),
@@ -141,11 +151,7 @@ export const SyncRun = z
     pages_fetched: z.number().int(),
     records_upserted: z.number().int(),
     requests_made: z.number().int(),
-    error: z.string().nullable(),
-    created_at: isoTimestamp,
-    started_at: nullableTimestamp,
-    finished_at: nullableTimestamp,
-    updated_at: isoTimestamp,
+    ...workOutcome,
   })
   .strict()
   .openapi('SyncRun');
@@ -336,3 +342,18 @@ export const ErrorBody = z
   })
   .strict()
   .openapi('Error');
+
+// ---------------------------------------------------------------- deletions
+
+export const DeletionView = z
+  .object({
+    id: z.number().int(),
+    target: z.enum(DELETION_TARGETS).openapi({ description: '`products`: the whole catalogue; `shop`: one shop with its shipments, sync runs and credentials.' }),
+    shop_id: z.number().int().nullable(),
+    status: z.enum(DELETION_STATUSES),
+    rows_total: z.number().int().openapi({ description: 'Products, or the shop\'s shipments, when the deletion was asked for.' }),
+    rows_deleted: z.number().int(),
+    ...workOutcome,
+  })
+  .strict()
+  .openapi('Deletion');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envProblems, envUrl } from '../lib/env.ts';
+import { decodeSecretsKey, MIN_GENERATED_SECRET_CHARS } from '../lib/secret-box.ts';
 import { readCarriers, type CarrierSettings } from '../crawler/connectors/carriers.ts';
 import { readPlatforms, type Platforms } from '../crawler/connectors/platforms.ts';
 
@@ -10,7 +11,7 @@ import { readPlatforms, type Platforms } from '../crawler/connectors/platforms.t
 
 const secretsKey = z
   .string()
-  .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes encoded as base64 (openssl rand -base64 32)');
+  .refine((v) => decodeSecretsKey(v) !== undefined, `must be 32 bytes encoded as base64 (openssl rand -base64 32), or a generated secret of at least ${MIN_GENERATED_SECRET_CHARS} characters`);
 
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -26,6 +27,12 @@ const schema = z.object({
   CLOUDAMQP_URL: envUrl(['amqp:', 'amqps:']).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** A bearer token for `GET /metrics` alone, so a Prometheus scraper does not hold the API token. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Workers and the clock serve `/metrics` on this port; unset: no listener. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Delivered domain events, delivery logs and clock fires older than this many days are pruned. */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   SECRETS_KEY: secretsKey.optional(),
   SECRETS_KEY_PREVIOUS: z
     .string()
@@ -78,6 +85,12 @@ export interface Config {
   embedded: boolean;
   port: number;
   apiToken: string | undefined;
+  /** Also accepted by `GET /metrics` (besides the API token). */
+  metricsToken: string | undefined;
+  /** The metrics listener of workers and the clock; undefined: off. */
+  metricsPort: number | undefined;
+  /** How long delivered events, delivery logs and clock fires are kept. */
+  retentionDays: number;
   secretsKey: string | undefined;
   previousSecretsKeys: string[];
   /** Every registered platform with the settings its connector read from the environment (BOL_LOGIN_URL, …). */
@@ -136,6 +149,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embedded: !e.DATABASE_URL && !amqpUrl,
     port: e.PORT,
     apiToken: e.API_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
+    retentionDays: e.RETENTION_DAYS,
     secretsKey: e.SECRETS_KEY,
     previousSecretsKeys: e.SECRETS_KEY_PREVIOUS,
     platforms,

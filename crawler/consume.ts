@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { PermanentError, RateLimitedError, ShutdownError } from '../lib/errors.ts';
 import type { Delivery, Handler, Outcome } from '../lib/queue/port.ts';
 import type { Logger } from '../config/logger.ts';
+import { jobDuration, jobsFinished, jobsStarted, type JobOutcome } from '../lib/metrics.ts';
 
 /** What a handler gets besides its payload. */
 export interface JobContext {
@@ -60,14 +61,35 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 
  * - PermanentError, or attempts exhausted: given up (handler's onGiveUp), dead-lettered;
  * - anything else: delayed retry with exponential backoff, one attempt more.
  */
-export function createConsumeHandler(opts: { jobs: Record<string, JobDefinition>; logger: Logger; policy: RetryPolicy; signal: AbortSignal }): Handler {
+export function createConsumeHandler(opts: ConsumeHandlerOptions): Handler {
+  const decide = outcomeDecider(opts);
   return async (delivery: Delivery): Promise<Outcome> => {
+    const job = { job: delivery.job.name };
+    jobsStarted.inc(job);
+    const endTimer = jobDuration.startTimer(job);
+    const [outcome, counted] = await decide(delivery);
+    endTimer({ outcome: counted });
+    jobsFinished.inc({ ...job, outcome: counted });
+    return outcome;
+  };
+}
+
+interface ConsumeHandlerOptions {
+  jobs: Record<string, JobDefinition>;
+  logger: Logger;
+  policy: RetryPolicy;
+  signal: AbortSignal;
+}
+
+/** The outcome of a delivery, and how the job metrics count it. */
+function outcomeDecider(opts: ConsumeHandlerOptions): (delivery: Delivery) => Promise<[Outcome, JobOutcome]> {
+  return async (delivery) => {
     const { job } = delivery;
     const log = opts.logger.child({ job: job.name, job_id: job.id, attempt: job.attempt });
     const def = opts.jobs[job.name];
-    if (!def) return { kind: 'dead', reason: `No handler for job "${job.name}"` };
+    if (!def) return [{ kind: 'dead', reason: `No handler for job "${job.name}"` }, 'dead_lettered'];
     const parsed = def.schema.safeParse(job.payload);
-    if (!parsed.success) return { kind: 'dead', reason: `Invalid payload for "${job.name}": ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+    if (!parsed.success) return [{ kind: 'dead', reason: `Invalid payload for "${job.name}": ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` }, 'dead_lettered'];
 
     let payload: unknown = parsed.data;
     const ctx: JobContext = {
@@ -78,26 +100,27 @@ export function createConsumeHandler(opts: { jobs: Record<string, JobDefinition>
     };
     try {
       const later = await def.run(parsed.data, ctx);
-      if (later) return { kind: 'retry', delayMs: later.retryAfterMs, countAttempt: later.countAttempt, payload: later.payload ?? payload };
-      return { kind: 'ack' };
+      // A handler keeping its own schedule (a webhook delivery to try again) is not a failed job.
+      if (later) return [{ kind: 'retry', delayMs: later.retryAfterMs, countAttempt: later.countAttempt, payload: later.payload ?? payload }, 'deferred'];
+      return [{ kind: 'ack' }, 'succeeded'];
     } catch (err) {
-      if (err instanceof ShutdownError || opts.signal.aborted) return { kind: 'retry', delayMs: 0, countAttempt: false, payload };
-      const giveUp = async (reason: string): Promise<Outcome> => {
+      if (err instanceof ShutdownError || opts.signal.aborted) return [{ kind: 'retry', delayMs: 0, countAttempt: false, payload }, 'requeued'];
+      const giveUp = async (reason: string): Promise<[Outcome, JobOutcome]> => {
         log.error({ err }, `job given up: ${reason}`);
         await def.onGiveUp?.(payload, err);
-        return { kind: 'dead', reason };
+        return [{ kind: 'dead', reason }, 'dead_lettered'];
       };
       if (err instanceof RateLimitedError) {
         if (Date.now() - job.firstPublishedAt > opts.policy.maxAgeMs) return giveUp(`still rate-limited after ${Math.round(opts.policy.maxAgeMs / 3_600_000)} h`);
         log.info({ retry_after_ms: err.retryAfterMs }, 'rate-limited; job comes back later');
-        return { kind: 'retry', delayMs: err.retryAfterMs, countAttempt: false, payload };
+        return [{ kind: 'retry', delayMs: err.retryAfterMs, countAttempt: false, payload }, 'rate_limited'];
       }
       if (err instanceof PermanentError) return giveUp(err.message);
       const attempt = job.attempt + 1;
       if (attempt >= opts.policy.maxAttempts) return giveUp(`failed ${attempt} times; last error: ${errorMessage(err)}`);
       const delayMs = backoffMs(attempt, opts.policy);
       log.warn({ err: errorMessage(err), delay_ms: delayMs }, 'job failed; retrying later');
-      return { kind: 'retry', delayMs, countAttempt: true, payload };
+      return [{ kind: 'retry', delayMs, countAttempt: true, payload }, 'retried'];
     }
   };
 }

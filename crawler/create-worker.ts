@@ -11,6 +11,8 @@ import { platformsFromEnv, type Platforms } from './connectors/platforms.ts';
 import { handleTrackingPoll, restChain } from './handlers/tracking-poll.ts';
 import { handleWeatherFetch } from './handlers/weather-fetch.ts';
 import { handleShipmentsExpire } from './handlers/shipments-expire.ts';
+import { handleTablesPrune, type PruneTablesDeps } from './handlers/tables-prune.ts';
+import { giveUpDeletion, handleDeletionBatch, type DeletionBatchDeps } from './handlers/deletion-batch.ts';
 import { createWeatherClient, type WeatherClient } from './connectors/weather/index.ts';
 import { failImport, handleImportBatch, type ImportBatchDeps } from './handlers/import-batch.ts';
 import type { WebhookOptions } from './webhooks/options.ts';
@@ -32,6 +34,10 @@ export interface WorkerDeps extends Omit<SyncPageDeps, 'platforms' | 'retryMinDe
   now?: () => number;
   /** File imports: the phone rule and rows per batch (config); unset: the defaults. */
   imports?: Pick<ImportBatchDeps, 'settings' | 'batchRows' | 'budgetMs'>;
+  /** Big deletes' batches (tests make them small); unset: the handler's defaults. */
+  deletions?: Pick<DeletionBatchDeps, 'batchRows' | 'budgetMs'>;
+  /** Retention prune batches (tests make them small); unset: 1,000 rows, 5 s per job. */
+  prune?: Pick<PruneTablesDeps, 'batchRows' | 'budgetMs'>;
   /** Webhook delivery: address policy (config), and shorter delays in tests. Unset: production defaults, https to public addresses only. */
   webhooks?: Partial<WebhookOptions>;
   /**
@@ -57,6 +63,15 @@ export function createWorker(deps: WorkerDeps): Worker {
     'shipments.expire': {
       schema: JOBS['shipments.expire'],
       run: (payload, ctx) => handleShipmentsExpire({ knex: deps.knex, queue: deps.queue, logger: deps.logger, now }, payload, ctx),
+    },
+    'deletion.batch': {
+      schema: JOBS['deletion.batch'],
+      run: (payload, ctx) => handleDeletionBatch({ knex: deps.knex, queue: deps.queue, logger: deps.logger, ...deps.deletions }, payload, ctx),
+      onGiveUp: (payload: JobPayload<'deletion.batch'>, error: unknown) => giveUpDeletion(deps.knex, payload.deletion_id, error),
+    },
+    'tables.prune': {
+      schema: JOBS['tables.prune'],
+      run: (payload, ctx) => handleTablesPrune({ knex: deps.knex, queue: deps.queue, logger: deps.logger, ...deps.prune }, payload, ctx),
     },
     ...(deliveryQueue === deps.queue ? webhooks.jobs : {}),
     'sync.page': {

@@ -34,6 +34,19 @@ export const JOBS = {
   /** Mark shipments with no tracking event for 30 days `expired`, in batches. */
   'shipments.expire': z.object({ due_at: z.number().int().min(0), after_id: z.number().int().min(0).optional() }),
   /**
+   * Delete the next batches of a deletion (the catalogue, or a shop with its shipments), from
+   * whatever rows of its target are left, for a few seconds; then the next step. `step` is the
+   * deletion's step when the job was published: a job whose step is not the deletion's does nothing.
+   */
+  'deletion.batch': z.object({ deletion_id: z.number().int().positive(), step: z.number().int().min(0) }),
+  /**
+   * Prune what is past its retention (RETENTION_DAYS, computed by the clock): dispatched domain
+   * events and delivery attempts created before `before`, failed attempts before `failed_before`,
+   * clock fires due before `before`. In small batches for a few seconds, then the same job again
+   * until nothing is left: the tables are the state, so any repeat is harmless.
+   */
+  'tables.prune': z.object({ before: z.number().int().min(0), failed_before: z.number().int().min(0) }),
+  /**
    * One attempt to deliver one message to one webhook: the pending row `delivery_id` of
    * webhook_deliveries, for `webhook_id`. The handler keeps the retry schedule (a failed attempt
    * writes the next pending row and the job comes back with its id). `manual`: a person's

@@ -1,5 +1,6 @@
 import got, { RequestError } from 'got';
 import { NetworkError } from './errors.ts';
+import { providerRateLimited, providerRateRemaining, providerRequestDuration, providerRequests, statusClass } from './metrics.ts';
 
 /**
  * The one HTTP call every connector makes: no got retries (retry policy belongs to the caller,
@@ -13,6 +14,8 @@ export interface HttpAnswer {
 }
 
 export interface HttpRequest {
+  /** Who is called (`bol`, `dhl`, `open-meteo`, ...): the label of the provider metrics. */
+  provider?: string;
   method?: 'GET' | 'POST';
   url: string;
   headers?: Record<string, string>;
@@ -22,8 +25,33 @@ export interface HttpRequest {
   signal?: AbortSignal;
 }
 
-/** A network failure (no HTTP answer at all): always worth a retry. */
+/**
+ * A network failure (no HTTP answer at all): always worth a retry. Every call is counted here,
+ * the one place all connectors pass through, by provider and status class, with its 429s and the
+ * provider's `X-RateLimit-Remaining`.
+ */
 export async function send(req: HttpRequest): Promise<HttpAnswer> {
+  const provider = req.provider ?? 'other';
+  const endTimer = providerRequestDuration.startTimer({ provider });
+  try {
+    const answer = await request(req);
+    endTimer();
+    providerRequests.inc({ provider, status_class: statusClass(answer.status) });
+    if (answer.status === 429) providerRateLimited.inc({ provider });
+    const remaining = headerValue(answer.headers['x-ratelimit-remaining']);
+    if (remaining !== undefined && Number.isFinite(Number(remaining))) providerRateRemaining.set({ provider }, Number(remaining));
+    return answer;
+  } catch (err) {
+    if (err instanceof NetworkError) providerRequests.inc({ provider, status_class: 'network' });
+    throw err;
+  }
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+async function request(req: HttpRequest): Promise<HttpAnswer> {
   try {
     const res = await got(req.url, {
       method: req.method ?? 'GET',

@@ -53,9 +53,24 @@ export function createSecretBox(currentKeyBase64: string, previousKeysBase64: st
   };
 }
 
-function decodeKey(base64: string): Buffer {
-  const key = Buffer.from(base64, 'base64');
-  if (key.length !== 32) throw new Error('A secrets key must be 32 bytes, base64-encoded');
+/** Shorter generated secrets are refused: they would not carry a key's worth of randomness. */
+export const MIN_GENERATED_SECRET_CHARS = 32;
+
+/**
+ * The 32-byte key a secrets key names: 32 bytes written in base64 (`openssl rand -base64 32`),
+ * or any other string of at least 32 characters, such as the random string a Heroku app.json
+ * `"generator": "secret"` writes, hashed with SHA-256. Undefined when it is neither.
+ */
+export function decodeSecretsKey(value: string): Buffer | undefined {
+  const key = Buffer.from(value, 'base64');
+  if (key.length === 32) return key;
+  if (value.length >= MIN_GENERATED_SECRET_CHARS) return createHash('sha256').update(value, 'utf8').digest();
+  return undefined;
+}
+
+function decodeKey(value: string): Buffer {
+  const key = decodeSecretsKey(value);
+  if (!key) throw new Error(`A secrets key must be 32 bytes in base64, or a generated secret of at least ${MIN_GENERATED_SECRET_CHARS} characters`);
   return key;
 }
 

@@ -16,6 +16,8 @@ import * as createWebhooks from './20261122000900-create-webhooks.ts';
 import * as createWebhookDeliveries from './20261122000901-create-webhook-deliveries.ts';
 import * as addImportProvenance from './20261122000910-add-import-provenance.ts';
 import * as addShipmentDeliveryFields from './20261202000100-add-shipment-delivery-fields.ts';
+import * as addRetentionIndexes from './20261202000500-add-retention-indexes.ts';
+import * as createDeletions from './20261202000510-create-deletions.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -44,6 +46,8 @@ const migrations: Record<string, Migration> = {
   '20261122000901-create-webhook-deliveries': createWebhookDeliveries,
   '20261122000910-add-import-provenance': addImportProvenance,
   '20261202000100-add-shipment-delivery-fields': addShipmentDeliveryFields,
+  '20261202000500-add-retention-indexes': addRetentionIndexes,
+  '20261202000510-create-deletions': createDeletions,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isUniqueViolation } from './db.ts';
+import { deleteRowsById, isUniqueViolation } from './db.ts';
 
 /**
  * The statements of `clock_fires`: one row per fire (a schedule's due time) some clock claimed,
@@ -36,7 +36,11 @@ export async function lastClaimedFires(knex: Knex, prefix: string): Promise<Map<
   return new Map(rows.map((r) => [r.schedule, Number(r.due_at)]));
 }
 
-/** Forgets fires older than `beforeMs`: claims only matter around their due time. */
-export async function pruneFires(knex: Knex, beforeMs: number): Promise<number> {
-  return knex('clock_fires').where('due_at', '<', beforeMs).delete();
+/**
+ * Forgets up to `limit` fires due before `beforeMs` (claims only matter around their due time);
+ * returns how many. Along the `due_at` index, then by primary key in one short statement.
+ */
+export async function pruneFires(knex: Knex, beforeMs: number, limit: number): Promise<number> {
+  const rows: { id: number | string }[] = await knex('clock_fires').select('id').where('due_at', '<', beforeMs).orderBy('due_at').limit(limit);
+  return deleteRowsById(knex, 'clock_fires', rows);
 }

@@ -104,3 +104,18 @@ export function foundOrFail<T>(row: T | null | undefined, resource: string, id: 
   if (row === null || row === undefined) throw new NotFoundError(resource, id);
   return row;
 }
+
+/**
+ * Deletes the rows of `table` with these primary keys that still pass `guard` (re-checked, since
+ * they were read outside this statement); returns how many. A batch delete by primary key takes
+ * only those rows' locks: writers elsewhere in the table go on.
+ */
+export async function deleteRowsById(knex: Knex, table: string, rows: { id: number | string }[], guard: (q: Knex.QueryBuilder) => void = () => {}): Promise<number> {
+  if (rows.length === 0) return 0;
+  const q = knex(table).whereIn(
+    'id',
+    rows.map((r) => Number(r.id)),
+  );
+  guard(q);
+  return q.delete();
+}

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { dialectOf } from './db.ts';
+import { deleteRowsById, dialectOf } from './db.ts';
 
 /**
  * Things that happened, as subscribers hear about them. Written with `recordEvents` inside the
@@ -72,4 +72,23 @@ export async function claimNewEvents(trx: Knex.Transaction, limit: number, now =
 /** One stored event, its `data` as the JSON text written. */
 export async function findEvent(knex: Knex, id: number): Promise<{ id: number; type: string; data: string; created_at: number } | undefined> {
   return knex('domain_events').where({ id }).first();
+}
+
+/**
+ * Deletes up to `limit` events created before `beforeMs` that were dispatched and that no pending
+ * or failed delivery attempt still reads its body from (a failed one can be re-sent while it is
+ * kept); returns how many. Oldest first along the
+ * `(created_at, id)` index, then by primary key in one short statement: new events (the other
+ * end of the table) are never locked.
+ */
+export async function pruneDispatchedEvents(knex: Knex, beforeMs: number, limit: number): Promise<number> {
+  const rows: { id: number | string }[] = await knex('domain_events as e')
+    .select('e.id')
+    .where('e.created_at', '<', beforeMs)
+    .whereNotNull('e.dispatched_at')
+    .whereNotExists(knex('webhook_deliveries as d').select(knex.raw('1')).whereRaw('d.event_id = e.id').whereIn('d.status', ['pending', 'failed']))
+    .orderBy('e.created_at')
+    .orderBy('e.id')
+    .limit(limit);
+  return deleteRowsById(knex, 'domain_events', rows, (q) => q.whereNotNull('dispatched_at'));
 }

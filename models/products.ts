@@ -265,3 +265,8 @@ export async function findLoadedSkuKeys(trx: Knex.Transaction, now: number): Pro
   const mine = (await trx('products').select('sku_key').where('id', '>=', trx.raw('LAST_INSERT_ID()')).andWhere({ created_at: now })) as { sku_key: string }[];
   return mine.map((r) => r.sku_key);
 }
+
+/** How many products have an id up to `lastId`. */
+export async function countProductsUpTo(knex: Knex | Knex.Transaction, lastId: number): Promise<number> {
+  return Number(((await knex('products').where('id', '<=', lastId).count({ n: '*' }).first()) as { n: number | string } | undefined)?.n ?? 0);
+}

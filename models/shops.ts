@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import { BaseModel } from './base.ts';
 import { foundOrFail } from './db.ts';
 
-export const SHOP_STATUSES = ['active', 'paused', 'credentials_refused'] as const;
+/** `deleting`: a deletion job is removing its shipments; the shop row goes last. */
+export const SHOP_STATUSES = ['active', 'paused', 'credentials_refused', 'deleting'] as const;
 export type ShopStatus = (typeof SHOP_STATUSES)[number];
 
 export class Shop extends BaseModel {
@@ -49,6 +50,11 @@ export async function updateShop(knex: Knex, id: number, patch: ShopPatch): Prom
 /** Deletes a shop; foreign keys cascade to its credentials, sync runs and shipments. False when there was none. */
 export async function deleteShop(knex: Knex, id: number): Promise<boolean> {
   return (await knex('shops').where({ id }).delete()) > 0;
+}
+
+/** The shop is being deleted from now on: no sync starts or continues, no change is accepted. */
+export async function markShopDeleting(trx: Knex | Knex.Transaction, id: number): Promise<boolean> {
+  return (await trx('shops').where({ id }).update({ status: 'deleting', status_reason: null, updated_at: Date.now() })) > 0;
 }
 
 /** Active shops with what the periodic sync needs to place their slots, by id. */

@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
 
 /**
- * Job chains that stand still (scheduler/sweep-stalled-chains.ts): sync runs and imports are
- * both rows with a `status`, the `step` in flight and an `updated_at` every commit moves.
+ * Job chains that stand still (scheduler/sweep-stalled-chains.ts): sync runs, imports and
+ * deletions are all rows with a `status`, the `step` in flight and an `updated_at` every commit moves.
  */
-export type ChainTable = 'sync_runs' | 'imports';
+export type ChainTable = 'sync_runs' | 'imports' | 'deletions';
 
 export interface StalledChain {
   id: number;

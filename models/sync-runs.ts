@@ -71,6 +71,13 @@ export async function listActiveSyncRuns(knex: Knex): Promise<SyncRun[]> {
   return SyncRun.query(knex).whereIn('status', ['queued', 'running']);
 }
 
+/** How many sync runs are queued and how many running: a range of the `(status, id)` index each. */
+export async function countActiveSyncRuns(knex: Knex): Promise<{ queued: number; running: number }> {
+  const rows: { status: string; n: number | string }[] = await knex('sync_runs').select('status').count({ n: '*' }).whereIn('status', ['queued', 'running']).groupBy('status');
+  const of = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
+  return { queued: of('queued'), running: of('running') };
+}
+
 /** The shop's runs, newest first. */
 export async function listShopSyncRuns(knex: Knex, shopId: number, limit: number): Promise<SyncRun[]> {
   return SyncRun.query(knex).where('shop_id', shopId).orderBy('id', 'desc').limit(limit);

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { Model } from 'objection';
 import { findEvent } from './domain-events.ts';
+import { deleteRowsById } from './db.ts';
 import { TEST_EVENT_TYPE } from './webhooks.ts';
 
 /**
@@ -182,4 +183,14 @@ export async function recordDeliveryAttempt(knex: Knex, id: number, outcome: Att
       ...(outcome.nextAttemptAt !== undefined ? { next_attempt_at: outcome.nextAttemptAt } : {}),
     });
   return changed > 0;
+}
+
+/**
+ * Deletes up to `limit` finished attempts with `status` created before `beforeMs` (never a
+ * pending one); returns how many. Oldest first along the `(created_at, id)` index, then by
+ * primary key in one short statement, so the deliveries being written are never locked.
+ */
+export async function pruneDeliveryLog(knex: Knex, status: Exclude<DeliveryStatus, 'pending'>, beforeMs: number, limit: number): Promise<number> {
+  const rows: { id: number | string }[] = await knex('webhook_deliveries').select('id').where('created_at', '<', beforeMs).where('status', status).orderBy('created_at').orderBy('id').limit(limit);
+  return deleteRowsById(knex, 'webhook_deliveries', rows, (q) => q.where('status', status));
 }

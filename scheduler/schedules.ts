@@ -6,7 +6,6 @@ import { CARRIER_CONNECTOR_NAMES, carrierConnector, type CarrierSettings } from 
 import type { ClockDeps, Schedule } from './create-clock.ts';
 import type { Config } from '../config/config.ts';
 import type { Connections } from '../boot/connections.ts';
-import { pruneFires } from '../models/clock-fires.ts';
 import { planTracking } from './plan-tracking.ts';
 import { planWeather } from './plan-weather.ts';
 import { sweepStalledChains } from './sweep-stalled-chains.ts';
@@ -24,10 +23,16 @@ export interface ScheduleDeps {
   staleChainMs?: number;
   /** A sync run or import that has not moved this long gets its step published again (default 30 min). */
   stalledAfterMs?: number;
+  /** RETENTION_DAYS: delivered events, delivery logs and clock fires older than this are pruned (default 30). */
+  retentionDays?: number;
 }
 
-/** Fires older than this are forgotten (catch-up never looks further back than a day). */
-const FIRE_RETENTION_MS = 7 * 86_400_000;
+const DAY_MS = 86_400_000;
+/**
+ * Failed delivery attempts are kept this many times the retention: they are what someone looks
+ * for when a receiver says it missed events.
+ */
+export const FAILED_DELIVERY_RETENTION_FACTOR = 3;
 
 /**
  * Every schedule of the clock. Each fire only plans and enqueues: provider calls happen in the
@@ -65,12 +70,21 @@ export function buildSchedules(deps: ScheduleDeps): Schedule[] {
       offsetMinutes: 2,
       fire: async (ctx) => void (await sweepStalledChains({ knex: deps.knex, queue: deps.queue, logger: ctx.logger, stalledAfterMs: deps.stalledAfterMs }, ctx.now)),
     },
-    { name: 'clock.prune', everyMinutes: 1440, offsetMinutes: 193, fire: async (ctx) => void (await pruneFires(deps.knex, ctx.now - FIRE_RETENTION_MS)) },
+    {
+      // Hourly, so each run has one hour's worth of rows to remove, in small batches on a worker.
+      name: 'tables.prune',
+      everyMinutes: 60,
+      offsetMinutes: 41,
+      fire: (ctx) => {
+        const retentionMs = (deps.retentionDays ?? 30) * DAY_MS;
+        return enqueue(deps.queue, 'tables.prune', { before: ctx.now - retentionMs, failed_before: ctx.now - FAILED_DELIVERY_RETENTION_FACTOR * retentionMs });
+      },
+    },
   );
   return schedules;
 }
 
 /** The clock's deps as a process root builds them from its config and runtime: every schedule on the config's settings. */
 export function clockDepsFromConfig(config: Config, rt: Pick<Connections, 'knex' | 'queue'>, logger: Logger): ClockDeps {
-  return { knex: rt.knex, logger, schedules: buildSchedules({ knex: rt.knex, queue: rt.queue, logger, carriers: config.carriers }) };
+  return { knex: rt.knex, logger, schedules: buildSchedules({ knex: rt.knex, queue: rt.queue, logger, carriers: config.carriers, retentionDays: config.retentionDays }) };
 }

@@ -5,7 +5,7 @@ import { enqueue } from '../crawler/jobs.ts';
 import { findStalledChains, takeStalledChain } from '../models/stalled-chains.ts';
 
 /**
- * Sync runs and imports move as chains of jobs, one step in flight at a time: a step commits,
+ * Sync runs, imports and deletions move as chains of jobs, one step in flight at a time: a step commits,
  * then publishes the next. A chain whose job was lost (a publish refused after its commit, with
  * no retry left to publish it again; a message the broker dropped) would stand still for ever,
  * and a sync run would hold its shop's sync slot with it.
@@ -33,11 +33,13 @@ const BATCH = 100;
 const CHAINS = [
   { table: 'sync_runs', idField: 'sync_run_id', republish: (queue: Queue, id: number, step: number) => enqueue(queue, 'sync.page', { sync_run_id: id, step }) },
   { table: 'imports', idField: 'import_id', republish: (queue: Queue, id: number, step: number) => enqueue(queue, 'import.batch', { import_id: id, step }) },
+  // A lost deletion step would leave the catalogue answering 409, or the shop `deleting`, for ever.
+  { table: 'deletions', idField: 'deletion_id', republish: (queue: Queue, id: number, step: number) => enqueue(queue, 'deletion.batch', { deletion_id: id, step }) },
 ] as const;
 
-export async function sweepStalledChains(deps: SweepDeps, now: number): Promise<Record<'sync_runs' | 'imports', number>> {
+export async function sweepStalledChains(deps: SweepDeps, now: number): Promise<Record<'sync_runs' | 'imports' | 'deletions', number>> {
   const cutoff = now - (deps.stalledAfterMs ?? DEFAULT_STALLED_AFTER_MS);
-  const swept = { sync_runs: 0, imports: 0 };
+  const swept = { sync_runs: 0, imports: 0, deletions: 0 };
   for (const chain of CHAINS) {
     const stalled = await findStalledChains(deps.knex, chain.table, cutoff, BATCH);
     for (const row of stalled) {

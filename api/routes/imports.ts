@@ -24,6 +24,7 @@ import { parseRequest } from '../schemas.ts';
 import { receiveUpload } from '../upload.ts';
 import { pathId } from './params.ts';
 import { streamProgress } from '../progress-stream.ts';
+import { refuseWhileCatalogueDeleted } from './products.ts';
 
 /** Upload settings (config/config.ts), passed down from the roots. */
 export const DEFAULT_API_IMPORT_SETTINGS: ApiImportSettings = { maxUploadBytes: 256 * 1024 * 1024, defaultFeedTimezone: 'Asia/Dubai' };
@@ -60,6 +61,8 @@ export function importRoutes(router: ApiRouter, deps: ImportRouteDeps): void {
     let query: ReturnType<typeof CreateImportQuery.parse>;
     try {
       query = parseRequest(CreateImportQuery, ctx.query);
+      // A catalogue import while the catalogue is being deleted would be half deleted: 409.
+      if (query.type === 'products') await refuseWhileCatalogueDeleted(deps.knex);
     } catch (err) {
       // Refused before the body was read: throw the body away, close after the answer.
       ctx.req.resume();

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { isUniqueViolation, iso } from '../../models/db.ts';
+import { isUniqueViolation } from '../../models/db.ts';
 import { AppError, ConflictError, NotFoundError } from '../../lib/errors.ts';
 import { recordEvents } from '../../models/domain-events.ts';
 import {
@@ -20,28 +20,18 @@ import {
 import type { ApiDeps } from '../context.ts';
 import type { ApiContext, ApiRouter } from '../context.ts';
 import { sendCsv } from '../csv-export.ts';
+import { presentProduct } from '../../crawler/deletions/product-view.ts';
 import { CreateProductBody, DeleteAllProductsBody, ProductFilterQuery, ProductListQuery, ReplaceProductBody, UpdateProductBody } from '../import-schemas.ts';
 import { decodeIdCursor, encodeIdCursor } from '../keyset-cursor.ts';
 import { parseRequest } from '../schemas.ts';
+import { answerDeletion } from './deletions.ts';
+import { deletionKeyOf, findActiveDeletion } from '../../models/deletions.ts';
 import { pathId } from './params.ts';
 
 const DEFAULT_LIMIT = 50;
-/** Rows per transaction when deleting the whole catalogue: short locks, the API keeps answering. */
-export const DELETE_ALL_BATCH = 1_000;
 const EXPORT_PAGE = 2_000;
 
-/** The public shape of a product, in responses and in `product.*` events. */
-export function presentProduct(p: ProductRow) {
-  return {
-    id: Number(p.id),
-    sku: p.sku,
-    name: p.name,
-    description: p.description,
-    active: Boolean(p.active),
-    created_at: iso(p.created_at),
-    updated_at: iso(p.updated_at),
-  };
-}
+export { presentProduct };
 
 /**
  * The catalogue: keyset list with substring filters, CRUD, delete-all behind a confirmation,
@@ -50,7 +40,11 @@ export function presentProduct(p: ProductRow) {
  * outbox); CSV imports record none.
  */
 export function productRoutes(router: ApiRouter, deps: ApiDeps): void {
-  router.get('/products', async (ctx) => {
+  const whileCatalogueStands = async (_ctx: ApiContext, next: () => Promise<unknown>) => {
+    await refuseWhileCatalogueDeleted(deps.knex);
+    await next();
+  };
+  router.get('/products', whileCatalogueStands, async (ctx) => {
     const q = parseRequest(ProductListQuery, ctx.query);
     const filters: ProductFilters = { sku: q.sku, name: q.name, description: q.description, active: q.active };
     const afterId = q.cursor === undefined ? null : decodeIdCursor(filters, q.cursor);
@@ -60,7 +54,7 @@ export function productRoutes(router: ApiRouter, deps: ApiDeps): void {
     ctx.body = { data: page.map(presentProduct), next_cursor: rows.length > limit ? encodeIdCursor(filters, Number(page.at(-1)!.id)) : null };
   });
 
-  router.post('/products', async (ctx) => {
+  router.post('/products', whileCatalogueStands, async (ctx) => {
     const body = parseRequest(CreateProductBody, ctx.request.body);
     const product = await deps.knex.transaction(async (trx) => {
       const id = await insertProduct(trx, { sku: body.sku, name: body.name, description: body.description ?? null, active: body.active ?? true }, Date.now()).catch((err: unknown) =>
@@ -75,35 +69,36 @@ export function productRoutes(router: ApiRouter, deps: ApiDeps): void {
     ctx.body = product;
   });
 
+  // The whole catalogue goes in batches on the workers: 202 with the deletion to follow.
   router.delete('/products', async (ctx) => {
     parseRequest(DeleteAllProductsBody, await readSmallJsonBody(ctx));
-    ctx.body = { deleted: await deleteAllProducts(deps.knex) };
+    await answerDeletion(ctx, deps, { target: 'products' });
   });
 
   // Before /products/:id, which would read "export.csv" as an id.
-  router.get('/products/export.csv', async (ctx) => {
+  router.get('/products/export.csv', whileCatalogueStands, async (ctx) => {
     const q = parseRequest(ProductFilterQuery, ctx.query);
     const filters: ProductFilters = { sku: q.sku, name: q.name, description: q.description, active: q.active };
     sendCsv(ctx, 'products.csv', ['name', 'sku', 'description', 'active'], productRows(deps.knex, filters));
   });
 
-  router.get('/products/:id', async (ctx) => {
+  router.get('/products/:id', whileCatalogueStands, async (ctx) => {
     ctx.body = presentProduct(await findProductOrFail(deps.knex, pathId(ctx)));
   });
 
-  router.put('/products/:id', async (ctx) => {
+  router.put('/products/:id', whileCatalogueStands, async (ctx) => {
     const id = pathId(ctx);
     const body = parseRequest(ReplaceProductBody, ctx.request.body);
     ctx.body = await changeProduct(deps.knex, id, { sku: body.sku, name: body.name, description: body.description ?? null, active: body.active ?? true });
   });
 
-  router.patch('/products/:id', async (ctx) => {
+  router.patch('/products/:id', whileCatalogueStands, async (ctx) => {
     const id = pathId(ctx);
     const body = parseRequest(UpdateProductBody, ctx.request.body);
     ctx.body = await changeProduct(deps.knex, id, body);
   });
 
-  router.delete('/products/:id', async (ctx) => {
+  router.delete('/products/:id', whileCatalogueStands, async (ctx) => {
     const id = pathId(ctx);
     await deps.knex.transaction(async (trx) => {
       const row = await findProductOrFail(trx, id);
@@ -112,6 +107,20 @@ export function productRoutes(router: ApiRouter, deps: ApiDeps): void {
     });
     ctx.status = 204;
   });
+}
+
+/**
+ * While the catalogue is being deleted it answers 409 `catalogue_being_deleted` (with the
+ * deletion to follow) to reads and writes alike: a half-deleted catalogue is nothing to read, and
+ * a product written meanwhile would survive a "delete all".
+ */
+export async function refuseWhileCatalogueDeleted(knex: Knex): Promise<void> {
+  const active = await findActiveDeletion(knex, deletionKeyOf({ target: 'products' }));
+  if (active) {
+    throw new ConflictError('catalogue_being_deleted', `The catalogue is being deleted (deletion ${active.id}, ${Number(active.rows_deleted)} of ${Number(active.rows_total)} products so far); follow it at /deletions/${active.id}.`, {
+      deletion_id: active.id,
+    });
+  }
 }
 
 async function changeProduct(knex: Knex, id: number, patch: Partial<NewProduct>) {
@@ -160,26 +169,6 @@ async function rethrowSkuTaken(err: unknown, trx: Knex.Transaction, sku: string)
     field: 'sku',
     product_id: other ? Number(other.id) : null,
   });
-}
-
-/**
- * Deletes the products that exist now, a thousand per transaction (each with its
- * `product.deleted` events), so the API and imports are never held up by one long lock.
- */
-export async function deleteAllProducts(knex: Knex, batch = DELETE_ALL_BATCH): Promise<number> {
-  const lastId = await findLastProductId(knex);
-  let deleted = 0;
-  for (;;) {
-    const n = await knex.transaction(async (trx) => {
-      const rows = await findProductsUpTo(trx, lastId, batch);
-      if (rows.length === 0) return 0;
-      await deleteProducts(trx, rows.map((r) => r.id));
-      await recordEvents(trx, rows.map((r) => ({ type: 'product.deleted' as const, data: presentProduct(r) })));
-      return rows.length;
-    });
-    deleted += n;
-    if (n < batch) return deleted;
-  }
 }
 
 async function* productRows(knex: Knex, filters: ProductFilters): AsyncGenerator<unknown[]> {

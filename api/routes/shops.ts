@@ -3,12 +3,13 @@ import { platformsFromEnv, type ConfiguredPlatform } from '../../crawler/connect
 import type { StoredToken } from '../../crawler/connectors/types.ts';
 import { AppError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../../lib/errors.ts';
 import { findShopIdsWithCredentials, saveShopCredentials, saveShopToken, type ShopCredentials } from '../../models/shop-credentials.ts';
-import { deleteShop, findShop, findShopOrFail, insertShop, listShops, updateShop, type ShopPatch } from '../../models/shops.ts';
+import { findShop, findShopOrFail, insertShop, listShops, updateShop, type ShopPatch } from '../../models/shops.ts';
 import type { ApiContext, ApiDeps, ApiRouter } from '../context.ts';
 import { presentShop } from '../present.ts';
 import { foundOrFail } from '../../models/db.ts';
 import { fieldIssuesOf, shopBodySchemas } from '../schemas.ts';
 import { pathId } from './params.ts';
+import { answerDeletion } from './deletions.ts';
 
 /** The credential check is a person waiting on a form: a slow login answer is an outage, not a wait. */
 const CREDENTIAL_CHECK_TIMEOUT_MS = 10_000;
@@ -59,6 +60,7 @@ export function shopRoutes(router: ApiRouter, deps: ApiDeps): void {
     const found = await findShop(deps.knex, id);
     const { body, credentials: checked } = parseShopBody(bodies.update, ctx.request.body, found ? platforms.get(found.platform) : undefined);
     const shop = foundOrFail(found, 'shop', id);
+    if (shop.status === 'deleting') throw new ConflictError('shop_being_deleted', 'This shop is being deleted; it takes no changes.', { shop_id: id, status: shop.status });
     if (shop.status === 'credentials_refused' && body.status !== undefined && body.credentials === undefined) {
       throw new ConflictError(
         'credentials_refused',
@@ -89,11 +91,12 @@ export function shopRoutes(router: ApiRouter, deps: ApiDeps): void {
     ctx.body = await loadPresentedShop(deps, id);
   });
 
+  // Its shipments go in batches on the workers (the shop row last, taking its credentials and
+  // sync runs with it): 202 with the deletion to follow; the shop reads `deleting` until then.
   router.delete('/shops/:id', async (ctx) => {
     const id = pathId(ctx);
-    // Foreign keys cascade: credentials, sync runs, shipments with their items and events.
-    if (!(await deleteShop(deps.knex, id))) throw new NotFoundError('shop', id);
-    ctx.status = 204;
+    await findShopOrFail(deps.knex, id);
+    await answerDeletion(ctx, deps, { target: 'shop', shopId: id });
   });
 }
 

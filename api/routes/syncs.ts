@@ -7,7 +7,7 @@ import type { ApiDeps } from '../context.ts';
 import type { ApiContext, ApiRouter } from '../context.ts';
 import { parseRequest, StartSyncBody, SyncListQuery } from '../schemas.ts';
 import { pathId } from './params.ts';
-import { streamProgress } from '../progress-stream.ts';
+import { streamUntilFinished } from '../progress-stream.ts';
 
 /** How often an open event stream looks at its sync run. */
 export const SYNC_EVENTS_POLL_MS = 500;
@@ -67,22 +67,11 @@ function shopNotActive(shop: Shop): ConflictError {
       details,
     );
   }
+  if (shop.status === 'deleting') return new ConflictError('shop_not_active', 'This shop is being deleted.', details);
   return new ConflictError('shop_not_active', `This shop is ${shop.status}; set "status":"active" with PATCH /shops/${shop.id} first.`, details);
 }
 
-const FINAL = new Set(['succeeded', 'failed']);
-
 /** Server-Sent Events for one sync run (api/progress-stream.ts). */
 function streamSyncRun(ctx: ApiContext, deps: SyncRouteDeps, first: SyncRun): void {
-  const snapshot = (run: SyncRun) => ({ view: presentSyncRun(run), final: FINAL.has(run.status) });
-  streamProgress(ctx, deps.streamsSignal, {
-    id: first.id,
-    label: 'sync run events',
-    pollMs: SYNC_EVENTS_POLL_MS,
-    first: snapshot(first),
-    async read() {
-      const run = await findSyncRun(deps.knex, first.id);
-      return run && snapshot(run);
-    },
-  });
+  streamUntilFinished(ctx, deps.streamsSignal, { label: 'sync run events', pollMs: SYNC_EVENTS_POLL_MS, first, load: (id) => findSyncRun(deps.knex, id), present: presentSyncRun });
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { dialectOf } from '../../models/db.ts';
 import type { Logger } from '../../config/logger.ts';
 import { ShutdownError } from '../../lib/errors.ts';
+import { importRows } from '../../lib/metrics.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import { recordEvents } from '../../models/domain-events.ts';
 import { createImportFileStore } from '../../models/import-file-store.ts';
@@ -9,7 +10,7 @@ import { failActiveImport, findImport, findSameContentImportIds, markImportRunni
 import { mayHaveLostSuccessor, type JobContext } from '../consume.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
 import { DEFAULT_IMPORT_SETTINGS, type ImportSettings } from '../imports/batch.ts';
-import { createBatchPipeline, type CommitState } from '../imports/batch-pipeline.ts';
+import { createBatchPipeline, type CommitOutcome, type CommitState } from '../imports/batch-pipeline.ts';
 import { importEventData } from '../imports/import-events.ts';
 import { openBatchReader } from '../imports/read-batch.ts';
 
@@ -97,6 +98,7 @@ export async function handleImportBatch(deps: ImportBatchDeps, payload: Payload,
         return;
       }
       log.debug({ step: state.step, rows: outcome.processed, inserted: outcome.inserted, updated: outcome.updated, done: batch.done, commit_ms: commitMs }, 'import batch committed');
+      countImportRows(imp.type, outcome);
       state.step += 1;
       state.processedSoFar += outcome.processed;
       state.mostlyNew = outcome.inserted > outcome.processed / 2;
@@ -140,4 +142,12 @@ export async function failImport(knex: Knex, importId: number, reason: string): 
   });
   // Nothing will read the file again.
   if (uploadKey) await createImportFileStore(knex).remove(uploadKey).catch(() => {});
+}
+
+/** The rows of a committed batch, for the import metrics. */
+function countImportRows(type: string, outcome: Pick<CommitOutcome, 'inserted' | 'updated' | 'unchanged' | 'errors'>): void {
+  importRows.inc({ type, result: 'inserted' }, outcome.inserted);
+  importRows.inc({ type, result: 'updated' }, outcome.updated);
+  importRows.inc({ type, result: 'unchanged' }, outcome.unchanged);
+  importRows.inc({ type, result: 'failed' }, outcome.errors.length);
 }

@@ -1,3 +1,4 @@
+import { tokenRefreshes } from '../../lib/metrics.ts';
 import type { Knex } from 'knex';
 import { AuthError, PermanentError } from '../../lib/errors.ts';
 import type { RateMargin } from '../../lib/rate-limiter.ts';
@@ -77,7 +78,7 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
 
   const session: PlatformSession = await connector.openSession(settings, {
     credentials: credentials.data,
-    tokens: { load: () => loadShopToken(deps.knex, deps.secretBox, shop.id), save: (t) => saveShopToken(deps.knex, deps.secretBox, shop.id, t) },
+    tokens: { load: () => loadShopToken(deps.knex, deps.secretBox, shop.id), save: (t) => (tokenRefreshes.inc({ platform: shop.platform }), saveShopToken(deps.knex, deps.secretBox, shop.id, t)) },
     rateState: readStoredJson(shop.rate_state),
     redelivered: ctx.redelivered,
     rateMargin: deps.rateMargin,

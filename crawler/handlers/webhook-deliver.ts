@@ -1,3 +1,4 @@
+import { webhookDeliveries } from '../../lib/metrics.ts';
 import type { Knex } from 'knex';
 import type { Logger } from '../../config/logger.ts';
 import { ShutdownError } from '../../lib/errors.ts';
@@ -84,6 +85,7 @@ export async function handleWebhookDeliver(deps: WebhookDeliverDeps, payload: Pa
   inFlight.record(webhook.id, result.durationMs);
 
   const next = await recordAttempt(deps, webhook, delivery, result);
+  webhookDeliveries.inc({ outcome: result.ok ? 'succeeded' : next ? 'failed' : 'given_up' });
   // Never the URL (it can hold a token) nor the body; a child logger only when there is a line to write.
   if (!result.ok) {
     deps.logger.info(

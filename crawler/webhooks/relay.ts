@@ -1,3 +1,4 @@
+import { syncRunsFinished } from '../../lib/metrics.ts';
 import type { Knex } from 'knex';
 import { dialectOf } from '../../models/db.ts';
 import type { Logger } from '../../config/logger.ts';
@@ -109,7 +110,7 @@ export async function fanOutBatch(deps: RelayDeps): Promise<number> {
   const claimed = await knex.transaction(
     async (trx) => {
       const events = await claimNewEvents(trx, deps.options.relayBatchSize, now);
-      if (events.length === 0) return { events: 0, deliveries: [] as PendingDelivery[] };
+      if (events.length === 0) return { events: 0, types: [] as string[], deliveries: [] as PendingDelivery[] };
       const subscribers = await findSubscribersByEventType(trx);
       const rows = events.flatMap((e) =>
         (subscribers.get(e.type) ?? []).map(
@@ -128,12 +129,24 @@ export async function fanOutBatch(deps: RelayDeps): Promise<number> {
         ),
       );
       const inserted = await insertFirstAttempts(trx, rows);
-      return { events: events.length, deliveries: inserted.map((r) => ({ ...r, scheduledAt: now })) };
+      return { events: events.length, types: events.map((e) => e.type), deliveries: inserted.map((r) => ({ ...r, scheduledAt: now })) };
     },
     dialectOf(knex) === 'mysql' ? { isolationLevel: 'read committed' } : undefined,
   );
+  countFinishedSyncRuns(claimed.types);
   await publishDeliveries(deps.queue, claimed.deliveries);
   return claimed.events;
+}
+
+/**
+ * Each outcome event is claimed exactly once, after the transaction that finished its run
+ * committed: counting here counts every finished sync run once, across every worker.
+ */
+function countFinishedSyncRuns(types: string[]): void {
+  for (const type of types) {
+    if (type === 'sync.succeeded') syncRunsFinished.inc({ status: 'succeeded' });
+    else if (type === 'sync.failed') syncRunsFinished.inc({ status: 'failed' });
+  }
 }
 
 export interface PendingDelivery {

@@ -13,7 +13,7 @@ import {
   silentLogger,
   WakeSignal,
 } from './job.ts';
-import type { ConsumeOptions, Consumer, DeadLetter, Delivery, Handler, JobMessage, Outcome, PublishOptions, Queue } from './port.ts';
+import type { ConsumeOptions, Consumer, DeadLetter, Delivery, Handler, JobMessage, Outcome, PublishOptions, Queue, QueueDepth } from './port.ts';
 
 /**
  * The queue in memory, for embedded mode and tests. It mimics the RabbitMQ adapter rather than
@@ -80,6 +80,11 @@ class InProcessQueue implements Queue {
 
   async countReady(): Promise<number> {
     return this.ready.length;
+  }
+
+  async depth(): Promise<QueueDepth> {
+    // One timer per delayed job (a timer that fires early is replaced, never added to).
+    return { ready: this.ready.length, delayed: this.timers.size, dead: this.dead.length };
   }
 
   async peekDeadLetters(max = DEFAULT_PEEK_MAX): Promise<DeadLetter[]> {

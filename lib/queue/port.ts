@@ -66,6 +66,16 @@ export interface Consumer {
   stop(graceMs?: number): Promise<void>;
 }
 
+export interface QueueDepth {
+  ready: number;
+  /**
+   * Jobs published with a delay that is not over. RabbitMQ: the messages of the delay queues this
+   * instance has published to (another process's buckets are counted by that process).
+   */
+  delayed: number;
+  dead: number;
+}
+
 export interface DeadLetter {
   job: JobMessage;
   reason: string;
@@ -79,6 +89,8 @@ export interface Queue {
   ping(): Promise<void>;
   /** Jobs waiting (ready, not delayed, not dead). */
   countReady(): Promise<number>;
+  /** What the queue holds, for metrics: ready, delayed (not yet due) and dead-lettered jobs. */
+  depth(): Promise<QueueDepth>;
   /** Reads (without removing) up to `max` dead-lettered jobs. */
   peekDeadLetters(max?: number): Promise<DeadLetter[]>;
   close(): Promise<void>;

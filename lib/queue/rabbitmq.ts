@@ -15,7 +15,7 @@ import {
   silentLogger,
   sleep,
 } from './job.ts';
-import type { ConsumeOptions, Consumer, DeadLetter, Handler, JobMessage, PublishOptions, Queue } from './port.ts';
+import type { ConsumeOptions, Consumer, DeadLetter, Handler, JobMessage, PublishOptions, Queue, QueueDepth } from './port.ts';
 import { RabbitConsumer } from './rabbitmq-consumer.ts';
 import { CONNECT_TIMEOUT_MS, Link, topologyNames, type Session, type Settings } from './rabbitmq-link.ts';
 
@@ -163,6 +163,21 @@ class RabbitQueueImpl implements RabbitQueue {
     const session = await this.link.session(this.deadline());
     const { messageCount } = await this.withTempChannel(session, (channel) => channel.checkQueue(this.settings.names.jobs));
     return messageCount;
+  }
+
+  async depth(): Promise<QueueDepth> {
+    const session = await this.link.session(this.deadline());
+    const count = async (queue: string): Promise<number | undefined> => {
+      try {
+        // One channel per queue: checking a queue that is gone closes its channel.
+        return (await this.withTempChannel(session, (channel) => channel.checkQueue(queue))).messageCount;
+      } catch {
+        return undefined;
+      }
+    };
+    const [ready, dead, ...delays] = await Promise.all([this.settings.names.jobs, this.settings.names.dead, ...this.delayQueuesMade].map(count));
+    if (ready === undefined) throw queueUnavailableError(`RabbitMQ did not answer for ${this.settings.names.jobs}.`);
+    return { ready, dead: dead ?? 0, delayed: delays.reduce<number>((sum, n) => sum + (n ?? 0), 0) };
   }
 
   async peekDeadLetters(max = DEFAULT_PEEK_MAX): Promise<DeadLetter[]> {

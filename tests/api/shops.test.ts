@@ -112,7 +112,7 @@ eachAdapterSet((set) => {
     t.is(huge.body.error.code, 'payload_too_large');
   });
 
-  test(`${set.name}: PATCH renames, pauses and changes the interval; DELETE removes the shop and its data`, async (t) => {
+  test(`${set.name}: PATCH renames, pauses and changes the interval; DELETE answers 202 with a deletion and the shop reads deleting`, async (t) => {
     const h = api();
     const shop = await createShop(h);
     const renamed = await h.request('PATCH', `/shops/${shop.id}`, { body: { name: 'Renamed', status: 'paused', sync_interval_minutes: 60 } });
@@ -136,15 +136,19 @@ eachAdapterSet((set) => {
 
     const now = Date.now();
     const [shipmentId] = await h.env.knex('shipments').insert({ shop_id: shop.id, source: 'bol', platform_id: 'p1', status: 'pending', created_at: now, updated_at: now });
+    // The deletion itself is a worker's job (tests/deletions); here the API's side of it.
     const deleted = await h.request('DELETE', `/shops/${shop.id}`);
-    t.is(deleted.status, 204);
-    t.is(deleted.text, '');
-    const gone = await h.request('GET', `/shops/${shop.id}`);
-    t.is(gone.status, 404);
-    t.is(gone.body.error.code, 'not_found');
-    t.is((await h.request('DELETE', `/shops/${shop.id}`)).status, 404);
-    t.is(await h.env.knex('shop_credentials').where({ shop_id: shop.id }).first(), undefined, 'credentials deleted');
-    t.is(await h.env.knex('shipments').where({ id: shipmentId }).first(), undefined, 'shipments deleted');
+    t.is(deleted.status, 202, deleted.text);
+    t.like(deleted.body, { target: 'shop', shop_id: shop.id, status: 'queued', rows_total: 1, rows_deleted: 0 });
+    t.is(deleted.headers.get('location'), `/deletions/${deleted.body.id}`);
+    t.like((await h.request('GET', `/shops/${shop.id}`)).body, { status: 'deleting' });
+    t.is((await h.request('DELETE', `/shops/${shop.id}`)).body.id, deleted.body.id, 'asking again answers the same deletion');
+    const patched = await h.request('PATCH', `/shops/${shop.id}`, { body: { name: 'x' } });
+    t.is(patched.status, 409);
+    t.is(patched.body.error.code, 'shop_being_deleted');
+    t.is((await h.request('POST', `/shops/${shop.id}/syncs`, { body: { type: 'initial' } })).status, 409);
+    t.truthy(await h.env.knex('shipments').where({ id: shipmentId }).first(), 'nothing deleted in the request');
+    t.is((await h.request('DELETE', '/shops/999999')).status, 404);
   });
 
   test(`${set.name}: replacing refused credentials re-checks them with bol and makes the shop active again`, async (t) => {

@@ -36,6 +36,7 @@ export function refusingOnce(queue: Queue, refuse: (name: string, payload: unkno
     consume: queue.consume.bind(queue),
     ping: queue.ping.bind(queue),
     countReady: queue.countReady.bind(queue),
+    depth: queue.depth.bind(queue),
     peekDeadLetters: queue.peekDeadLetters.bind(queue),
     close: queue.close.bind(queue),
   };

@@ -39,7 +39,10 @@ export function fixture(name: string): Buffer {
   return readFileSync(path.join(FIXTURES, name));
 }
 
-export async function startImportHarness(set: AdapterSet, opts: { maxUploadBytes?: number; batchRows?: number; worker?: boolean } = {}): Promise<ImportHarness> {
+export async function startImportHarness(
+  set: AdapterSet,
+  opts: { maxUploadBytes?: number; batchRows?: number; worker?: boolean; deletions?: { batchRows?: number; budgetMs?: number } } = {},
+): Promise<ImportHarness> {
   const env = await set.setup();
   const token = randomBytes(24).toString('base64url');
   const secretBox = createSecretBox(randomBytes(32).toString('base64'));
@@ -60,6 +63,7 @@ export async function startImportHarness(set: AdapterSet, opts: { maxUploadBytes
       prefetch: 2,
       retryPolicy: { baseDelayMs: 100, maxDelayMs: 1_000, maxAttempts: 3 },
       imports: { batchRows },
+      deletions: opts.deletions,
     });
     await worker.start();
     workers.push(worker);

@@ -280,6 +280,19 @@ for (const adapter of adapters) {
     t.is(await eventually(() => queue.countReady(), (n) => n === 2), 2);
   });
 
+  test(title('depth counts ready, delayed and dead-lettered jobs'), async (t) => {
+    t.timeout(TEST_TIMEOUT_MS);
+    const queue = await adapter.make(t);
+    t.deepEqual(await queue.depth(), { ready: 0, delayed: 0, dead: 0 });
+    await queue.publish('a', {});
+    await queue.publish('later', {}, { delayMs: 60_000 });
+    await queue.publish('later', {}, { delayMs: 60_000 });
+    t.deepEqual(await eventually(() => queue.depth(), (d) => d.ready === 1 && d.delayed === 2), { ready: 1, delayed: 2, dead: 0 });
+    const { inbox } = await consumeInto(queue, 1, () => ({ kind: 'dead', reason: 'poison' }));
+    await inbox.waitFor(1);
+    t.deepEqual(await eventually(() => queue.depth(), (d) => d.dead === 1 && d.ready === 0), { ready: 0, delayed: 2, dead: 1 });
+  });
+
   test(title("a 'dead' outcome puts the job in the dead letters with its reason, peeking removes nothing"), async (t) => {
     t.timeout(TEST_TIMEOUT_MS);
     const queue = await adapter.make(t);

@@ -91,6 +91,10 @@ export class CountingQueue implements Queue {
     return this.inner.countReady();
   }
 
+  depth() {
+    return this.inner.depth();
+  }
+
   peekDeadLetters(max?: number) {
     return this.inner.peekDeadLetters(max);
   }

@@ -49,3 +49,20 @@ test('a full production environment loads', (t) => {
   t.is(c.port, 8080);
   t.is(c.previousSecretsKeys.length, 1);
 });
+
+test('metrics and retention: METRICS_PORT off by default, METRICS_TOKEN needs 16 characters, RETENTION_DAYS 30', (t) => {
+  const defaults = loadConfig({});
+  t.is(defaults.metricsPort, undefined);
+  t.is(defaults.metricsToken, undefined);
+  t.is(defaults.retentionDays, 30);
+  const set = loadConfig({ METRICS_PORT: '9091', METRICS_TOKEN: 'm'.repeat(20), RETENTION_DAYS: '7' });
+  t.like(set, { metricsPort: 9091, metricsToken: 'm'.repeat(20), retentionDays: 7 });
+  const err = t.throws(() => loadConfig({ METRICS_PORT: 'high', METRICS_TOKEN: 'short', RETENTION_DAYS: '0' }), { instanceOf: ConfigError }) as ConfigError;
+  t.deepEqual(err.problems.map((p) => p.split(':')[0]).sort(), ['METRICS_PORT', 'METRICS_TOKEN', 'RETENTION_DAYS']);
+});
+
+test('SECRETS_KEY takes a generated secret of 32+ characters (Heroku writes those), not a short one', (t) => {
+  t.truthy(loadConfig({ SECRETS_KEY: 'ab'.repeat(32) }).secretsKey);
+  const err = t.throws(() => loadConfig({ SECRETS_KEY: 'x'.repeat(20) }), { instanceOf: ConfigError }) as ConfigError;
+  t.regex(err.message, /SECRETS_KEY/);
+});

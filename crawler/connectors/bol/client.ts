@@ -90,6 +90,7 @@ async function sendLimited(opts: BolClientOptions, endpoint: BolEndpoint, path: 
       token = await opts.tokens.current();
       opts.onRequest();
       return send({
+        provider: 'bol',
         url: new URL(path, opts.apiUrl).toString(),
         headers: { authorization: `Bearer ${token}`, accept: MEDIA_TYPE },
         searchParams,
@@ -136,7 +137,7 @@ function jsonOf(answer: HttpAnswer, lenient = false): unknown {
 export async function fetchPublishedLimits(apiUrl: string, onRequest: () => void, signal?: AbortSignal) {
   try {
     onRequest();
-    const answer = await send({ url: new URL('/retailer/public/ratelimits', apiUrl).toString(), headers: { accept: 'application/json' }, signal, timeoutMs: 10_000 });
+    const answer = await send({ provider: 'bol', url: new URL('/retailer/public/ratelimits', apiUrl).toString(), headers: { accept: 'application/json' }, signal, timeoutMs: 10_000 });
     if (answer.status !== 200) return null;
     return parsePublishedLimits(parseJson(answer.body));
   } catch {

@@ -30,6 +30,7 @@ export async function requestBolToken(loginUrl: string, credentials: BolCredenti
   let answer;
   try {
     answer = await send({
+      provider: 'bol',
       method: 'POST',
       url: new URL('/token', loginUrl).toString(),
       headers: {

@@ -131,6 +131,7 @@ async function callOnce(opts: DhlClientOptions, searchParams: Record<string, str
   let answer: HttpAnswer;
   try {
     answer = await send({
+      provider: 'dhl',
       url: new URL('/track/shipments', opts.apiUrl).toString(),
       headers: { 'DHL-API-Key': opts.apiKey, accept: 'application/json' },
       searchParams,

@@ -19,7 +19,7 @@ export async function callWithRetries<T>(
     opts.onRequest?.();
     let answer: HttpAnswer;
     try {
-      answer = await send({ url: request.url, searchParams: request.searchParams, headers: { accept: 'application/json' }, timeoutMs: opts.timeoutMs ?? 15_000 });
+      answer = await send({ provider: metricsLabel(provider), url: request.url, searchParams: request.searchParams, headers: { accept: 'application/json' }, timeoutMs: opts.timeoutMs ?? 15_000 });
     } catch (err) {
       if (err instanceof NetworkError) throw new TransientError(`${provider} could not be reached: ${err.message}`);
       throw err;
@@ -28,4 +28,9 @@ export async function callWithRetries<T>(
     return classify(answer);
   };
   return retryTransient(once, { retries: opts.retries ?? 2, minDelayMs: opts.retryMinDelayMs ?? 500, maxDelayMs: 4_000, signal: opts.signal });
+}
+
+/** `Open-Meteo geocoding` → `open-meteo-geocoding`: a provider's name as a metrics label. */
+function metricsLabel(provider: string): string {
+  return provider.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 }
