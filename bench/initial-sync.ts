@@ -11,7 +11,7 @@
  * during the crawl: the time ratio then shows whether webhook delivery slows the sync.
  *
  * Knobs: BENCH_SHIPMENTS (2000), BENCH_LIST_LIMIT (250/10000 = 250 per 10 s), BENCH_DETAIL_LIMIT (500/10000), BENCH_MARGIN (0.03) and BENCH_JITTER_MS (50), as RATE_LIMIT_MARGIN and RATE_LIMIT_JITTER_MS,
- * BENCH_LATENCY_MS (5), BENCH_WORKERS (3).
+ * BENCH_LATENCY_MS (5), BENCH_WORKERS (3), and SANDBOX_TOKEN_LIFETIME_SECONDS (the sandbox's 299 by default) for short-lived tokens.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -47,7 +47,8 @@ const databaseUrl = process.env.BENCH_DATABASE_URL;
 const amqpUrl = process.env.BENCH_AMQP_URL;
 const withWebhooks = process.env.BENCH_WEBHOOKS === '1';
 
-const sandbox = await startBolSandbox({ shipments, limits, latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 5) });
+const tokenLifetimeSeconds = process.env.SANDBOX_TOKEN_LIFETIME_SECONDS ? Number(process.env.SANDBOX_TOKEN_LIFETIME_SECONDS) : undefined;
+const sandbox = await startBolSandbox({ shipments, limits, latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 5), ...(tokenLifetimeSeconds ? { tokenLifetimeSeconds } : {}) });
 const tmp = mkdtempSync(path.join(tmpdir(), 'shipsync-bench-'));
 const db = databaseUrl ? await createBenchDatabase(databaseUrl) : null;
 const knex = db?.knex ?? createKnex({ sqliteFile: path.join(tmp, 'bench.sqlite') });
