@@ -1,0 +1,140 @@
+/**
+ * POST /{shop}/admin/api/{version}/graphql.json: authenticate, parse, validate, price the query,
+ * take its cost from the bucket (or answer THROTTLED / MAX_COST_EXCEEDED), execute, refund the
+ * difference between requested and actual cost, and answer with Shopify's `extensions.cost`.
+ */
+import {
+  execute, getOperationAST, getVariableValues, GraphQLError, parse, validate, Kind,
+  type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode,
+} from 'graphql';
+import { jsonReply, mediaType, type Reply } from '../http.ts';
+import type { SeededRandom } from '../prng.ts';
+import type { ShopTokens } from './auth.ts';
+import type { CostBucket } from './bucket.ts';
+import { actualQueryCost, requestedQueryCost, unboundedConnections } from './cost.ts';
+import {
+  INVALID_TOKEN_BODY, internalError, maxCostExceededError, MISSING_QUERY_BODY, throttledError, toShopifyError, type WireError,
+} from './errors.ts';
+import { SHOPIFY_SCHEMA, type ResolverContext } from './schema.ts';
+import type { Walk } from './selections.ts';
+import type { ShopifyShopStats } from './stats.ts';
+
+export interface GraphqlShop {
+  tokens: ShopTokens;
+  bucket: CostBucket;
+  stats: ShopifyShopStats;
+  maxQueryCost: number;
+  context: Omit<ResolverContext, 'nowMs' | 'bulkRead'>;
+}
+
+export interface GraphqlRequest {
+  accessToken: string | undefined;
+  contentType: string | undefined;
+  body: string;
+}
+
+interface RequestBody {
+  query: string;
+  variables: Record<string, unknown>;
+  operationName: string | undefined;
+}
+
+function readRequestBody(contentType: string | undefined, body: string): RequestBody | undefined {
+  if (mediaType(contentType) === 'application/graphql') return body.trim() ? { query: body, variables: {}, operationName: undefined } : undefined;
+  try {
+    const parsed = JSON.parse(body) as { query?: unknown; variables?: unknown; operationName?: unknown };
+    if (typeof parsed?.query !== 'string' || !parsed.query.trim()) return undefined;
+    const variables = parsed.variables && typeof parsed.variables === 'object' ? (parsed.variables as Record<string, unknown>) : {};
+    return { query: parsed.query, variables, operationName: typeof parsed.operationName === 'string' ? parsed.operationName : undefined };
+  } catch {
+    return undefined;
+  }
+}
+
+const errorsReply = (errors: WireError[], extensions?: Record<string, unknown>): Reply =>
+  jsonReply(200, extensions ? { errors, extensions } : { errors });
+
+function walkOf(document: DocumentNode): Walk {
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+  return { schema: SHOPIFY_SCHEMA, fragments };
+}
+
+/** The answer to one GraphQL request; everything is decided at nowMs. */
+export function handleGraphql(shop: GraphqlShop, req: GraphqlRequest, nowMs: number, faults: SeededRandom, errorRate: number): Reply {
+  const access = shop.tokens.check(req.accessToken, nowMs);
+  if (!access.ok) {
+    shop.stats.unauthorized += 1;
+    return jsonReply(401, INVALID_TOKEN_BODY);
+  }
+  shop.stats.graphqlCalls += 1;
+  if (errorRate > 0 && faults.chance(errorRate)) {
+    shop.stats.serverErrors += 1;
+    const requestId = `${faults.uuid()}`;
+    return faults.chance(0.5)
+      ? jsonReply(500, { errors: [internalError(requestId)] })
+      : { status: 503, contentType: 'text/html', body: '<html><body><h1>503 Service Unavailable</h1></body></html>', headers: { 'Retry-After': '1' } };
+  }
+  const body = readRequestBody(req.contentType, req.body);
+  if (!body) return jsonReply(400, MISSING_QUERY_BODY);
+
+  let document: DocumentNode;
+  try {
+    document = parse(body.query);
+  } catch (err) {
+    if (err instanceof GraphQLError) return errorsReply([toShopifyError(err)]);
+    throw err;
+  }
+  const invalid = validate(SHOPIFY_SCHEMA, document);
+  if (invalid.length > 0) return errorsReply(invalid.map(toShopifyError));
+  const operation: OperationDefinitionNode | null | undefined = getOperationAST(document, body.operationName);
+  if (!operation) {
+    return errorsReply([{ message: body.operationName ? `No operation named "${body.operationName}"` : 'An operation name is required', extensions: { code: 'OPERATION_NOT_FOUND' } }]);
+  }
+  const coerced = getVariableValues(SHOPIFY_SCHEMA, operation.variableDefinitions ?? [], body.variables);
+  if (coerced.errors) {
+    return errorsReply(coerced.errors.map((e) => ({ ...toShopifyError(e), extensions: { code: 'INVALID_VARIABLE' } })));
+  }
+  const variables = coerced.coerced;
+  const walk = walkOf(document);
+
+  if (operation.operation === 'query') {
+    const unbounded = unboundedConnections(walk, operation.selectionSet, SHOPIFY_SCHEMA.getQueryType()!, variables);
+    if (unbounded.length > 0) {
+      return errorsReply(unbounded.map((f) => ({
+        message: 'you must provide one of first or last',
+        locations: f.node.loc ? [{ line: f.node.loc.startToken.line, column: f.node.loc.startToken.column }] : [],
+        path: [f.key],
+      })));
+    }
+  }
+
+  const requested = requestedQueryCost(walk, operation, variables);
+  const costExtension = (actual: number | null) => ({
+    cost: { requestedQueryCost: requested, actualQueryCost: actual, throttleStatus: shop.bucket.status(nowMs) },
+  });
+  if (requested > shop.maxQueryCost) {
+    shop.stats.maxCostExceeded += 1;
+    return errorsReply([maxCostExceededError(requested, shop.maxQueryCost)], costExtension(null));
+  }
+  const available = shop.bucket.availableAt(nowMs);
+  if (!shop.bucket.take(requested, nowMs)) {
+    shop.stats.throttled += 1;
+    shop.stats.peakOverdraw = Math.max(shop.stats.peakOverdraw, Math.ceil(requested - available));
+    return errorsReply([throttledError()], costExtension(null));
+  }
+
+  const context: ResolverContext = { ...shop.context, nowMs, bulkRead: false };
+  const result = execute({ schema: SHOPIFY_SCHEMA, document, operationName: body.operationName, variableValues: body.variables, contextValue: context });
+  if ('then' in result) throw new Error('resolvers must be synchronous');
+  const data = (result.data ?? null) as Record<string, unknown> | null;
+  const actual = Math.min(requested, actualQueryCost(walk, operation, data));
+  shop.bucket.refund(requested - actual, nowMs);
+  shop.stats.pointsRequested += requested;
+  shop.stats.pointsSpent += actual;
+  const answer: Record<string, unknown> = {};
+  if (result.errors?.length) answer.errors = result.errors.map(toShopifyError);
+  answer.data = data;
+  answer.extensions = costExtension(actual);
+  return jsonReply(200, answer);
+}
