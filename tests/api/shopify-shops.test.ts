@@ -56,11 +56,12 @@ eachAdapterSet((set) => {
     const halfOffline = await post({ shop_domain: c.shopDomain, client_id: c.clientId, client_secret: c.clientSecret, refresh_token: c.refreshToken });
     t.deepEqual(fields(halfOffline), ['credentials.access_token']);
 
-    for (const credentials of [
+    const wrong: Record<string, string>[] = [
       { shop_domain: c.shopDomain, client_id: c.clientId, client_secret: 'shpss_wrong' },
       { shop_domain: c.shopDomain, access_token: 'shpat_wrong' },
       { shop_domain: c.shopDomain, client_id: c.clientId, client_secret: c.clientSecret, access_token: c.offlineAccessToken, refresh_token: 'shprt_wrong' },
-    ]) {
+    ];
+    for (const credentials of wrong) {
       const refused = await post(credentials);
       t.is(refused.status, 422, refused.text);
       t.is(refused.body.error.code, 'credentials_refused');

@@ -50,5 +50,5 @@ test("Shopify's fulfillment event statuses map to canonical statuses; carriers b
   t.is(mapShopifyEventStatus('FAILURE'), 'exception');
   t.is(mapShopifyEventStatus('SOMETHING_NEW'), null);
   for (const company of ['DHL Express', 'DHL eCommerce', 'DHL Parcel']) t.is(findCarrier(company)?.trackedBy, 'dhl', company);
-  for (const [company, name] of [['PostNL', 'PostNL'], ['DPD', 'DPD'], ['UPS', 'UPS'], ['GLS', 'GLS'], ['bpost', 'bpost']]) t.is(findCarrier(company)?.name, name);
+  for (const [company, name] of [['PostNL', 'PostNL'], ['DPD', 'DPD'], ['UPS', 'UPS'], ['GLS', 'GLS'], ['bpost', 'bpost']] as const) t.is(findCarrier(company)?.name, name);
 });
