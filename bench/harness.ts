@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import { createKnex } from '../models/db.ts';
 import { migrateLatest } from '../migrations/index.ts';
+import { SyncRun } from '../models/sync-runs.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -110,4 +111,13 @@ export const peakRssMb = (pid: number) => statusMb(pid, 'VmHWM');
 function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** The sync run once it has ended, read every 100 ms. */
+export async function waitForRunEnd(knex: Knex, id: number): Promise<SyncRun> {
+  for (;;) {
+    const run = (await SyncRun.query(knex).findById(id))!;
+    if (run.status === 'succeeded' || run.status === 'failed') return run;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

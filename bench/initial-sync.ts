@@ -32,8 +32,7 @@ import { createWorker } from '../crawler/create-worker.ts';
 import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
 import { saveShopCredentials } from '../models/shop-credentials.ts';
 import { Shop } from '../models/shops.ts';
-import { SyncRun } from '../models/sync-runs.ts';
-import { createBenchDatabase } from './harness.ts';
+import { createBenchDatabase, waitForRunEnd } from './harness.ts';
 import { platformsFromEnv } from '../crawler/connectors/platforms.ts';
 
 const shipments = Number(process.env.BENCH_SHIPMENTS ?? 2000);
@@ -87,12 +86,7 @@ const pool = Array.from({ length: workers }, () =>
 for (const w of pool) await w.start();
 
 const run = await startSyncRun({ knex, queue }, shop.id, 'initial');
-let done: SyncRun;
-for (;;) {
-  done = (await SyncRun.query(knex).findById(run.id))!;
-  if (done.status === 'succeeded' || done.status === 'failed') break;
-  await new Promise((r) => setTimeout(r, 100));
-}
+const done = await waitForRunEnd(knex, run.id);
 const crawlMs = Number(done.finished_at) - Number(done.created_at);
 
 // What the crawl needs at the least: one token, the published limits, every list page of each

@@ -29,8 +29,8 @@ import { createWorker, type Worker } from '../crawler/create-worker.ts';
 import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
 import { saveShopCredentials } from '../models/shop-credentials.ts';
 import { Shop } from '../models/shops.ts';
-import { SyncRun } from '../models/sync-runs.ts';
-import { createBenchDatabase } from './harness.ts';
+import type { SyncRun } from '../models/sync-runs.ts';
+import { createBenchDatabase, waitForRunEnd } from './harness.ts';
 import { platformsFromEnv } from '../crawler/connectors/platforms.ts';
 
 const orders = Number(process.env.BENCH_ORDERS ?? 10_000);
@@ -82,12 +82,7 @@ async function crawl(mode: 'bulk' | 'paging'): Promise<Outcome> {
   );
   for (const w of pool) await w.start();
   const run = await startSyncRun({ knex, queue }, shop.id, 'initial');
-  let done: SyncRun;
-  for (;;) {
-    done = (await SyncRun.query(knex).findById(run.id))!;
-    if (done.status === 'succeeded' || done.status === 'failed') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const done = await waitForRunEnd(knex, run.id);
   await Promise.all(pool.map((w) => w.stop(5_000)));
   const s = sandbox.stats()[sub]!;
   const stored = Number((await knex('shipments').where({ shop_id: shop.id }).count({ n: '*' }))[0]!.n);

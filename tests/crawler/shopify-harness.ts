@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { ExecutionContext } from 'ava';
 import { createLogger } from '../../config/logger.ts';
 import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
-import { createWorker, type Worker } from '../../crawler/create-worker.ts';
+import type { Worker } from '../../crawler/create-worker.ts';
 import { startSyncRun } from '../../crawler/sync/start-sync-run.ts';
 import { createSecretBox, type SecretBox } from '../../lib/secret-box.ts';
 import { saveShopCredentials } from '../../models/shop-credentials.ts';
 import { Shop } from '../../models/shops.ts';
-import { SyncRun, type SyncType } from '../../models/sync-runs.ts';
+import type { SyncRun, SyncType } from '../../models/sync-runs.ts';
+import { startTestWorker, storedPlatformIds, waitForSyncRun } from './harness.ts';
 import { startShopifySandbox, type ShopCredentials, type ShopifySandbox, type ShopSpec } from '../../sandbox/shopify/index.ts';
 import type { AdapterEnv, AdapterSet } from '../helpers/adapters.ts';
 
@@ -63,37 +64,19 @@ export async function setupShopifyCrawl(t: ExecutionContext, set: AdapterSet, op
       return { shop, sub: spec.shop, credentials };
     },
     async startWorker(o = {}) {
-      const worker = createWorker({
-        knex,
-        queue: env.queue,
-        secretBox,
-        logger,
-        platforms: platformsFromEnv({ SHOPIFY_API_URL: sandbox.apiUrlTemplate, SHOPIFY_INITIAL_SYNC: o.initialSync ?? 'bulk' }),
-        rateMargin: { ratio: 0.03, jitterMs: 150 },
-        prefetch: 2,
-        retryPolicy: { baseDelayMs: 100, maxDelayMs: 1_000, maxAttempts: o.maxAttempts ?? 8 },
-        providerRetryMinDelayMs: 20,
-      });
-      await worker.start();
+      const platforms = platformsFromEnv({ SHOPIFY_API_URL: sandbox.apiUrlTemplate, SHOPIFY_INITIAL_SYNC: o.initialSync ?? 'bulk' });
+      const worker = await startTestWorker({ knex, queue: env.queue, secretBox, logger, platforms }, o);
       workers.push(worker);
       return worker;
     },
     startSync(shopId, type) {
       return startSyncRun({ knex, queue: env.queue }, shopId, type);
     },
-    async waitForRun(id, o = {}) {
-      const deadline = Date.now() + (o.timeoutMs ?? 120_000);
-      const until = o.until ?? ((r: SyncRun) => r.status === 'succeeded' || r.status === 'failed');
-      for (;;) {
-        const run = await SyncRun.query(knex).findById(id);
-        if (run && until(run)) return run;
-        if (Date.now() > deadline) throw new Error(`sync run ${id} did not get there in time: ${JSON.stringify(run)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+    waitForRun(id, o = {}) {
+      return waitForSyncRun(knex, id, o);
     },
-    async storedPlatformIds(shopId) {
-      const rows: { platform_id: string }[] = await knex('shipments').select('platform_id').where({ shop_id: shopId }).orderBy('platform_id');
-      return rows.map((r) => r.platform_id);
+    storedPlatformIds(shopId) {
+      return storedPlatformIds(knex, shopId);
     },
   };
 }

@@ -107,6 +107,7 @@ function restart(attempt: number, why: string, records: ShipmentRecord[] = [], p
 export async function readBulk(session: ShopifySession, cp: BulkRead, cursor: StreamCursor): Promise<StepFetch> {
   let chunk;
   try {
+    session.countRequest();
     chunk = await readJsonlGroups(cp.url, cp.byte, ORDERS_PER_READ, { signal: session.signal });
   } catch (failure) {
     if (failure instanceof BulkFileGone) return restart(cp.attempt, `its file is gone (${failure.message})`);

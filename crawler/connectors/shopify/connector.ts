@@ -53,7 +53,7 @@ export const shopifyConnector: PlatformConnector<ShopifyCredentials, Settings, S
     const pacer = new CostPacer(readShopifyRateState(opening.rateState), opening.rateMargin, { redelivered: opening.redelivered });
     const tokens = new ShopifyTokens(base, authOf(opening.credentials), opening.tokens, countRequest, opening.signal);
     const client = createShopifyClient({ base, tokens, pacer, onRequest: countRequest, signal: opening.signal, retryMinDelayMs: opening.retryMinDelayMs });
-    return { client, pacer, initialSync: s.initialSync, signal: opening.signal, requests: () => requests, rateState: () => pacer.snapshot() };
+    return { client, pacer, initialSync: s.initialSync, signal: opening.signal, countRequest, requests: () => requests, rateState: () => pacer.snapshot() };
   },
 
   streams: {

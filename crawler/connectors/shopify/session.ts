@@ -9,4 +9,6 @@ export interface ShopifySession extends PlatformSession {
   /** `bulk` (a bulk operation) or `paging` (orders page by page, as incremental runs do). */
   initialSync: 'bulk' | 'paging';
   signal: AbortSignal;
+  /** Counts a request sent outside the client (a bulk file's download) in the run's `requests_made`. */
+  countRequest(): void;
 }
