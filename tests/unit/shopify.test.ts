@@ -1,5 +1,7 @@
 import test from 'ava';
+import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
 import { CostPacer } from '../../crawler/connectors/shopify/cost.ts';
+import { shopBaseUrl, shopifyCredentials } from '../../crawler/connectors/shopify/credentials.ts';
 import { refreshMarginMs, tokenUsable } from '../../crawler/connectors/token-margin.ts';
 import { mapShopifyEventStatus } from '../../crawler/status-mapping.ts';
 import { findCarrier } from '../../models/carriers.ts';
@@ -51,4 +53,13 @@ test("Shopify's fulfillment event statuses map to canonical statuses; carriers b
   t.is(mapShopifyEventStatus('SOMETHING_NEW'), null);
   for (const company of ['DHL Express', 'DHL eCommerce', 'DHL Parcel']) t.is(findCarrier(company)?.trackedBy, 'dhl', company);
   for (const [company, name] of [['PostNL', 'PostNL'], ['DPD', 'DPD'], ['UPS', 'UPS'], ['GLS', 'GLS'], ['bpost', 'bpost']] as const) t.is(findCarrier(company)?.name, name);
+});
+
+test('SHOPIFY_API_URL must hold {shop}; the shop domain is read as people paste it and refused when it is not a myshopify.com one', (t) => {
+  t.throws(() => platformsFromEnv({ SHOPIFY_API_URL: 'http://127.0.0.1:7400/' }), { message: /SHOPIFY_API_URL: must contain \{shop\}/ });
+  t.throws(() => platformsFromEnv({ SHOPIFY_INITIAL_SYNC: 'fast' }), { message: /SHOPIFY_INITIAL_SYNC: must be bulk or paging/ });
+  const settings = platformsFromEnv({ SHOPIFY_API_URL: 'http://127.0.0.1:7400/{shop}' }).get('shopify')!.settings as { apiUrl: string };
+  t.is(shopBaseUrl(settings, 'demo-shop.myshopify.com'), 'http://127.0.0.1:7400/demo-shop');
+  t.is(shopifyCredentials.parse({ shop_domain: ' HTTPS://Demo-Shop.myshopify.com/ ', access_token: 'shpat_x' }).shop_domain, 'demo-shop.myshopify.com');
+  for (const bad of ['demo-shop.com', 'shop.example.com', 'myshopify.com', 'a.b.myshopify.com']) t.false(shopifyCredentials.safeParse({ shop_domain: bad, access_token: 'x' }).success, bad);
 });
