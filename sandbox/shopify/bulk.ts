@@ -3,7 +3,9 @@
  * once and writes Shopify's JSONL (one line per connection node, nested connection nodes on their
  * own lines with `__parentId`, plain lists inline). The operation then "runs" on the sandbox clock:
  * CREATED, RUNNING with a growing objectCount, COMPLETED after objects / objectsPerSecond (at least
- * minMs), or FAILED part-way when a test asked for it.
+ * minMs), or FAILED part-way when a test asked for it. Large shops are read in chunks of root
+ * objects between which the event loop serves other requests (a 10,000-order file takes seconds
+ * to build); a small shop's file is built at once, so a test on a fixed clock sees exact states.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { execute, getNamedType, type GraphQLObjectType, type SelectionSetNode } from 'graphql';
@@ -26,15 +28,21 @@ export interface BulkTiming {
   minMs: number;
 }
 
+/** Root objects read per execution of the inner query. */
+const CHUNK_ROOTS = 500;
+
 interface BulkOperationRecord {
   id: string;
   query: string;
   createdAtMs: number;
-  durationMs: number;
-  /** The whole file, and the byte length / root-line count after each line. */
-  file: Buffer;
+  /** Known once every chunk is read. */
+  durationMs: number | null;
+  lines: string[];
+  /** Byte length / root-line count after each line (index 0: before the first). */
   bytesAfter: number[];
   rootsAfter: number[];
+  /** The whole file, built once complete. */
+  file?: Buffer;
   fileKey: string;
   fail?: Required<FailBulkPlan>;
   canceledAtMs?: number;
@@ -139,18 +147,22 @@ export class BulkOperations implements BulkApi {
   }
 
   private state(op: BulkOperationRecord, nowMs: number): { status: string; written: number; endMs: number | null } {
-    const total = op.bytesAfter.length - 1;
-    const progress = (atMs: number) => Math.min(total, Math.floor((total * Math.max(0, atMs - op.createdAtMs)) / op.durationMs));
-    const createdPhaseMs = Math.min(100, op.durationMs / 4);
+    const { objectsPerSecond, minMs } = this.timing();
+    const known = op.lines.length;
+    const elapsedMs = Math.max(0, nowMs - op.createdAtMs);
+    // Objects are written at objectsPerSecond, never faster than the chunks are read.
+    const progress = (atMs: number) => Math.min(known, Math.floor(((atMs - op.createdAtMs) * objectsPerSecond) / 1000));
+    const createdPhaseMs = Math.min(100, (op.durationMs ?? minMs) / 4);
     if (op.canceledAtMs !== undefined && nowMs >= op.canceledAtMs) return { status: 'CANCELED', written: progress(op.canceledAtMs), endMs: null };
-    if (op.fail) {
-      const stopAt = Math.min(op.fail.afterObjects, total);
-      const failAtMs = op.createdAtMs + Math.max(createdPhaseMs, (op.durationMs * stopAt) / Math.max(total, 1));
+    if (op.fail && (op.durationMs !== null || known >= op.fail.afterObjects)) {
+      const stopAt = Math.min(op.fail.afterObjects, known);
+      const failAtMs = op.createdAtMs + Math.max(createdPhaseMs, (stopAt * 1000) / objectsPerSecond);
       if (nowMs >= failAtMs) return { status: 'FAILED', written: stopAt, endMs: failAtMs };
     }
-    if (nowMs >= op.createdAtMs + op.durationMs) return { status: 'COMPLETED', written: total, endMs: op.createdAtMs + op.durationMs };
-    if (nowMs < op.createdAtMs + createdPhaseMs) return { status: 'CREATED', written: 0, endMs: null };
-    return { status: 'RUNNING', written: Math.min(progress(nowMs), op.fail ? op.fail.afterObjects : total), endMs: null };
+    if (op.durationMs !== null && elapsedMs >= op.durationMs) return { status: 'COMPLETED', written: known, endMs: op.createdAtMs + op.durationMs };
+    if (elapsedMs < createdPhaseMs) return { status: 'CREATED', written: 0, endMs: null };
+    const written = progress(nowMs);
+    return { status: 'RUNNING', written: op.fail ? Math.min(written, op.fail.afterObjects) : written, endMs: null };
   }
 
   private fileUrl(op: BulkOperationRecord, partial: boolean): string {
@@ -161,7 +173,7 @@ export class BulkOperations implements BulkApi {
 
   view(op: BulkOperationRecord, nowMs: number, statusOverride?: string): BulkOperationView {
     const s = this.state(op, nowMs);
-    const total = op.bytesAfter.length - 1;
+    const total = op.lines.length;
     const completed = s.status === 'COMPLETED';
     const failed = s.status === 'FAILED';
     return {
@@ -172,7 +184,7 @@ export class BulkOperations implements BulkApi {
       completedAt: completed && s.endMs !== null ? formatUtcSeconds(s.endMs) : null,
       objectCount: String(s.written),
       rootObjectCount: String(op.rootsAfter[s.written] ?? 0),
-      fileSize: completed && total > 0 ? String(op.file.length) : null,
+      fileSize: completed && total > 0 ? String(op.bytesAfter[total]) : null,
       // Shopify answers url null when the query matched nothing.
       url: completed && total > 0 ? this.fileUrl(op, false) : null,
       partialDataUrl: failed && s.written > 0 ? this.fileUrl(op, true) : null,
@@ -190,30 +202,50 @@ export class BulkOperations implements BulkApi {
         userErrors: [{ field: null, message: `A bulk query operation for this app and shop is already in progress: ${this.latest.id}.`, code: 'OPERATION_IN_PROGRESS' }],
       };
     }
-    const result = execute({ schema: SHOPIFY_SCHEMA, document: checked.document, contextValue: { ...ctx, bulkRead: true } });
-    if ('then' in result) throw new Error('bulk query resolvers must be synchronous');
-    if (result.errors?.length) throw result.errors[0];
-    const { lines, roots } = toLines(checked.walk, checked.operation.selectionSet, (result.data ?? {}) as Answer);
-
-    const bytesAfter = [0];
-    const rootsAfter = [0];
-    for (let i = 0; i < lines.length; i++) {
-      bytesAfter.push(bytesAfter[i]! + Buffer.byteLength(lines[i]!) + 1);
-      rootsAfter.push(rootsAfter[i]! + (roots[i] ? 1 : 0));
-    }
-    const { objectsPerSecond, minMs } = this.timing();
-    this.nextId += 1 + (lines.length % 97);
+    this.nextId += 1 + (this.created % 97);
     const op: BulkOperationRecord = {
       id: gid('BulkOperation', this.nextId),
       query,
       createdAtMs: ctx.nowMs,
-      durationMs: Math.max(minMs, Math.ceil((lines.length / objectsPerSecond) * 1000), 1),
-      file: Buffer.from(lines.map((l) => `${l}\n`).join('')),
-      bytesAfter,
-      rootsAfter,
+      durationMs: null,
+      lines: [],
+      bytesAfter: [0],
+      rootsAfter: [0],
       fileKey: randomBytes(12).toString('hex'),
       ...(this.pendingFail ? { fail: this.pendingFail } : {}),
     };
+    const finish = () => {
+      const { objectsPerSecond, minMs } = this.timing();
+      op.durationMs = Math.max(minMs, Math.ceil((op.lines.length / objectsPerSecond) * 1000), 1);
+    };
+    // The first chunk now; further chunks (large shops) between other requests.
+    const readChunk = (from: number): void => {
+      const context: ResolverContext = { ...ctx, bulkRead: true, bulkSlice: [from, from + CHUNK_ROOTS] };
+      const result = execute({ schema: SHOPIFY_SCHEMA, document: checked.document, contextValue: context });
+      if ('then' in result) throw new Error('bulk query resolvers must be synchronous');
+      if (result.errors?.length) throw result.errors[0];
+      const { lines, roots } = toLines(checked.walk, checked.operation.selectionSet, (result.data ?? {}) as Answer);
+      for (let i = 0; i < lines.length; i++) {
+        const n = op.lines.length;
+        op.lines.push(lines[i]!);
+        op.bytesAfter.push(op.bytesAfter[n]! + Buffer.byteLength(lines[i]!) + 1);
+        op.rootsAfter.push(op.rootsAfter[n]! + (roots[i] ? 1 : 0));
+      }
+      if (roots.filter(Boolean).length < CHUNK_ROOTS) {
+        finish();
+        return;
+      }
+      setImmediate(() => {
+        try {
+          readChunk(from + CHUNK_ROOTS);
+        } catch {
+          // A later chunk could not be read: the operation fails with what it wrote, as on Shopify.
+          op.fail = { afterObjects: op.lines.length, errorCode: 'INTERNAL_SERVER_ERROR' };
+          finish();
+        }
+      });
+    };
+    readChunk(0);
     this.pendingFail = undefined;
     this.ops.set(op.id, op);
     this.files.set(op.fileKey, { op, partial: false });
@@ -250,9 +282,11 @@ export class BulkOperations implements BulkApi {
     const path = `/bulk-files/${this.shop}/${fileName}.jsonl`;
     const expected = createHmac('sha256', this.signingKey).update(path).digest('hex');
     if (signature !== expected) return undefined;
-    const s = this.state(entry.op, nowMs);
-    if (entry.partial) return s.status === 'FAILED' ? { body: entry.op.file.subarray(0, entry.op.bytesAfter[s.written]) } : undefined;
-    return s.status === 'COMPLETED' ? { body: entry.op.file } : undefined;
+    const op = entry.op;
+    const s = this.state(op, nowMs);
+    if (s.status !== (entry.partial ? 'FAILED' : 'COMPLETED')) return undefined;
+    op.file ??= Buffer.from(op.lines.map((l) => `${l}\n`).join(''));
+    return { body: entry.partial ? op.file.subarray(0, op.bytesAfter[s.written]) : op.file };
   }
 
   /** The URL of an operation's complete file (tests). */

@@ -44,37 +44,43 @@ function requestedOn(walk: Walk, selectionSet: SelectionSetNode | undefined, typ
   return total;
 }
 
-function requestedField(walk: Walk, field: SelectedField, variables: Variables): number {
-  const named = getNamedType(field.def.type);
-  switch (fieldKind(field.def)) {
-    case 'leaf':
-      return 0;
-    case 'connection': {
-      const nodeType = connectionNodeType(named as GraphQLObjectType);
-      const { viaEdges, viaNodes } = nodeSelections(walk, field);
-      const perNode = 1 + Math.max(requestedOn(walk, merged(viaEdges), nodeType, variables), requestedOn(walk, merged(viaNodes), nodeType, variables));
-      return 2 + pageSize(field, variables) * perNode;
-    }
-    case 'abstract': {
-      const perObject = 1 + Math.max(0, ...possibleTypes(walk, field).map((t) => requestedOn(walk, field.node.selectionSet, t, variables)));
-      if (!isList(field)) return perObject;
-      const ids = args(field, variables).ids;
-      return (Array.isArray(ids) ? ids.length : 1) * perObject;
-    }
-    case 'list':
-    case 'object':
-      return 1 + requestedOn(walk, field.node.selectionSet, named as GraphQLObjectType, variables);
-  }
+/** The node type of a connection field and the selection sets that pick its nodes. */
+function connectionParts(walk: Walk, field: SelectedField) {
+  return { nodeType: connectionNodeType(getNamedType(field.def.type) as GraphQLObjectType), ...nodeSelections(walk, field) };
 }
 
-/** The cost of an operation before it runs. */
-export function requestedQueryCost(walk: Walk, operation: OperationDefinitionNode, variables: Variables): number {
+const objectType = (field: SelectedField) => getNamedType(field.def.type) as GraphQLObjectType;
+
+function requestedField(walk: Walk, field: SelectedField, variables: Variables): number {
+  const kind = fieldKind(field.def);
+  if (kind === 'leaf') return 0;
+  if (kind === 'connection') {
+    const { nodeType, viaEdges, viaNodes } = connectionParts(walk, field);
+    const perNode = 1 + Math.max(requestedOn(walk, merged(viaEdges), nodeType, variables), requestedOn(walk, merged(viaNodes), nodeType, variables));
+    return 2 + pageSize(field, variables) * perNode;
+  }
+  if (kind === 'abstract') {
+    const perObject = 1 + Math.max(0, ...possibleTypes(walk, field).map((t) => requestedOn(walk, field.node.selectionSet, t, variables)));
+    if (!isList(field)) return perObject;
+    const ids = args(field, variables).ids;
+    return (Array.isArray(ids) ? ids.length : 1) * perObject;
+  }
+  return 1 + requestedOn(walk, field.node.selectionSet, objectType(field), variables);
+}
+
+/** A mutation costs 10 per root field whatever it selects; a query what `onQuery` prices its selection at. */
+function operationCost(walk: Walk, operation: OperationDefinitionNode, onQuery: (root: GraphQLObjectType) => number): number {
   if (operation.operation === 'mutation') {
     const root = walk.schema.getMutationType();
     return root ? fieldsOn(walk, operation.selectionSet, root).length * MUTATION_COST : 0;
   }
   const root = walk.schema.getQueryType();
-  return root ? requestedOn(walk, operation.selectionSet, root, variables) : 0;
+  return root ? onQuery(root) : 0;
+}
+
+/** The cost of an operation before it runs. */
+export function requestedQueryCost(walk: Walk, operation: OperationDefinitionNode, variables: Variables): number {
+  return operationCost(walk, operation, (root) => requestedOn(walk, operation.selectionSet, root, variables));
 }
 
 function objectTypeOf(walk: Walk, value: Answer): GraphQLObjectType | undefined {
@@ -91,13 +97,11 @@ function actualOn(walk: Walk, selectionSet: SelectionSetNode | undefined, type: 
 }
 
 function actualField(walk: Walk, field: SelectedField, value: unknown): number {
-  const named = getNamedType(field.def.type);
   switch (fieldKind(field.def)) {
     case 'leaf':
       return 0;
     case 'connection': {
-      const nodeType = connectionNodeType(named as GraphQLObjectType);
-      const { viaEdges, viaNodes } = nodeSelections(walk, field);
+      const { nodeType, viaEdges, viaNodes } = connectionParts(walk, field);
       const connection = (value ?? {}) as { edges?: { node?: Answer }[]; nodes?: Answer[] };
       const sum = (nodes: Answer[], sets: SelectionSetNode[]) =>
         nodes.reduce((acc, node) => acc + 1 + actualOn(walk, merged(sets), nodeType, node), 0);
@@ -113,21 +117,16 @@ function actualField(walk: Walk, field: SelectedField, value: unknown): number {
     }
     case 'list': {
       const items = (value as Answer[] | null) ?? [];
-      return 1 + Math.max(0, ...items.map((item) => actualOn(walk, field.node.selectionSet, named as GraphQLObjectType, item)));
+      return 1 + Math.max(0, ...items.map((item) => actualOn(walk, field.node.selectionSet, objectType(field), item)));
     }
     case 'object':
-      return 1 + actualOn(walk, field.node.selectionSet, named as GraphQLObjectType, value as Answer);
+      return 1 + actualOn(walk, field.node.selectionSet, objectType(field), value as Answer);
   }
 }
 
 /** The cost of what an operation returned (never more than requested for the same query). */
 export function actualQueryCost(walk: Walk, operation: OperationDefinitionNode, data: Answer): number {
-  if (operation.operation === 'mutation') {
-    const root = walk.schema.getMutationType();
-    return root ? fieldsOn(walk, operation.selectionSet, root).length * MUTATION_COST : 0;
-  }
-  const root = walk.schema.getQueryType();
-  return root ? actualOn(walk, operation.selectionSet, root, data) : 0;
+  return operationCost(walk, operation, (root) => actualOn(walk, operation.selectionSet, root, data));
 }
 
 /** Connection fields below `selectionSet` that have neither first nor last (Shopify refuses them). */

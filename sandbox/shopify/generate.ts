@@ -230,13 +230,15 @@ export class OrderFactory {
     const shippingAddress = this.address();
     const lineItems = this.lineItems();
     const id = gid('Order', legacyId);
+    // Payment capture and the like touch a new order within its first minutes.
+    const touchedAtMs = Math.min(createdAtMs + this.rng.int(1, 120) * 1000, Math.max(createdAtMs, nowMs));
     const order: SandboxOrder = {
       id,
       legacyId,
       number: this.orderNumber,
       name: `#${this.orderNumber}`,
       createdAtMs,
-      updatedAtMs: createdAtMs + this.rng.int(1, 120) * 1000,
+      updatedAtMs: touchedAtMs,
       processedAtMs: createdAtMs,
       email: `${shippingAddress.firstName}.${shippingAddress.lastName}`.toLowerCase().replace(/[^a-z.]/g, '') + `${this.rng.int(1, 99)}@example.com`,
       phone: this.rng.chance(0.3) ? shippingAddress.phone : null,
@@ -257,7 +259,7 @@ export class OrderFactory {
     }
     // A fulfillment planned after "now" has not happened yet.
     order.fulfillments = order.fulfillments.filter((f) => f.createdAtMs <= nowMs);
-    order.updatedAtMs = Math.max(order.updatedAtMs, ...order.fulfillments.map((f) => f.updatedAtMs));
+    order.updatedAtMs = Math.max(touchedAtMs, ...order.fulfillments.map((f) => f.updatedAtMs));
     return order;
   }
 
@@ -295,7 +297,7 @@ export class OrderFactory {
       for (const plan of this.timeline(country)) {
         const at = createdAt + plan.afterMs;
         if (at > nowMs) break;
-        this.pushEvent(order, fulfillment, plan, at, createdAt);
+        this.pushEvent(order, fulfillment, plan, at, createdAt, nowMs);
       }
     }
     settleFulfillment(fulfillment);
@@ -316,13 +318,14 @@ export class OrderFactory {
     const plan: EventPlan = { status: next, afterMs: 0, atHub: next === 'CARRIER_PICKED_UP' || next === 'IN_TRANSIT', message: EVENT_MESSAGES[next] };
     const previousMs = fulfillment.events[fulfillment.events.length - 1]?.happenedAtMs ?? fulfillment.createdAtMs;
     const at = Math.max(Math.floor(atMs / 1000) * 1000, previousMs + MINUTE_MS);
-    this.pushEvent(order, fulfillment, plan, at, fulfillment.createdAtMs);
+    this.pushEvent(order, fulfillment, plan, at, fulfillment.createdAtMs, at);
     settleFulfillment(fulfillment);
     order.updatedAtMs = Math.max(order.updatedAtMs, fulfillment.updatedAtMs);
     return true;
   }
 
-  private pushEvent(order: SandboxOrder, f: SandboxFulfillment, plan: EventPlan, atMs: number, createdAtMs: number): void {
+  /** Adds the event planned at atMs; it is reported a few minutes later, but never after nowMs. */
+  private pushEvent(order: SandboxOrder, f: SandboxFulfillment, plan: EventPlan, atMs: number, createdAtMs: number, nowMs: number): void {
     const address = order.shippingAddress;
     const carrier = CARRIERS[f.trackingInfo[0]?.company ?? ''];
     const hub = carrier?.hubs[address.countryCodeV2];
@@ -336,7 +339,7 @@ export class OrderFactory {
       status: plan.status,
       happenedAtMs: atMs,
       // Carriers report with a delay of a few minutes.
-      createdAtMs: atMs + this.rng.int(1, 20) * MINUTE_MS,
+      createdAtMs: Math.max(atMs, Math.min(atMs + this.rng.int(1, 20) * MINUTE_MS, nowMs)),
       message: plan.message,
       city: where?.city ?? null,
       province: null,

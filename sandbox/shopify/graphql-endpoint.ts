@@ -60,6 +60,32 @@ function walkOf(document: DocumentNode): Walk {
   return { schema: SHOPIFY_SCHEMA, fragments };
 }
 
+interface Prepared {
+  document: DocumentNode;
+  errors: WireError[];
+  walk: Walk;
+}
+
+// Clients send the same few documents over and over: parse and validate each text once.
+const PREPARED = new Map<string, Prepared>();
+const PREPARED_MAX = 500;
+
+function prepare(query: string): Prepared | WireError[] {
+  const cached = PREPARED.get(query);
+  if (cached) return cached;
+  let document: DocumentNode;
+  try {
+    document = parse(query);
+  } catch (err) {
+    if (err instanceof GraphQLError) return [toShopifyError(err)];
+    throw err;
+  }
+  const prepared = { document, errors: validate(SHOPIFY_SCHEMA, document).map(toShopifyError), walk: walkOf(document) };
+  if (PREPARED.size >= PREPARED_MAX) PREPARED.clear();
+  PREPARED.set(query, prepared);
+  return prepared;
+}
+
 /** The answer to one GraphQL request; everything is decided at nowMs. */
 export function handleGraphql(shop: GraphqlShop, req: GraphqlRequest, nowMs: number, faults: SeededRandom, errorRate: number): Reply {
   const access = shop.tokens.check(req.accessToken, nowMs);
@@ -78,15 +104,10 @@ export function handleGraphql(shop: GraphqlShop, req: GraphqlRequest, nowMs: num
   const body = readRequestBody(req.contentType, req.body);
   if (!body) return jsonReply(400, MISSING_QUERY_BODY);
 
-  let document: DocumentNode;
-  try {
-    document = parse(body.query);
-  } catch (err) {
-    if (err instanceof GraphQLError) return errorsReply([toShopifyError(err)]);
-    throw err;
-  }
-  const invalid = validate(SHOPIFY_SCHEMA, document);
-  if (invalid.length > 0) return errorsReply(invalid.map(toShopifyError));
+  const prepared = prepare(body.query);
+  if (Array.isArray(prepared)) return errorsReply(prepared);
+  if (prepared.errors.length > 0) return errorsReply(prepared.errors);
+  const { document, walk } = prepared;
   const operation: OperationDefinitionNode | null | undefined = getOperationAST(document, body.operationName);
   if (!operation) {
     return errorsReply([{ message: body.operationName ? `No operation named "${body.operationName}"` : 'An operation name is required', extensions: { code: 'OPERATION_NOT_FOUND' } }]);
@@ -96,7 +117,6 @@ export function handleGraphql(shop: GraphqlShop, req: GraphqlRequest, nowMs: num
     return errorsReply(coerced.errors.map((e) => ({ ...toShopifyError(e), extensions: { code: 'INVALID_VARIABLE' } })));
   }
   const variables = coerced.coerced;
-  const walk = walkOf(document);
 
   if (operation.operation === 'query') {
     const unbounded = unboundedConnections(walk, operation.selectionSet, SHOPIFY_SCHEMA.getQueryType()!, variables);

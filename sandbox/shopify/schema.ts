@@ -29,6 +29,8 @@ export interface ResolverContext {
   nowMs: number;
   /** Inside a bulk operation connections return every node, whatever first/last say. */
   bulkRead: boolean;
+  /** Inside a bulk operation: the chunk of root orders [from, to) this execution reads. */
+  bulkSlice?: readonly [number, number];
 }
 
 const SDL = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
@@ -70,7 +72,8 @@ const RESOLVERS: Resolvers = {
       currencyCode: 'EUR',
       ianaTimezone: 'Europe/Amsterdam',
     }),
-    orders: (_root, args: OrdersArgs, ctx) => ctx.store.ordersPage({ ...args, ...(ctx.bulkRead ? { first: null, last: null, after: null, before: null } : {}) }),
+    orders: (_root, args: OrdersArgs, ctx) =>
+      ctx.bulkRead ? ctx.store.ordersPage({ ...args, first: null, last: null, after: null, before: null }, ctx.bulkSlice) : ctx.store.ordersPage(args),
     order: (_root, args: { id: string }, ctx) => ctx.store.order(args.id) ?? null,
     fulfillment: (_root, args: { id: string }, ctx) => ctx.store.fulfillment(args.id) ?? null,
     node: (_root, args: { id: string }, ctx) => nodeById(args.id, ctx),

@@ -29,10 +29,28 @@ function conditionHolds(walk: Walk, condition: string | undefined, type: GraphQL
   return !!named && isAbstractType(named) && walk.schema.isSubType(named, type);
 }
 
-/** The fields `selectionSet` selects on object type `type`, __typename excluded. */
+// A selection set belongs to one parsed document (hence one set of fragments): its fields on a
+// type never change, and bulk files and cost walks ask for them once per node.
+const FIELDS_CACHE = new WeakMap<SelectionSetNode, Map<string, SelectedField[]>>();
+
+/** The fields `selectionSet` selects on object type `type`, __typename excluded (do not change the list). */
 export function fieldsOn(walk: Walk, selectionSet: SelectionSetNode | undefined, type: GraphQLObjectType): SelectedField[] {
+  if (!selectionSet) return [];
+  let byType = FIELDS_CACHE.get(selectionSet);
+  if (!byType) {
+    byType = new Map();
+    FIELDS_CACHE.set(selectionSet, byType);
+  }
+  let fields = byType.get(type.name);
+  if (!fields) {
+    fields = collectFields(walk, selectionSet, type);
+    byType.set(type.name, fields);
+  }
+  return fields;
+}
+
+function collectFields(walk: Walk, selectionSet: SelectionSetNode, type: GraphQLObjectType): SelectedField[] {
   const out: SelectedField[] = [];
-  if (!selectionSet) return out;
   const defs = type.getFields();
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
@@ -57,7 +75,18 @@ function isListOf(type: GraphQLOutputType): boolean {
   return isListType(isNonNullType(type) ? type.ofType : type);
 }
 
+const KIND_CACHE = new WeakMap<GraphQLField<unknown, unknown>, FieldKind>();
+
 export function fieldKind(def: GraphQLField<unknown, unknown>): FieldKind {
+  let kind = KIND_CACHE.get(def);
+  if (!kind) {
+    kind = kindOf(def);
+    KIND_CACHE.set(def, kind);
+  }
+  return kind;
+}
+
+function kindOf(def: GraphQLField<unknown, unknown>): FieldKind {
   const named = getNamedType(def.type);
   if (isLeafType(named)) return 'leaf';
   if (isConnectionType(named)) return 'connection';
@@ -74,7 +103,18 @@ export function connectionNodeType(connection: GraphQLObjectType): GraphQLObject
  * The selection sets that pick a connection's nodes: `edges { node { … } }` and `nodes { … }`
  * (each may be given several times through fragments).
  */
+const NODE_SELECTIONS_CACHE = new WeakMap<FieldNode, { viaEdges: SelectionSetNode[]; viaNodes: SelectionSetNode[] }>();
+
 export function nodeSelections(walk: Walk, field: SelectedField): { viaEdges: SelectionSetNode[]; viaNodes: SelectionSetNode[] } {
+  let found = NODE_SELECTIONS_CACHE.get(field.node);
+  if (!found) {
+    found = collectNodeSelections(walk, field);
+    NODE_SELECTIONS_CACHE.set(field.node, found);
+  }
+  return found;
+}
+
+function collectNodeSelections(walk: Walk, field: SelectedField): { viaEdges: SelectionSetNode[]; viaNodes: SelectionSetNode[] } {
   const connection = getNamedType(field.def.type) as GraphQLObjectType;
   const edgeType = getNamedType(connection.getFields().edges!.type) as GraphQLObjectType;
   const viaEdges: SelectionSetNode[] = [];
