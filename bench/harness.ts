@@ -4,7 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,4 +121,31 @@ export async function waitForRunEnd(knex: Knex, id: number): Promise<SyncRun> {
     if (run.status === 'succeeded' || run.status === 'failed') return run;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Where a crawl benchmark stores: MySQL when `databaseUrl` is set (a throw-away database), else a SQLite file in a temporary folder. */
+export interface BenchStore {
+  knex: Knex;
+  /** `MySQL` or `SQLite`. */
+  label: string;
+  /** Drops the database (or the folder) and closes `knex`. */
+  close(): Promise<void>;
+}
+
+export async function openBenchStore(databaseUrl: string | undefined): Promise<BenchStore> {
+  if (databaseUrl) {
+    const db = await createBenchDatabase(databaseUrl);
+    return { knex: db.knex, label: 'MySQL', close: () => db.drop() };
+  }
+  const tmp = mkdtempSync(path.join(tmpdir(), 'shipsync-bench-'));
+  const knex = createKnex({ sqliteFile: path.join(tmp, 'bench.sqlite') });
+  await migrateLatest(knex);
+  return {
+    knex,
+    label: 'SQLite',
+    async close() {
+      await knex.destroy();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
 }

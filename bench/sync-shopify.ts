@@ -14,13 +14,8 @@
  * BENCH_BUCKET_SIZE (20000), BENCH_WORKERS (3), BENCH_MARGIN (0.03) and BENCH_JITTER_MS (50),
  * BENCH_LATENCY_MS (5).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startShopifySandbox } from '../sandbox/shopify/index.ts';
-import { createKnex } from '../models/db.ts';
-import { migrateLatest } from '../migrations/index.ts';
 import { createLogger } from '../config/logger.ts';
 import { createQueue } from '../lib/queue/index.ts';
 import { destroyRabbitTopology } from '../lib/queue/rabbitmq.ts';
@@ -30,7 +25,7 @@ import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
 import { saveShopCredentials } from '../models/shop-credentials.ts';
 import { Shop } from '../models/shops.ts';
 import type { SyncRun } from '../models/sync-runs.ts';
-import { createBenchDatabase, waitForRunEnd } from './harness.ts';
+import { openBenchStore, waitForRunEnd } from './harness.ts';
 import { platformsFromEnv } from '../crawler/connectors/platforms.ts';
 
 const orders = Number(process.env.BENCH_ORDERS ?? 10_000);
@@ -41,10 +36,8 @@ const databaseUrl = process.env.BENCH_DATABASE_URL;
 const amqpUrl = process.env.BENCH_AMQP_URL;
 
 const sandbox = await startShopifySandbox({ orders: 0, latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 5) });
-const tmp = mkdtempSync(path.join(tmpdir(), 'shipsync-bench-'));
-const db = databaseUrl ? await createBenchDatabase(databaseUrl) : null;
-const knex = db?.knex ?? createKnex({ sqliteFile: path.join(tmp, 'bench.sqlite') });
-if (!db) await migrateLatest(knex);
+const store = await openBenchStore(databaseUrl);
+const { knex } = store;
 const prefix = `bench.${randomUUID().slice(0, 8)}`;
 const queue = await createQueue({ amqpUrl, prefix });
 const secretBox = createSecretBox(Buffer.alloc(32, 9).toString('base64'));
@@ -104,7 +97,7 @@ const bulk = await crawl('bulk');
 const paging = await crawl('paging');
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-console.log(`Shopify initial sync benchmark — ${db ? 'MySQL' : 'SQLite'} + ${amqpUrl ? 'RabbitMQ' : 'in-process queue'}, ${workers} workers, ${orders} orders, bucket ${bucketSize} points restoring ${restoreRate}/s`);
+console.log(`Shopify initial sync benchmark — ${store.label} + ${amqpUrl ? 'RabbitMQ' : 'in-process queue'}, ${workers} workers, ${orders} orders, bucket ${bucketSize} points restoring ${restoreRate}/s`);
 for (const o of [bulk, paging]) {
   const allowance = bucketSize + (restoreRate * o.crawlMs) / 1000;
   console.log(`  ${o.mode}:`);
@@ -121,7 +114,5 @@ console.log(`  bulk speed-up over paging:          ${speedup.toFixed(2)}×   (ta
 
 await queue.close();
 if (amqpUrl) await destroyRabbitTopology(amqpUrl, prefix);
-if (db) await db.drop();
-else await knex.destroy();
+await store.close();
 await sandbox.close();
-rmSync(tmp, { recursive: true, force: true });
