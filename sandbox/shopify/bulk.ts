@@ -29,7 +29,7 @@ export interface BulkTiming {
 }
 
 /** Root objects read per execution of the inner query. */
-const CHUNK_ROOTS = 500;
+const CHUNK_ROOTS = 250;
 
 interface BulkOperationRecord {
   id: string;

@@ -240,7 +240,8 @@ export class OrderFactory {
       createdAtMs,
       updatedAtMs: touchedAtMs,
       processedAtMs: createdAtMs,
-      email: `${shippingAddress.firstName}.${shippingAddress.lastName}`.toLowerCase().replace(/[^a-z.]/g, '') + `${this.rng.int(1, 99)}@example.com`,
+      // "Müller" → "muller": accents go, the letters stay.
+      email: `${shippingAddress.firstName}.${shippingAddress.lastName}`.normalize('NFD').toLowerCase().replace(/[^a-z.]/g, '') + `${this.rng.int(1, 99)}@example.com`,
       phone: this.rng.chance(0.3) ? shippingAddress.phone : null,
       shippingAddress,
       lineItems,

@@ -4,7 +4,7 @@
  * difference between requested and actual cost, and answer with Shopify's `extensions.cost`.
  */
 import {
-  execute, getOperationAST, getVariableValues, GraphQLError, parse, validate, Kind,
+  execute, getOperationAST, getVariableValues, GraphQLError, parse, validate, visit, Kind,
   type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode,
 } from 'graphql';
 import { jsonReply, mediaType, type Reply } from '../http.ts';
@@ -60,6 +60,33 @@ function walkOf(document: DocumentNode): Walk {
   return { schema: SHOPIFY_SCHEMA, fragments };
 }
 
+/**
+ * graphql-ruby names where a validation error sits: the operation ("query", "query Name") and the
+ * field names down to the offending node, e.g. ["query", "orders", "edges", "node", "foo"].
+ */
+function withDocumentPath(wire: WireError, error: GraphQLError, document: DocumentNode): WireError {
+  const target = error.nodes?.[0];
+  if (!target || wire.path) return wire;
+  let path: string[] | undefined;
+  visit(document, {
+    enter(node, _key, _parent, _path, ancestors) {
+      if (node !== target || path) return;
+      const chain = [...ancestors, node] as readonly unknown[];
+      const names: string[] = [];
+      for (const a of chain) {
+        const n = a as { kind?: string; operation?: string; name?: { value: string } };
+        if (n.kind === Kind.OPERATION_DEFINITION) names.push(n.name ? `${n.operation} ${n.name.value}` : String(n.operation));
+        else if (n.kind === Kind.FRAGMENT_DEFINITION) names.push(`fragment ${n.name?.value ?? ''}`);
+        else if (n.kind === Kind.FIELD && n.name) names.push(n.name.value);
+      }
+      path = names;
+    },
+  });
+  if (!path || path.length === 0) return wire;
+  const { extensions, ...rest } = wire;
+  return { ...rest, path, ...(extensions ? { extensions } : {}) };
+}
+
 interface Prepared {
   document: DocumentNode;
   errors: WireError[];
@@ -80,7 +107,8 @@ function prepare(query: string): Prepared | WireError[] {
     if (err instanceof GraphQLError) return [toShopifyError(err)];
     throw err;
   }
-  const prepared = { document, errors: validate(SHOPIFY_SCHEMA, document).map(toShopifyError), walk: walkOf(document) };
+  const errors = validate(SHOPIFY_SCHEMA, document).map((e) => withDocumentPath(toShopifyError(e), e, document));
+  const prepared = { document, errors, walk: walkOf(document) };
   if (PREPARED.size >= PREPARED_MAX) PREPARED.clear();
   PREPARED.set(query, prepared);
   return prepared;

@@ -5,7 +5,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import {
-  shopCredentials, startShopifySandbox, type ShopifySandbox, type ShopifySandboxOptions,
+  shopCredentials, shopifyOptionsFromEnv, startShopifySandbox, type ShopifySandbox, type ShopifySandboxOptions,
 } from '../../sandbox/shopify/index.ts';
 
 const REFERENCE = Date.parse('2026-11-30T00:00:00Z');
@@ -236,11 +236,15 @@ test('invalid queries are answered in graphql-ruby wording with locations and co
   t.deepEqual(unknown.body.errors, [{
     message: "Field 'foo' doesn't exist on type 'Order'",
     locations: [{ line: 1, column: 40 }],
+    path: ['query', 'orders', 'edges', 'node', 'foo'],
     extensions: { code: 'undefinedField', typeName: 'Order', fieldName: 'foo' },
   }]);
   const missingArg = await gql(sb, '{ order { id } }');
   t.is(missingArg.body.errors[0].message, "Field 'order' is missing required arguments: id");
   t.is(missingArg.body.errors[0].extensions.code, 'missingRequiredArguments');
+  t.deepEqual(missingArg.body.errors[0].path, ['query', 'order']);
+  const named = await gql(sb, 'query Recent { orders(first: 1) { nodes { nope } } }');
+  t.deepEqual(named.body.errors[0].path, ['query Recent', 'orders', 'nodes', 'nope']);
   const badArg = await gql(sb, '{ orders(first: 1, nope: 2) { nodes { id } } }');
   t.is(badArg.body.errors[0].extensions.code, 'argumentNotAccepted');
   const unbounded = await gql(sb, '{ orders { nodes { id } } }');
@@ -538,4 +542,32 @@ test('a large shop is read in chunks between requests and its file still holds e
   t.is(done.rootObjectCount, '1234');
   t.deepEqual(new Set(roots), new Set(sb.shopOrders('demo-shop').map((o) => o.id)));
   t.is(roots.length, 1234);
+});
+
+test('SANDBOX_SHOPIFY_* variables set the options; bad values fail loudly', (t) => {
+  t.deepEqual(shopifyOptionsFromEnv({
+    SANDBOX_SHOPIFY_PORT: '7400',
+    SANDBOX_SHOPIFY_ORDERS: '10000',
+    SANDBOX_SHOPIFY_SHOP: 'my-store',
+    SANDBOX_SHOPIFY_RESTORE_RATE: '1000',
+    SANDBOX_SHOPIFY_BUCKET_SIZE: '20000',
+    SANDBOX_SHOPIFY_BULK_OBJECTS_PER_SECOND: '5000',
+    SANDBOX_SHOPIFY_BULK_MIN_MS: '0',
+    SANDBOX_SHOPIFY_TOKEN_LIFETIME_SECONDS: '60',
+    SANDBOX_SHOPIFY_OFFLINE_TOKEN_LIFETIME_SECONDS: '30',
+    SANDBOX_SHOPIFY_REFRESH_TOKEN_LIFETIME_SECONDS: '600',
+    SANDBOX_SEED: '7',
+  }), {
+    port: 7400,
+    seed: 7,
+    demoShop: 'my-store',
+    orders: 10000,
+    restoreRate: 1000,
+    bucketSize: 20000,
+    bulkObjectsPerSecond: 5000,
+    bulkMinMs: 0,
+    auth: { clientCredentialsLifetimeSeconds: 60, offlineAccessTokenLifetimeSeconds: 30, refreshTokenLifetimeSeconds: 600 },
+  });
+  t.throws(() => shopifyOptionsFromEnv({ SANDBOX_SHOPIFY_RESTORE_RATE: 'fast' }), { message: /SANDBOX_SHOPIFY_RESTORE_RATE/ });
+  t.throws(() => shopifyOptionsFromEnv({ SANDBOX_SHOPIFY_ORDERS: '-1' }), { message: /SANDBOX_SHOPIFY_ORDERS/ });
 });
