@@ -4,13 +4,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import { createKnex } from '../models/db.ts';
 import { migrateLatest } from '../migrations/index.ts';
+import { SyncRun } from '../models/sync-runs.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -110,4 +112,40 @@ export const peakRssMb = (pid: number) => statusMb(pid, 'VmHWM');
 function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** The sync run once it has ended, read every 100 ms. */
+export async function waitForRunEnd(knex: Knex, id: number): Promise<SyncRun> {
+  for (;;) {
+    const run = (await SyncRun.query(knex).findById(id))!;
+    if (run.status === 'succeeded' || run.status === 'failed') return run;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Where a crawl benchmark stores: MySQL when `databaseUrl` is set (a throw-away database), else a SQLite file in a temporary folder. */
+export interface BenchStore {
+  knex: Knex;
+  /** `MySQL` or `SQLite`. */
+  label: string;
+  /** Drops the database (or the folder) and closes `knex`. */
+  close(): Promise<void>;
+}
+
+export async function openBenchStore(databaseUrl: string | undefined): Promise<BenchStore> {
+  if (databaseUrl) {
+    const db = await createBenchDatabase(databaseUrl);
+    return { knex: db.knex, label: 'MySQL', close: () => db.drop() };
+  }
+  const tmp = mkdtempSync(path.join(tmpdir(), 'shipsync-bench-'));
+  const knex = createKnex({ sqliteFile: path.join(tmp, 'bench.sqlite') });
+  await migrateLatest(knex);
+  return {
+    knex,
+    label: 'SQLite',
+    async close() {
+      await knex.destroy();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
 }

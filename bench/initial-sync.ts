@@ -11,17 +11,12 @@
  * during the crawl: the time ratio then shows whether webhook delivery slows the sync.
  *
  * Knobs: BENCH_SHIPMENTS (2000), BENCH_LIST_LIMIT (250/10000 = 250 per 10 s), BENCH_DETAIL_LIMIT (500/10000), BENCH_MARGIN (0.03) and BENCH_JITTER_MS (50), as RATE_LIMIT_MARGIN and RATE_LIMIT_JITTER_MS,
- * BENCH_LATENCY_MS (5), BENCH_WORKERS (3).
+ * BENCH_LATENCY_MS (5), BENCH_WORKERS (3), and SANDBOX_TOKEN_LIFETIME_SECONDS (the sandbox's 299 by default) for short-lived tokens.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startBolSandbox } from '../sandbox/bol/index.ts';
-import { createKnex } from '../models/db.ts';
-import { migrateLatest } from '../migrations/index.ts';
 import { createLogger } from '../config/logger.ts';
 import { createQueue } from '../lib/queue/index.ts';
 import { destroyRabbitTopology } from '../lib/queue/rabbitmq.ts';
@@ -32,8 +27,7 @@ import { createWorker } from '../crawler/create-worker.ts';
 import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
 import { saveShopCredentials } from '../models/shop-credentials.ts';
 import { Shop } from '../models/shops.ts';
-import { SyncRun } from '../models/sync-runs.ts';
-import { createBenchDatabase } from './harness.ts';
+import { openBenchStore, waitForRunEnd } from './harness.ts';
 import { platformsFromEnv } from '../crawler/connectors/platforms.ts';
 
 const shipments = Number(process.env.BENCH_SHIPMENTS ?? 2000);
@@ -47,11 +41,10 @@ const databaseUrl = process.env.BENCH_DATABASE_URL;
 const amqpUrl = process.env.BENCH_AMQP_URL;
 const withWebhooks = process.env.BENCH_WEBHOOKS === '1';
 
-const sandbox = await startBolSandbox({ shipments, limits, latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 5) });
-const tmp = mkdtempSync(path.join(tmpdir(), 'shipsync-bench-'));
-const db = databaseUrl ? await createBenchDatabase(databaseUrl) : null;
-const knex = db?.knex ?? createKnex({ sqliteFile: path.join(tmp, 'bench.sqlite') });
-if (!db) await migrateLatest(knex);
+const tokenLifetimeSeconds = process.env.SANDBOX_TOKEN_LIFETIME_SECONDS ? Number(process.env.SANDBOX_TOKEN_LIFETIME_SECONDS) : undefined;
+const sandbox = await startBolSandbox({ shipments, limits, latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 5), ...(tokenLifetimeSeconds ? { tokenLifetimeSeconds } : {}) });
+const store = await openBenchStore(databaseUrl);
+const { knex } = store;
 const prefix = `bench.${randomUUID().slice(0, 8)}`;
 const queue = await createQueue({ amqpUrl, prefix });
 // As boot/runtime.ts does: webhook deliveries on a queue of their own.
@@ -86,12 +79,7 @@ const pool = Array.from({ length: workers }, () =>
 for (const w of pool) await w.start();
 
 const run = await startSyncRun({ knex, queue }, shop.id, 'initial');
-let done: SyncRun;
-for (;;) {
-  done = (await SyncRun.query(knex).findById(run.id))!;
-  if (done.status === 'succeeded' || done.status === 'failed') break;
-  await new Promise((r) => setTimeout(r, 100));
-}
+const done = await waitForRunEnd(knex, run.id);
 const crawlMs = Number(done.finished_at) - Number(done.created_at);
 
 // What the crawl needs at the least: one token, the published limits, every list page of each
@@ -125,9 +113,8 @@ if (amqpUrl) {
   await destroyRabbitTopology(amqpUrl, prefix);
   await destroyRabbitTopology(amqpUrl, `${prefix}.deliveries`);
 }
-await (db ? db.drop() : knex.destroy());
+await store.close();
 await sandbox.close();
-rmSync(tmp, { recursive: true, force: true });
 process.exit(done.status === 'succeeded' && made === neededTotal && stats.tooManyRequests.total === 0 ? 0 : 1);
 
 /** Three local webhook receivers: one answers at once, one after 300 ms, one never. */

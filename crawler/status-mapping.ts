@@ -90,3 +90,28 @@ export const STATUS_FEED_EVENT_STATUS = {
   delivered: 'delivered',
   returned: 'returned',
 } as const satisfies Record<string, ShipmentStatus>;
+
+/**
+ * Shopify `FulfillmentEventStatus` (and the same words in a fulfillment's `displayStatus`) →
+ * canonical (status-mapping.md). Not in the contract's table: `CARRIER_PICKED_UP` (the carrier has
+ * the parcel: it moves) and `DELAYED` (still on its way, later than promised) are `in_transit`;
+ * the raw status keeps the difference. Display-only words (`FULFILLED`, `SUBMITTED`, …) map to null.
+ */
+const SHOPIFY_EVENT_STATUS: Record<string, ShipmentStatus> = {
+  LABEL_PURCHASED: 'info_received',
+  LABEL_PRINTED: 'info_received',
+  CONFIRMED: 'info_received',
+  CARRIER_PICKED_UP: 'in_transit',
+  IN_TRANSIT: 'in_transit',
+  DELAYED: 'in_transit',
+  OUT_FOR_DELIVERY: 'out_for_delivery',
+  READY_FOR_PICKUP: 'available_for_pickup',
+  ATTEMPTED_DELIVERY: 'attempt_fail',
+  DELIVERED: 'delivered',
+  PICKED_UP: 'delivered',
+  FAILURE: 'exception',
+};
+
+export function mapShopifyEventStatus(status: string): ShipmentStatus | null {
+  return SHOPIFY_EVENT_STATUS[status.trim().toUpperCase()] ?? null;
+}

@@ -78,3 +78,36 @@ export function parseJson(body: string): unknown {
     return undefined;
   }
 }
+
+/** An answer whose body is read as it arrives (a large file), never held whole. */
+export interface HttpStreamAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: AsyncIterable<Buffer>;
+  /** Stops reading and closes the connection. */
+  close(): void;
+}
+
+/** A GET whose body streams; like `send`, no retries, no redirects, no throwing on status. `timeoutMs` bounds each silence. */
+export async function openStream(req: Omit<HttpRequest, 'method' | 'body'>): Promise<HttpStreamAnswer> {
+  const stream = got.stream(req.url, {
+    headers: req.headers,
+    searchParams: req.searchParams,
+    throwHttpErrors: false,
+    retry: { limit: 0 },
+    followRedirect: false,
+    timeout: { response: req.timeoutMs ?? 30_000, socket: req.timeoutMs ?? 30_000 },
+    signal: req.signal,
+  });
+  try {
+    const response = await new Promise<{ statusCode: number; headers: HttpAnswer['headers'] }>((resolve, reject) => {
+      stream.once('response', resolve);
+      stream.once('error', reject);
+    });
+    return { status: response.statusCode, headers: response.headers, body: stream, close: () => stream.destroy() };
+  } catch (err) {
+    stream.destroy();
+    if (err instanceof RequestError) throw new NetworkError(`GET ${new URL(req.url).pathname}: ${err.code ?? err.message}`, err);
+    throw err;
+  }
+}

@@ -28,7 +28,9 @@ export interface Carrier {
 }
 
 export const CARRIERS: readonly Carrier[] = [
-  { code: 'POSTNL', name: 'PostNL', aliases: ['TNT', 'TNTEXTRA', 'TNTBRIEF'], trackedBy: null },
+  // Shopify's trackingInfo.company spells carriers by name (`PostNL`, `DHL Express`, `DHL eCommerce`,
+  // `DHL Parcel`, `DPD`, `UPS`, `GLS`, `bpost`): their keys are codes or aliases below.
+  { code: 'POSTNL', name: 'PostNL', aliases: ['TNT', 'TNTEXTRA', 'TNTBRIEF', 'POSTNLINTERNATIONAL'], trackedBy: null },
   { code: 'TNTEXPRESS', name: 'TNT Express', aliases: [], trackedBy: null },
   {
     code: 'DHL', // bol BE transporter code; CSV "DHL" / "dhl"
@@ -46,8 +48,8 @@ export const CARRIERS: readonly Carrier[] = [
     ],
     trackedBy: 'dhl',
   },
-  { code: 'DPD', name: 'DPD', aliases: ['DPDNL', 'DPDBE'], trackedBy: null },
-  { code: 'BPOST', name: 'bpost', aliases: ['BPOSTBE', 'BPOSTBRIEF'], trackedBy: null },
+  { code: 'DPD', name: 'DPD', aliases: ['DPDNL', 'DPDBE', 'DPDDE', 'DPDLOCAL'], trackedBy: null },
+  { code: 'BPOST', name: 'bpost', aliases: ['BPOSTBE', 'BPOSTBRIEF', 'BPOSTINTERNATIONAL'], trackedBy: null },
   { code: 'GLS', name: 'GLS', aliases: [], trackedBy: null },
   { code: 'UPS', name: 'UPS', aliases: [], trackedBy: null },
   { code: 'FEDEX', name: 'FedEx', aliases: ['FEDEXNL', 'FEDEXBE'], trackedBy: null },

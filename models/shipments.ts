@@ -67,7 +67,8 @@ export async function findShipmentPlatformIds(knex: Knex | Knex.Transaction, sho
 export async function upsertSyncedShipmentRows(trx: Knex.Transaction, rows: SyncedShipmentRow[]): Promise<void> {
   if (rows.length === 0) return;
   const merged = Object.keys(rows[0]!).filter((c) => c !== 'created_at' && c !== 'shop_id' && c !== 'platform_id');
-  await trx('shipments').insert(rows).onConflict(['shop_id', 'platform_id']).merge(merged);
+  // Chunked like the items: SQLite's multi-row insert is a compound SELECT of at most 500 terms.
+  for (let i = 0; i < rows.length; i += 500) await trx('shipments').insert(rows.slice(i, i + 500)).onConflict(['shop_id', 'platform_id']).merge(merged);
 }
 
 /** The id and first sighting of each of the shop's shipments named by `platformIds`. */

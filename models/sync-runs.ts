@@ -11,7 +11,7 @@ export type Stream = string;
 
 export class SyncRun extends BaseModel {
   static override tableName = 'sync_runs';
-  static override jsonAttributes = ['checkpoint'];
+  static override jsonAttributes = ['checkpoint', 'cursor'];
 
   id!: number;
   shop_id!: number;
@@ -21,6 +21,8 @@ export class SyncRun extends BaseModel {
   active_key!: string | null;
   step!: number;
   checkpoint!: unknown;
+  /** Where the shop's next run of the stream starts (the stream's own JSON, like the checkpoint), or null. */
+  cursor!: unknown;
   pages_fetched!: number;
   records_upserted!: number;
   requests_made!: number;
@@ -47,10 +49,14 @@ export async function hasSucceededInitialRun(knex: Knex, shopId: number, stream?
   return (await q) !== undefined;
 }
 
-/** A queued run at step 0; the `active_key` unique index refuses a second active run of the shop's stream. */
-export async function insertSyncRun(knex: Knex, run: Pick<SyncRun, 'shop_id' | 'stream' | 'type'>): Promise<SyncRun> {
+/**
+ * A queued run at step 0, holding `cursor` (the stream's cursor it starts from); the `active_key`
+ * unique index refuses a second active run of the shop's stream.
+ */
+export async function insertSyncRun(knex: Knex, run: Pick<SyncRun, 'shop_id' | 'stream' | 'type'> & { cursor?: unknown }): Promise<SyncRun> {
   return SyncRun.query(knex).insertAndFetch({
     ...run,
+    cursor: run.cursor ?? null,
     status: 'queued',
     active_key: activeKeyOf(run.shop_id, run.stream),
     step: 0,
@@ -59,6 +65,16 @@ export async function insertSyncRun(knex: Knex, run: Pick<SyncRun, 'shop_id' | '
     records_upserted: 0,
     requests_made: 0,
   });
+}
+
+/**
+ * The stream's cursor as the shop's latest run holding one left it, or null. A cursor is only ever
+ * written by the step that stored what it covers, so a failed run's cursor is as good as a
+ * finished one's.
+ */
+export async function findLatestStreamCursor(knex: Knex, shopId: number, stream: Stream): Promise<unknown> {
+  const run = await SyncRun.query(knex).where({ shop_id: shopId, stream }).whereNotNull('cursor').orderBy('id', 'desc').first();
+  return run?.cursor ?? null;
 }
 
 /** The shop's queued or running run of `stream`, if any. */
@@ -100,6 +116,8 @@ export async function failSyncRun(knex: Knex, id: number, reason: string): Promi
 export interface SyncStepCommit {
   /** The connector's checkpoint for the next step; null at the end. */
   checkpoint: unknown;
+  /** The stream's cursor moved by this step's records; unset: unchanged. */
+  cursor?: unknown;
   /** The run ends with this: `succeeded`, or `failed` with `error`; unset: it goes on. */
   outcome?: { status: 'succeeded' } | { status: 'failed'; error: string };
   pagesFetched: number;
@@ -119,6 +137,7 @@ export async function commitSyncRunStep(trx: Knex.Transaction, run: Pick<SyncRun
     .update({
       step: run.step + 1,
       checkpoint: JSON.stringify(step.checkpoint),
+      ...(step.cursor === undefined ? {} : { cursor: JSON.stringify(step.cursor) }),
       status: step.outcome?.status ?? 'running',
       error: step.outcome?.status === 'failed' ? step.outcome.error : null,
       active_key: ended ? null : run.active_key,

@@ -30,7 +30,11 @@ export interface DecidingEventRow {
 
 /** Inserts events; one already stored (same shipment and dedupe key) is left as it is. */
 export async function insertTrackingEvents(trx: Knex.Transaction, rows: TrackingEventRow[]): Promise<void> {
-  await trx('tracking_events').insert(rows).onConflict(['shipment_id', 'dedupe_key']).ignore();
+  // Chunked: a step of a few hundred shipments carries thousands of events, and SQLite's multi-row
+  // insert is a compound SELECT of at most 500 terms.
+  for (let i = 0; i < rows.length; i += 500) {
+    await trx('tracking_events').insert(rows.slice(i, i + 500)).onConflict(['shipment_id', 'dedupe_key']).ignore();
+  }
 }
 
 /** Which `(shipment_id, dedupe_key)` pairs among these shipments and keys are stored already. */

@@ -1,5 +1,6 @@
 import { envProblems } from '../../lib/env.ts';
 import { bolConnector } from './bol/connector.ts';
+import { shopifyConnector } from './shopify/connector.ts';
 import type { PlatformConnector } from './types.ts';
 
 /**
@@ -20,6 +21,7 @@ export function registerPlatform(connector: AnyPlatformConnector): void {
 }
 
 registerPlatform(bolConnector);
+registerPlatform(shopifyConnector);
 
 /** Every registered connector, in registration order. */
 export function registeredPlatforms(): AnyPlatformConnector[] {

@@ -105,6 +105,12 @@ export interface StepContext {
    * and stops where it reaches them (a newest-first list is known from there on).
    */
   findStored(ids: string[]): Promise<Set<string>>;
+  /**
+   * The stream's cursor: where the shop's previous runs of this stream left it (a platform's
+   * watermark, e.g. the newest `updatedAt` stored), as moved by this run's steps so far; null
+   * when no step ever set one. A step moves it with `StepFetch.cursor`.
+   */
+  cursor: unknown;
   signal: AbortSignal;
 }
 
@@ -121,16 +127,28 @@ export interface StepFetch {
    * a limit window still closed): the engine publishes it delayed, so no worker waits for it.
    */
   notBeforeMs?: number;
+  /**
+   * The stream's new cursor, committed with this step's records (so it never runs ahead of what
+   * is stored) and handed to the shop's next run; unset: unchanged.
+   */
+  cursor?: unknown;
 }
 
-/** A platform access token as stored beside the shop's credentials. */
-export interface StoredToken {
-  accessToken: string;
-  expiresAt: number;
-}
+/** A platform access token as stored beside the shop's credentials (models/shop-credentials.ts). */
+export type { StoredToken } from '../../models/shop-credentials.ts';
+import type { StoredToken } from '../../models/shop-credentials.ts';
 
-/** The shop's token, shared by every worker through the database. */
+/**
+ * The shop's token, shared by every worker through the database. A token a platform hands out
+ * again for the same credentials is `save`d; a rotating one (its refresh token is replaced on
+ * every refresh) is refreshed by one worker at a time: `claimRefresh`, refresh with the
+ * platform, `replace`, and only then use it; the others wait for the winner's pair.
+ */
 export interface TokenStore {
   load(): Promise<StoredToken | null>;
   save(token: StoredToken): Promise<void>;
+  /** True for exactly one caller while the stored pair is still `seen` (null: none yet); the claim lapses after `forMs`. */
+  claimRefresh(seen: StoredToken | null, forMs: number): Promise<boolean>;
+  /** Stores `next` in place of `seen` (compare-and-set on its version); false when another pair landed first. */
+  replace(seen: StoredToken | null, next: StoredToken): Promise<boolean>;
 }

@@ -6,7 +6,7 @@ import type { SecretBox } from '../../lib/secret-box.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import type { Logger } from '../../config/logger.ts';
 import { findShop, saveShopStepState, type Shop } from '../../models/shops.ts';
-import { loadShopCredentials, loadShopToken, saveShopToken } from '../../models/shop-credentials.ts';
+import { claimTokenRefresh, loadShopCredentials, loadShopToken, replaceShopToken, saveShopToken } from '../../models/shop-credentials.ts';
 import { commitSyncRunStep, failSyncRun, findSyncRun, markSyncRunRunning, type SyncRun } from '../../models/sync-runs.ts';
 import { presentSyncRun } from '../../api/present.ts';
 import { recordEvents } from '../../models/domain-events.ts';
@@ -76,9 +76,15 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
   }
   if (run.status === 'queued') await markSyncRunRunning(deps.knex, run.id);
 
+  const countTokenRefresh = () => void tokenRefreshes.inc({ platform: shop.platform });
   const session: PlatformSession = await connector.openSession(settings, {
     credentials: credentials.data,
-    tokens: { load: () => loadShopToken(deps.knex, deps.secretBox, shop.id), save: (t) => (tokenRefreshes.inc({ platform: shop.platform }), saveShopToken(deps.knex, deps.secretBox, shop.id, t)) },
+    tokens: {
+      load: () => loadShopToken(deps.knex, deps.secretBox, shop.id),
+      save: (t) => (countTokenRefresh(), saveShopToken(deps.knex, deps.secretBox, shop.id, t)),
+      claimRefresh: (seen, forMs) => claimTokenRefresh(deps.knex, shop.id, seen, forMs),
+      replace: (seen, next) => (countTokenRefresh(), replaceShopToken(deps.knex, deps.secretBox, shop.id, seen, next)),
+    },
     rateState: readStoredJson(shop.rate_state),
     redelivered: ctx.redelivered,
     rateMargin: deps.rateMargin,
@@ -89,6 +95,7 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
     type: run.type,
     // Initial: skip only what this run already stored. Incremental: everything the shop has.
     findStored: (ids) => findKnownPlatformIds(deps.knex, run.shop_id, ids, run.type === 'initial' ? run.id : undefined),
+    cursor: run.cursor ?? null,
     signal: ctx.signal,
   });
   const { failure } = fetched;
@@ -145,6 +152,7 @@ async function commitStep(deps: SyncPageDeps, step: StepCommit): Promise<boolean
       const now = Date.now();
       const moved = await commitSyncRunStep(trx, run, {
         checkpoint: fetched.next,
+        cursor: fetched.cursor,
         outcome: refused ? { status: 'failed', error: refused.message } : done ? { status: 'succeeded' } : undefined,
         pagesFetched: fetched.pagesFetched,
         recordsUpserted: upserted,

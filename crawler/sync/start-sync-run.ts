@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { isUniqueViolation } from '../../models/db.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import { ConflictError } from '../../lib/errors.ts';
-import { failSyncRun, findActiveSyncRun, hasSucceededInitialRun, insertSyncRun, type Stream, type SyncRun, type SyncType } from '../../models/sync-runs.ts';
+import { failSyncRun, findActiveSyncRun, findLatestStreamCursor, hasSucceededInitialRun, insertSyncRun, type Stream, type SyncRun, type SyncType } from '../../models/sync-runs.ts';
 import { enqueue } from '../jobs.ts';
 
 export interface StartSyncDeps {
@@ -20,7 +20,8 @@ export async function startSyncRun(deps: StartSyncDeps, shopId: number, type: Sy
   }
   let run: SyncRun;
   try {
-    run = await insertSyncRun(deps.knex, { shop_id: shopId, stream, type });
+    // The stream's cursor carries over from run to run (an incremental run starts where the last stored).
+    run = await insertSyncRun(deps.knex, { shop_id: shopId, stream, type, cursor: await findLatestStreamCursor(deps.knex, shopId, stream) });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     const active = await findActiveSyncRun(deps.knex, shopId, stream);

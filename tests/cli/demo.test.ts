@@ -9,22 +9,29 @@ import { runCli, startCli } from './run-cli.ts';
  * process) and `shipsync sync` against it, each in its own process as a person runs them.
  */
 
-test('npm run demo syncs a demo shop with a summary and curl lines that work; shipsync sync follows another sync; SIGTERM stops it', async (t) => {
+test('npm run demo syncs a bol and a Shopify demo shop with a summary and curl lines that work; shipsync sync follows another sync; SIGTERM stops it', async (t) => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'shipsync-demo-'));
-  const demo = startCli(['demo'], { DATA_DIR: dataDir, PORT: '0', DEMO_SHIPMENTS: '60', LOG_LEVEL: 'silent' });
+  const demo = startCli(['demo'], { DATA_DIR: dataDir, PORT: '0', DEMO_SHIPMENTS: '60', DEMO_SHOPIFY_ORDERS: '60', LOG_LEVEL: 'silent' });
   t.teardown(() => {
     demo.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   await demo.until(/Still serving/, 90_000);
-  t.regex(demo.out(), /Initial sync succeeded in [\d.]+ s/);
+  t.regex(demo.out(), /bol initial sync succeeded in [\d.]+ s/);
+  t.regex(demo.out(), /Shopify initial sync succeeded in [\d.]+ s/);
+  t.regex(demo.out(), /THROTTLED +0\n/);
   t.regex(demo.out(), /shipments stored +60\n/);
   t.regex(demo.out(), /429 Too Many Requests 0\n/);
   const [, token, url] = demo.out().match(/curl -s -H "Authorization: Bearer ([^"]+)" "(http:\/\/localhost:\d+)\/shipments\?limit=5"/)!;
   const listed = await fetch(`${url}/shipments?limit=5`, { headers: { authorization: `Bearer ${token}` } });
   t.is(listed.status, 200);
   t.is(((await listed.json()) as { data: unknown[] }).data.length, 5);
+  // The Shopify shop's shipments beside the bol ones.
+  const shopify = await fetch(`${url}/shipments?shop_id=2&limit=5`, { headers: { authorization: `Bearer ${token}` } });
+  const shopifyRows = ((await shopify.json()) as { data: { source?: string; reference: string | null }[] }).data;
+  t.true(shopifyRows.length > 0);
+  t.true(shopifyRows.every((r) => r.source === 'shopify' && r.reference?.startsWith('#')), 'Shopify shipments, order names as references');
 
   // The demo shop is synced every 15 minutes by the clock; a daily interval keeps its next
   // periodic sync from landing on the one started here.

@@ -11,7 +11,7 @@ import type { ExecutionContext } from 'ava';
 import type { Queue } from '../../lib/queue/port.ts';
 import { startBolSandbox, type BolSandbox, type BolSandboxOptions } from '../../sandbox/bol/index.ts';
 import type { AdapterEnv, AdapterSet } from '../helpers/adapters.ts';
-import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
+import { platformsFromEnv, type Platforms } from '../../crawler/connectors/platforms.ts';
 
 /**
  * Crawler tests drive real workers (the production `createWorker`) against the bol sandbox
@@ -45,44 +45,59 @@ export function crawlHarness(env: AdapterEnv, bol: BolSandbox): CrawlHarness {
       return shop;
     },
     async startWorker(opts = {}) {
-      const worker = createWorker({
-        knex,
-        queue: opts.queue ?? env.queue,
-        secretBox,
-        logger,
-        platforms: platformsFromEnv({ BOL_LOGIN_URL: bol.url, BOL_API_URL: bol.url }),
-        // A wider jitter allowance than production: test files share two cores, and a stalled event
-        // loop bunches requests up just as network jitter would.
-        rateMargin: { ratio: 0.03, jitterMs: 150 },
-        prefetch: opts.prefetch ?? 2,
-        retryPolicy: { baseDelayMs: 100, maxDelayMs: 1_000, maxAttempts: opts.maxAttempts ?? 8 },
-        providerRetryMinDelayMs: 20,
-      });
-      await worker.start();
+      const worker = await startTestWorker({ knex, queue: opts.queue ?? env.queue, secretBox, logger, platforms: platformsFromEnv({ BOL_LOGIN_URL: bol.url, BOL_API_URL: bol.url }) }, opts);
       workers.push(worker);
       return worker;
     },
     startSync(shopId, type) {
       return startSyncRun({ knex, queue: env.queue }, shopId, type);
     },
-    async waitForRun(id, opts = {}) {
-      const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
-      const until = opts.until ?? ((r: SyncRun) => r.status === 'succeeded' || r.status === 'failed');
-      for (;;) {
-        const run = await SyncRun.query(knex).findById(id);
-        if (run && until(run)) return run;
-        if (Date.now() > deadline) throw new Error(`sync run ${id} did not get there in time: ${JSON.stringify(run)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+    waitForRun(id, opts = {}) {
+      return waitForSyncRun(knex, id, { timeoutMs: 90_000, ...opts });
     },
-    async storedPlatformIds(shopId) {
-      const rows: { platform_id: string }[] = await knex('shipments').select('platform_id').where({ shop_id: shopId }).orderBy('platform_id');
-      return rows.map((r) => r.platform_id);
+    storedPlatformIds(shopId) {
+      return storedPlatformIds(knex, shopId);
     },
     async stopAll() {
       await Promise.all(workers.map((w) => w.stop(5_000)));
     },
   };
+}
+
+/** A production worker as crawler tests run it: short retry delays, a wider jitter allowance. */
+export async function startTestWorker(
+  deps: { knex: Knex; queue: Queue; secretBox: SecretBox; logger: ReturnType<typeof createLogger>; platforms: Platforms },
+  opts: { prefetch?: number; maxAttempts?: number } = {},
+): Promise<Worker> {
+  const worker = createWorker({
+    ...deps,
+    // A wider jitter allowance than production: test files share two cores, and a stalled event
+    // loop bunches requests up just as network jitter would.
+    rateMargin: { ratio: 0.03, jitterMs: 150 },
+    prefetch: opts.prefetch ?? 2,
+    retryPolicy: { baseDelayMs: 100, maxDelayMs: 1_000, maxAttempts: opts.maxAttempts ?? 8 },
+    providerRetryMinDelayMs: 20,
+  });
+  await worker.start();
+  return worker;
+}
+
+/** The run once `until` holds (default: it ended), read every 50 ms. */
+export async function waitForSyncRun(knex: Knex, id: number, opts: { timeoutMs?: number; until?: (run: SyncRun) => boolean } = {}): Promise<SyncRun> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  const until = opts.until ?? ((r: SyncRun) => r.status === 'succeeded' || r.status === 'failed');
+  for (;;) {
+    const run = await SyncRun.query(knex).findById(id);
+    if (run && until(run)) return run;
+    if (Date.now() > deadline) throw new Error(`sync run ${id} did not get there in time: ${JSON.stringify(run)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The platform ids of the shop's stored shipments, sorted. */
+export async function storedPlatformIds(knex: Knex, shopId: number): Promise<string[]> {
+  const rows: { platform_id: string }[] = await knex('shipments').select('platform_id').where({ shop_id: shopId }).orderBy('platform_id');
+  return rows.map((r) => r.platform_id);
 }
 
 export function sandboxIds(bol: BolSandbox): string[] {

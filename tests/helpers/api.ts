@@ -42,7 +42,8 @@ export interface ApiAnswer {
   body: any;
 }
 
-export async function startApi(set: AdapterSet, opts: { bolLoginUrl?: string; webhooks?: ApiWebhookSettings } = {}): Promise<ApiHarness> {
+/** `platformEnv`: more platform settings (`SHOPIFY_API_URL`, …) beside the bol sandbox's. */
+export async function startApi(set: AdapterSet, opts: { bolLoginUrl?: string; webhooks?: ApiWebhookSettings; platformEnv?: Record<string, string> } = {}): Promise<ApiHarness> {
   const env = await set.setup();
   const bolClient = { clientId: `client-${randomBytes(4).toString('hex')}`, clientSecret: `secret-${randomBytes(12).toString('hex')}` };
   const bol = await startBolSandbox({ clients: [bolClient], shipments: 0 });
@@ -56,7 +57,7 @@ export async function startApi(set: AdapterSet, opts: { bolLoginUrl?: string; we
     },
   });
   const logger = pino({ level: 'debug' }, sink);
-  const web = await startWeb({ knex: env.knex, queue: env.queue, secretBox, apiToken: token, platforms: platformsFromEnv({ BOL_LOGIN_URL: opts.bolLoginUrl ?? bol.url }), logger, webhooks: opts.webhooks }, 0);
+  const web = await startWeb({ knex: env.knex, queue: env.queue, secretBox, apiToken: token, platforms: platformsFromEnv({ BOL_LOGIN_URL: opts.bolLoginUrl ?? bol.url, ...opts.platformEnv }), logger, webhooks: opts.webhooks }, 0);
 
   const request = async (method: string, path: string, o: RequestOptions = {}): Promise<ApiAnswer> => {
     const headers: Record<string, string> = { ...o.headers };

@@ -2,6 +2,7 @@ import { AuthError, NetworkError, RetryableError } from '../../../lib/errors.ts'
 import { send, parseJson } from '../../../lib/http.ts';
 import { z } from 'zod';
 import type { StoredToken, TokenStore } from '../types.ts';
+import { tokenUsable } from '../token-margin.ts';
 
 /**
  * bol client-credentials tokens (shared contract: bol-retailer-v10.md §1). A token lives about
@@ -15,9 +16,6 @@ export interface BolCredentials {
   clientId: string;
   clientSecret: string;
 }
-
-/** Refresh this long before `expires_in` runs out, so no request leaves with a dying token. */
-export const TOKEN_EARLY_REFRESH_MS = 30_000;
 
 const tokenAnswer = z.object({
   access_token: z.string().min(1),
@@ -51,7 +49,8 @@ export async function requestBolToken(loginUrl: string, credentials: BolCredenti
   if (answer.status === 200) {
     const parsed = tokenAnswer.safeParse(body);
     if (!parsed.success) throw new RetryableError('bol login answered 200 without a usable token');
-    return { accessToken: parsed.data.access_token, expiresAt: Date.now() + parsed.data.expires_in * 1000 };
+    const issuedAt = Date.now();
+    return { accessToken: parsed.data.access_token, issuedAt, expiresAt: issuedAt + parsed.data.expires_in * 1000 };
   }
   if (answer.status === 400 || answer.status === 401 || answer.status === 403) {
     const why = body?.error_description ?? body?.error ?? `HTTP ${answer.status}`;
@@ -76,10 +75,10 @@ export class BolTokens {
     private readonly signal?: AbortSignal,
   ) {}
 
-  /** A token valid for at least TOKEN_EARLY_REFRESH_MS more. */
+  /** A token outside its refresh margin (crawler/connectors/token-margin.ts). */
   async current(): Promise<string> {
-    if (!usable(this.token)) this.token = await this.store.load();
-    if (usable(this.token)) return this.token!.accessToken;
+    if (!tokenUsable(this.token)) this.token = await this.store.load();
+    if (tokenUsable(this.token)) return this.token!.accessToken;
     return (await this.fetchOnce()).accessToken;
   }
 
@@ -88,7 +87,7 @@ export class BolTokens {
    * new token (single flight); a request that comes late and finds a newer token just uses it.
    */
   async refresh(stale: string): Promise<string> {
-    if (this.token && this.token.accessToken !== stale && usable(this.token)) return this.token.accessToken;
+    if (this.token && this.token.accessToken !== stale && tokenUsable(this.token)) return this.token.accessToken;
     return (await this.fetchOnce()).accessToken;
   }
 
@@ -106,8 +105,4 @@ export class BolTokens {
     })();
     return this.inflight;
   }
-}
-
-function usable(t: StoredToken | null): boolean {
-  return t !== null && t.expiresAt - TOKEN_EARLY_REFRESH_MS > Date.now();
 }

@@ -1,0 +1,65 @@
+import test from 'ava';
+import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
+import { CostPacer } from '../../crawler/connectors/shopify/cost.ts';
+import { shopBaseUrl, shopifyCredentials } from '../../crawler/connectors/shopify/credentials.ts';
+import { refreshMarginMs, tokenUsable } from '../../crawler/connectors/token-margin.ts';
+import { mapShopifyEventStatus } from '../../crawler/status-mapping.ts';
+import { findCarrier } from '../../models/carriers.ts';
+
+const margin = { ratio: 0, jitterMs: 0 };
+
+test('the pacer waits exactly until the query’s requested cost has restored, at the rate the last answer gave', (t) => {
+  const pacer = new CostPacer({ costs: {} }, margin, { redelivered: false });
+  pacer.observe({ maximumAvailable: 2_000, currentlyAvailable: 100, restoreRate: 50 });
+  t.is(pacer.waitMs(100), 0);
+  // 400 more points at 50 a second: 8 s.
+  const wait = pacer.waitMs(500);
+  t.true(wait > 7_900 && wait <= 8_000, String(wait));
+  // Never more than the bucket holds.
+  t.true(pacer.waitMs(5_000) <= (1_900 / 50) * 1000);
+});
+
+test('page sizes follow the cost learnt per query shape: a dearer page holds fewer items', (t) => {
+  const pacer = new CostPacer({ costs: {} }, margin, { redelivered: false });
+  pacer.observe({ maximumAvailable: 2_000, currentlyAvailable: 2_000, restoreRate: 100 });
+  t.is(pacer.pageSize('orders', { max: 250, fallback: 10 }), 10, 'before the first answer: the fallback');
+  pacer.learn('orders', 2 + 10 * 38, 10);
+  t.is(pacer.estimate('orders', 10), 382);
+  t.is(pacer.pageSize('orders', { max: 250, fallback: 10 }), Math.floor((900 - 2) / 38), 'within 90% of the 1,000-point query limit');
+  pacer.learn('orders', 2 + 10 * 80, 10);
+  t.is(pacer.pageSize('orders', { max: 250, fallback: 10 }), Math.floor((900 - 2) / 80));
+  // The learnt costs and the bucket travel in the rate state.
+  const carried = new CostPacer(pacer.snapshot(), margin, { redelivered: false });
+  t.is(carried.estimate('orders', 10), 802);
+});
+
+test('a token is refreshed a tenth of its life before it expires, at least 1 s and at most 5 min before', (t) => {
+  const now = 1_000_000;
+  t.is(refreshMarginMs({ issuedAt: now, expiresAt: now + 8_000 }), 1_000);
+  t.is(refreshMarginMs({ issuedAt: now, expiresAt: now + 60_000 }), 6_000);
+  t.is(refreshMarginMs({ issuedAt: now, expiresAt: now + 86_400_000 }), 300_000);
+  t.true(tokenUsable({ issuedAt: now, expiresAt: now + 8_000 }, now + 6_900));
+  t.false(tokenUsable({ issuedAt: now, expiresAt: now + 8_000 }, now + 7_100));
+});
+
+test("Shopify's fulfillment event statuses map to canonical statuses; carriers by Shopify's spellings", (t) => {
+  t.is(mapShopifyEventStatus('LABEL_PURCHASED'), 'info_received');
+  t.is(mapShopifyEventStatus('IN_TRANSIT'), 'in_transit');
+  t.is(mapShopifyEventStatus('OUT_FOR_DELIVERY'), 'out_for_delivery');
+  t.is(mapShopifyEventStatus('READY_FOR_PICKUP'), 'available_for_pickup');
+  t.is(mapShopifyEventStatus('ATTEMPTED_DELIVERY'), 'attempt_fail');
+  t.is(mapShopifyEventStatus('DELIVERED'), 'delivered');
+  t.is(mapShopifyEventStatus('FAILURE'), 'exception');
+  t.is(mapShopifyEventStatus('SOMETHING_NEW'), null);
+  for (const company of ['DHL Express', 'DHL eCommerce', 'DHL Parcel']) t.is(findCarrier(company)?.trackedBy, 'dhl', company);
+  for (const [company, name] of [['PostNL', 'PostNL'], ['DPD', 'DPD'], ['UPS', 'UPS'], ['GLS', 'GLS'], ['bpost', 'bpost']] as const) t.is(findCarrier(company)?.name, name);
+});
+
+test('SHOPIFY_API_URL must hold {shop}; the shop domain is read as people paste it and refused when it is not a myshopify.com one', (t) => {
+  t.throws(() => platformsFromEnv({ SHOPIFY_API_URL: 'http://127.0.0.1:7400/' }), { message: /SHOPIFY_API_URL: must contain \{shop\}/ });
+  t.throws(() => platformsFromEnv({ SHOPIFY_INITIAL_SYNC: 'fast' }), { message: /SHOPIFY_INITIAL_SYNC: must be bulk or paging/ });
+  const settings = platformsFromEnv({ SHOPIFY_API_URL: 'http://127.0.0.1:7400/{shop}' }).get('shopify')!.settings as { apiUrl: string };
+  t.is(shopBaseUrl(settings, 'demo-shop.myshopify.com'), 'http://127.0.0.1:7400/demo-shop');
+  t.is(shopifyCredentials.parse({ shop_domain: ' HTTPS://Demo-Shop.myshopify.com/ ', access_token: 'shpat_x' }).shop_domain, 'demo-shop.myshopify.com');
+  for (const bad of ['demo-shop.com', 'shop.example.com', 'myshopify.com', 'a.b.myshopify.com']) t.false(shopifyCredentials.safeParse({ shop_domain: bad, access_token: 'x' }).success, bad);
+});
