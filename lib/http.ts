@@ -104,9 +104,11 @@ export async function openStream(req: Omit<HttpRequest, 'method' | 'body'>): Pro
       stream.once('response', resolve);
       stream.once('error', reject);
     });
+    providerRequests.inc({ provider: req.provider ?? 'other', status_class: statusClass(response.statusCode) });
     return { status: response.statusCode, headers: response.headers, body: stream, close: () => stream.destroy() };
   } catch (err) {
     stream.destroy();
+    if (err instanceof RequestError) providerRequests.inc({ provider: req.provider ?? 'other', status_class: 'network' });
     if (err instanceof RequestError) throw new NetworkError(`GET ${new URL(req.url).pathname}: ${err.code ?? err.message}`, err);
     throw err;
   }

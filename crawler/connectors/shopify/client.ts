@@ -77,6 +77,7 @@ async function sendPaced(opts: ShopifyClientOptions, call: QueryCall): Promise<{
         token = await opts.tokens.current();
         opts.onRequest();
         return send({
+          provider: 'shopify',
           method: 'POST',
           url: graphqlUrl(opts.base),
           headers: { 'content-type': 'application/json', accept: 'application/json', 'x-shopify-access-token': token },

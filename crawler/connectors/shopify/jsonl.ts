@@ -30,7 +30,7 @@ export interface JsonlChunk {
 export class BulkFileGone extends Error {}
 
 export async function readJsonlGroups(url: string, fromByte: number, maxGroups: number, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<JsonlChunk> {
-  const answer = await openStream({ url, headers: fromByte > 0 ? { range: `bytes=${fromByte}-` } : {}, signal: opts.signal, timeoutMs: opts.timeoutMs }).catch((err: unknown) => {
+  const answer = await openStream({ provider: 'shopify', url, headers: fromByte > 0 ? { range: `bytes=${fromByte}-` } : {}, signal: opts.signal, timeoutMs: opts.timeoutMs }).catch((err: unknown) => {
     if (err instanceof NetworkError) throw new TransientError(err.message);
     throw err;
   });

@@ -38,6 +38,7 @@ export async function requestShopifyToken(base: string, client: { clientId: stri
   let answer;
   try {
     answer = await send({
+      provider: 'shopify',
       method: 'POST',
       url: tokenUrl(base),
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
