@@ -1,3 +1,4 @@
+import { normaliseLocation } from '../../../lib/postal-code.ts';
 import { z } from 'zod';
 import type { ShipmentRecord } from '../types.ts';
 import { mapBolEventCode } from '../../status-mapping.ts';
@@ -86,7 +87,8 @@ export function parseShipmentDetail(body: unknown): ShipmentRecord {
     carrier: s.transport?.transporterCode ?? null,
     trackingNumber: s.transport?.trackAndTrace ?? null,
     receiver: {
-      postalCode: receiver.zipCode ? postalCodeOf(receiver.zipCode) : null,
+      // NL postcodes come as `1234AB` or `1234 AB` (the spec's example is `1111ZZ`); stored in one form.
+      postalCode: receiver.zipCode ? normaliseLocation(receiver.countryCode ?? '', receiver.zipCode).postalCode : null,
       city: receiver.city ?? null,
       country: receiver.countryCode ? receiver.countryCode.toUpperCase() : null,
       phone: receiver.deliveryPhoneNumber ?? null,
@@ -120,17 +122,6 @@ function toEpochMs(v: string | null | undefined): number | null {
   if (!v) return null;
   const ms = Date.parse(v);
   return Number.isNaN(ms) ? null : ms;
-}
-
-/**
- * bol's zipCode as stored: NL postcodes come as `1234AB` or `1234 AB` (the spec's example is
- * `1111ZZ`) and are stored in the one form PostNL writes, `1234 AB`; others (BE `1000`) as given,
- * upper-cased, spaces collapsed.
- */
-export function postalCodeOf(zipCode: string): string {
-  const v = zipCode.toUpperCase().replace(/\s+/g, ' ').trim();
-  const nl = /^(\d{4}) ?([A-Z]{2})$/.exec(v);
-  return nl ? `${nl[1]} ${nl[2]}` : v;
 }
 
 /** The zone bol's dates are days of: bol.com sells in the Netherlands and Belgium, both on Amsterdam time. */

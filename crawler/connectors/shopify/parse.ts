@@ -1,3 +1,4 @@
+import { normaliseLocation } from '../../../lib/postal-code.ts';
 import { z } from 'zod';
 import { mapShopifyEventStatus } from '../../status-mapping.ts';
 import type { ShipmentItemRecord, ShipmentRecord, TrackingEventRecord } from '../types.ts';
@@ -66,7 +67,7 @@ export function toShipmentRecord(order: ShopifyOrder, f: ShopifyFulfillment, ite
     trackingNumber: tracking?.number ?? null,
     trackingUrl: tracking?.url ?? null,
     receiver: {
-      postalCode: to.zip ? to.zip.toUpperCase().replace(/\s+/g, ' ').trim() : null,
+      postalCode: to.zip ? normaliseLocation(to.countryCodeV2 ?? '', to.zip).postalCode : null,
       city: to.city ?? null,
       country: to.countryCodeV2 ? to.countryCodeV2.toUpperCase() : null,
       phone: to.phone ?? order.phone ?? null,
