@@ -73,7 +73,10 @@ export function isLockConflict(err: unknown): boolean {
  * Runs `work` again when it loses a lock conflict, up to `attempts` runs in all. Only for work
  * that is sound to repeat from the state it finds (idempotent writes, or a whole transaction).
  */
-export async function retryOnLockConflict<T>(work: () => Promise<T>, opts: { attempts?: number; onConflict?: (err: unknown, attempt: number) => void } = {}): Promise<T> {
+export async function retryOnLockConflict<T>(
+  work: () => Promise<T>,
+  opts: { attempts?: number; onConflict?: (err: unknown, attempt: number) => void; pauseMs?: (attempt: number) => number } = {},
+): Promise<T> {
   const attempts = opts.attempts ?? 3;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -81,6 +84,9 @@ export async function retryOnLockConflict<T>(work: () => Promise<T>, opts: { att
     } catch (err) {
       if (attempt >= attempts || !isLockConflict(err)) throw err;
       opts.onConflict?.(err, attempt);
+      // A pause (jittered by the caller) lets the winner of the conflict finish before the next run.
+      const pauseMs = opts.pauseMs?.(attempt) ?? 0;
+      if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
     }
   }
 }

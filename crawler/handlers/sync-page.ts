@@ -9,6 +9,7 @@ import { loadShopCredentials, loadShopToken, saveShopToken } from '../../models/
 import { commitSyncRunStep, failSyncRun, findSyncRun, markSyncRunRunning, type SyncRun } from '../../models/sync-runs.ts';
 import { presentSyncRun } from '../../api/present.ts';
 import { recordEvents } from '../../models/domain-events.ts';
+import { dialectOf, retryOnLockConflict } from '../../models/db.ts';
 import type { Platforms } from '../connectors/platforms.ts';
 import type { PlatformSession, StepFetch } from '../connectors/types.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
@@ -94,7 +95,7 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
   const refused = failure instanceof AuthError || failure instanceof PermanentError ? (failure as Error) : undefined;
   const done = fetched.next === null && !failure;
 
-  const committed = await commitStep(deps, { run, shop, source: connector.name, session, fetched, done, refused });
+  const committed = await commitStep(deps, { run, shop, source: connector.name, session, fetched, done, refused }, log);
   if (!committed) {
     log.info('step already committed by another delivery; dropping this one');
     return;
@@ -136,7 +137,20 @@ interface StepCommit {
  * Records + checkpoint + counters + the shop's rate-limit position, in one transaction; false
  * when another delivery of this step committed first (this one then rolls back).
  */
-async function commitStep(deps: SyncPageDeps, step: StepCommit): Promise<boolean> {
+async function commitStep(deps: SyncPageDeps, step: StepCommit, log: Logger): Promise<boolean> {
+  // A lock conflict with another shop's commit (or a tracking poll's) rolls the whole transaction
+  // back; it is run again with the records in hand, so a conflict never costs a provider call.
+  return retryOnLockConflict(() => commitStepOnce(deps, step), {
+    attempts: COMMIT_ATTEMPTS_ON_LOCK_CONFLICT,
+    pauseMs: (attempt) => Math.round(Math.random() * 50 * attempt),
+    onConflict: (err, attempt) => log.warn({ err: String(err), attempt }, 'sync step commit lost a lock conflict; committing again'),
+  });
+}
+
+/** Runs of a step's commit that keep losing lock conflicts before the step fails (and is fetched again). */
+const COMMIT_ATTEMPTS_ON_LOCK_CONFLICT = 8;
+
+async function commitStepOnce(deps: SyncPageDeps, step: StepCommit): Promise<boolean> {
   const { run, shop, session, fetched, refused, done } = step;
   return deps.knex
     .transaction(async (trx) => {
@@ -159,11 +173,21 @@ async function commitStep(deps: SyncPageDeps, step: StepCommit): Promise<boolean
       });
       if (refused || done) await recordSyncOutcome(trx, run.id);
       return true;
-    })
+    }, commitIsolation(deps.knex))
     .catch((err: unknown) => {
       if (err instanceof StaleStep) return false;
       throw err;
     });
+}
+
+/**
+ * MySQL: READ COMMITTED. The commit's statements name their rows by key, and under REPEATABLE
+ * READ the reads inside its statements (the events a status comes from) would take next-key
+ * locks on gaps that border other shops' rows; read committed takes none, and each statement still
+ * sees what other transactions committed before it (the row locks order status refreshes).
+ */
+function commitIsolation(knex: Knex): Knex.TransactionConfig | undefined {
+  return dialectOf(knex) === 'mysql' ? { isolationLevel: 'read committed' } : undefined;
 }
 
 class StaleStep extends Error {}
