@@ -113,6 +113,11 @@ export class RateLimiter {
     this.gate(lane);
   }
 
+  /** The rule `key` is paced by now (headers may have corrected the published capacity). */
+  rule(key: string): RateRule {
+    return { ...this.lane(key).state.rule };
+  }
+
   /** Milliseconds until `key` may send again (0 when it may now). */
   waitMs(key: string): number {
     const s = this.lane(key).state;

@@ -21,9 +21,9 @@ eachAdapterSet((set) => {
     });
     const shops = [];
     for (const c of clients) shops.push(await h.addShop(c));
-    // Two workers that each hold every shop's step at once.
-    await h.startWorker({ prefetch: SHOPS });
-    await h.startWorker({ prefetch: SHOPS });
+    // Two workers that each hold every shop's step at once (paced jobs beside their two working ones).
+    await h.startWorker({ pacedJobs: SHOPS });
+    await h.startWorker({ pacedJobs: SHOPS });
     const runs = await Promise.all(shops.map((s) => h.startSync(s.id, 'initial')));
     const done = await Promise.all(runs.map((r) => h.waitForRun(r.id, { timeoutMs: 150_000 })));
 
