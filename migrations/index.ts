@@ -15,6 +15,7 @@ import * as addShipmentFileColumns from './20261122000802-add-shipment-file-colu
 import * as createWebhooks from './20261122000900-create-webhooks.ts';
 import * as createWebhookDeliveries from './20261122000901-create-webhook-deliveries.ts';
 import * as addImportProvenance from './20261122000910-add-import-provenance.ts';
+import * as addShopNextSync from './20261201000100-add-shop-next-sync.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '20261122000900-create-webhooks': createWebhooks,
   '20261122000901-create-webhook-deliveries': createWebhookDeliveries,
   '20261122000910-add-import-provenance': addImportProvenance,
+  '20261201000100-add-shop-next-sync': addShopNextSync,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

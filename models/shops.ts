@@ -18,6 +18,8 @@ export class Shop extends BaseModel {
   /** The platform's limits and the shop's position in them, carried from one sync step to the next (JSON). */
   rate_state!: string | null;
   last_synced_at!: number | null;
+  /** When the clock syncs it next (epoch ms); null: not placed yet (scheduler/sync-shops.ts). */
+  next_sync_at!: number | null;
 }
 
 export type ShopPatch = Partial<Pick<Shop, 'name' | 'status' | 'status_reason' | 'sync_interval_minutes'>>;
@@ -35,15 +37,36 @@ export async function listShops(knex: Knex): Promise<Shop[]> {
   return Shop.query(knex).orderBy('id');
 }
 
-/** A new active shop with no sync behind it; returns its id. */
+/** A new active shop with no sync behind it, first due at its first slot after now; returns its id. */
 export async function insertShop(knex: Knex, shop: Pick<Shop, 'name' | 'platform' | 'sync_interval_minutes'>): Promise<number> {
   const inserted = await Shop.query(knex).insert({ ...shop, status: 'active', status_reason: null, rate_state: null, last_synced_at: null });
+  // The slot depends on the id, known only now.
+  await knex('shops').where({ id: inserted.id }).update({ next_sync_at: nextSlotAfter({ id: inserted.id, sync_interval_minutes: shop.sync_interval_minutes }, Date.now()) });
   return inserted.id;
 }
 
-/** Changes a shop; false when there is no such shop. */
+const MINUTE_MS = 60_000;
+
+/**
+ * The periodic sync slot of `shop` at or before `at`: slots are `sync_interval_minutes` apart,
+ * shifted by `id mod interval` minutes so that shops do not all start on the same minute.
+ */
+export function shopSlotAt(shop: Pick<Shop, 'id' | 'sync_interval_minutes'>, at: number): number {
+  const minutes = Math.max(1, Math.floor(shop.sync_interval_minutes));
+  const every = minutes * MINUTE_MS;
+  const offset = (shop.id % minutes) * MINUTE_MS;
+  return Math.floor((at - offset) / every) * every + offset;
+}
+
+/** The first slot of `shop` after `at`. */
+export function nextSlotAfter(shop: Pick<Shop, 'id' | 'sync_interval_minutes'>, at: number): number {
+  return shopSlotAt(shop, at) + Math.max(1, Math.floor(shop.sync_interval_minutes)) * MINUTE_MS;
+}
+
+/** Changes a shop; false when there is no such shop. A new interval has its next sync placed again. */
 export async function updateShop(knex: Knex, id: number, patch: ShopPatch): Promise<boolean> {
-  return (await Shop.query(knex).patch(patch).where('id', id)) > 0;
+  const placed = patch.sync_interval_minutes === undefined ? patch : { ...patch, next_sync_at: null };
+  return (await Shop.query(knex).patch(placed).where('id', id)) > 0;
 }
 
 /** Deletes a shop; foreign keys cascade to its credentials, sync runs and shipments. False when there was none. */
@@ -51,10 +74,45 @@ export async function deleteShop(knex: Knex, id: number): Promise<boolean> {
   return (await knex('shops').where({ id }).delete()) > 0;
 }
 
-/** Active shops with what the periodic sync needs to place their slots, by id. */
-export async function listActiveShopsForSync(knex: Knex): Promise<{ id: number; sync_interval_minutes: number; created_at: number }[]> {
-  const rows: Record<string, unknown>[] = await knex('shops').select('id', 'sync_interval_minutes', 'created_at').where({ status: 'active' }).orderBy('id');
-  return rows.map((s) => ({ id: Number(s.id), sync_interval_minutes: Number(s.sync_interval_minutes), created_at: Number(s.created_at) }));
+/** What the periodic sync needs of a shop to place its slots. */
+export interface ShopSyncSlot {
+  id: number;
+  sync_interval_minutes: number;
+  created_at: number;
+  last_synced_at: number | null;
+  next_sync_at: number | null;
+}
+
+/**
+ * Up to `limit` active shops whose next periodic sync is due at `now`, or not placed yet, soonest
+ * first: one range of `shops_sync_due_idx (status, next_sync_at)`, however many shops there are.
+ */
+export async function findShopsDueForSync(knex: Knex, now: number, limit: number): Promise<ShopSyncSlot[]> {
+  const rows: Record<string, unknown>[] = await knex('shops')
+    .select('id', 'sync_interval_minutes', 'created_at', 'last_synced_at', 'next_sync_at')
+    .where({ status: 'active' })
+    .andWhere((q) => q.whereNull('next_sync_at').orWhere('next_sync_at', '<=', now))
+    .orderBy('next_sync_at')
+    .limit(limit);
+  const ms = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return rows.map((s) => ({
+    id: Number(s.id),
+    sync_interval_minutes: Number(s.sync_interval_minutes),
+    created_at: Number(s.created_at),
+    last_synced_at: ms(s.last_synced_at),
+    next_sync_at: ms(s.next_sync_at),
+  }));
+}
+
+/**
+ * Moves a shop's next periodic sync from `from` (what the caller read) to `to`: a compare-and-set,
+ * so of two clocks that read the same due shop only one moves it, and only that one syncs it.
+ */
+export async function moveNextSync(knex: Knex, id: number, from: number | null, to: number): Promise<boolean> {
+  const q = knex('shops').where({ id });
+  if (from === null) q.whereNull('next_sync_at');
+  else q.andWhere({ next_sync_at: from });
+  return (await q.update({ next_sync_at: to })) > 0;
 }
 
 /**
