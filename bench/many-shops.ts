@@ -21,6 +21,8 @@
  * unless set), BENCH_CLOCK_SHOPS (10000; 0 skips the clock part).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import amqp from 'amqplib';
 import type { Knex } from 'knex';
 import { startBolSandbox, type BolSandbox } from '../sandbox/bol/index.ts';
@@ -60,6 +62,9 @@ interface SyncFigures {
   repeated: number;
   workerPeakMb: number[];
   dbConnectionsPeak: number;
+  /** CPU seconds during the syncs: each worker, and this process (the sandbox and the polling). */
+  workerCpuS: number[];
+  benchCpuS: number;
 }
 
 const results: SyncFigures[] = [];
@@ -113,10 +118,14 @@ async function benchManyShops(shops: number): Promise<SyncFigures> {
   }, 500);
 
   // Every initial sync at once, as the API starts one (POST /shops/:id/syncs).
+  const cpuBefore = { workers: workers.map((w) => cpuSeconds(w.pid!)), bench: process.cpuUsage() };
   const startedAt = Date.now();
   await Promise.all(shopIds.map((id) => startSyncRun({ knex, queue }, id, 'initial')));
   const finished = await waitForRuns(knex, shops);
   clearInterval(sampler);
+  const workerCpuS = workers.map((w, i) => cpuSeconds(w.pid!) - cpuBefore.workers[i]!);
+  const benchUsage = process.cpuUsage(cpuBefore.bench);
+  const benchCpuS = (benchUsage.user + benchUsage.system) / 1e6;
   const allSyncedMs = Math.max(...finished.map((r) => r.finished_at)) - startedAt;
   const perShop = finished.map((r) => r.finished_at - r.created_at).sort((a, b) => a - b);
 
@@ -140,6 +149,8 @@ async function benchManyShops(shops: number): Promise<SyncFigures> {
     repeated: stats.repeated.total,
     workerPeakMb,
     dbConnectionsPeak,
+    workerCpuS,
+    benchCpuS,
   };
   printSync(figures);
 
@@ -193,6 +204,12 @@ async function waitForRuns(knex: Knex, shops: number): Promise<FinishedRun[]> {
   }
 }
 
+/** CPU seconds a process has used (user + system), from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Connections open to this database now (the workers' pools, and this process's). */
 async function countConnections(knex: Knex, database: string): Promise<number> {
   const rows: Record<string, unknown>[][] = await knex.raw('select count(*) as n from information_schema.processlist where db = ?', [database]);
@@ -211,6 +228,7 @@ function printSync(f: SyncFigures): void {
   console.log(`  requests made / needed:          ${f.made} / ${f.needed}   (extra ${f.made - f.needed}; repeated ${f.repeated}; target 0)`);
   console.log(`  worker peak RSS:                 ${f.workerPeakMb.map((mb) => `${mb.toFixed(0)} MB`).join(', ')}   (target ≤ 300 MB each)`);
   console.log(`  DB connections in use (peak):    ${f.dbConnectionsPeak}   (this database's, workers and this process)`);
+  console.log(`  CPU during the syncs:            workers ${f.workerCpuS.map((s) => `${s.toFixed(1)} s`).join(', ')}; sandbox and bench ${f.benchCpuS.toFixed(1)} s; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
 }
 
 function printGrowth(all: SyncFigures[]): void {

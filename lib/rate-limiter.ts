@@ -67,6 +67,9 @@ export class RateLimiter {
   private readonly lanes = new Map<string, Lane>();
   private readonly margin: RateMargin;
   private readonly maxConcurrent: number;
+  private stopped = false;
+  /** Calls sleeping until their slot: stop() wakes them, and they send nothing. */
+  private readonly sleepers = new Set<() => void>();
 
   constructor(rules: Record<string, RateRule>, opts: { margin: RateMargin; carried?: RateState; maxConcurrent?: number }) {
     this.margin = opts.margin;
@@ -77,14 +80,54 @@ export class RateLimiter {
     }
   }
 
-  /** Runs `fn` when `key`'s pace allows it. */
+  /**
+   * Runs `fn` when `key`'s pace allows it.
+   *
+   * Each call takes the next slot of the lane's even timeline (`nextAt`, then one spacing on)
+   * when Bottleneck lets it start, and sleeps until then. A timer that fires late (a busy event
+   * loop: many shops' jobs in one process on a shared machine) therefore delays that one call,
+   * not every call after it: the lane catches up instead of drifting below its pace. Catching up
+   * can bring calls closer than one spacing, so before sending, a call also waits while the last
+   * window (plus the margin) already holds `capacity` of the lane's calls.
+   */
   schedule<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const lane = this.lane(key);
-    return lane.bottleneck.schedule(() => {
+    return lane.bottleneck.schedule(async () => {
+      const slot = Math.max(Date.now(), lane.state.nextAt, lane.state.blockedUntil);
+      lane.state.nextAt = slot + spacingMs(lane.state.rule, this.margin);
+      await this.sleep(slot - Date.now());
+      for (let fullMs = this.windowFullForMs(lane); fullMs > 0 && !this.stopped; fullMs = this.windowFullForMs(lane)) await this.sleep(fullMs);
+      if (this.stopped) throw new Bottleneck.BottleneckError('This limiter has been stopped.');
       const now = Date.now();
-      lane.state.nextAt = now + spacingMs(lane.state.rule, this.margin);
       lane.state.recent = [...recentStarts(lane.state, now), now].slice(-lane.state.rule.capacity);
       return fn();
+    });
+  }
+
+  /**
+   * 0 when the lane's last window holds fewer than `capacity` of its calls; else how long until
+   * the oldest of them is a window plus the margin old.
+   */
+  private windowFullForMs(lane: Lane): number {
+    const { capacity } = lane.state.rule;
+    const now = Date.now();
+    const inWindow = recentStarts(lane.state, now);
+    if (inWindow.length < capacity) return 0;
+    return Math.max(1, inWindow[inWindow.length - capacity]! + spacingMs(lane.state.rule, this.margin) * capacity - now);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopped || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.sleepers.delete(wake);
+        resolve();
+      }, ms);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.sleepers.add(wake);
     });
   }
 
@@ -98,7 +141,6 @@ export class RateLimiter {
     const lane = this.lane(key);
     if (seen.limit && seen.limit > 0 && seen.limit !== lane.state.rule.capacity) {
       lane.state.rule = { ...lane.state.rule, capacity: seen.limit };
-      lane.bottleneck.updateSettings({ minTime: spacingMs(lane.state.rule, this.margin) });
     }
     if (seen.remaining === 0 && seen.resetMs !== undefined) {
       const ours = recentStarts(lane.state, Date.now()).length;
@@ -127,12 +169,22 @@ export class RateLimiter {
   snapshot(): RateState {
     const out: RateState = {};
     const now = Date.now();
-    for (const [key, lane] of this.lanes) out[key] = { ...lane.state, rule: { ...lane.state.rule }, recent: recentStarts(lane.state, now) };
+    for (const [key, lane] of this.lanes) {
+      const recent = recentStarts(lane.state, now);
+      // Slots taken by calls that were dropped unsent (stop) are handed back: the next job's pace
+      // follows from the last call actually sent.
+      const last = recent[recent.length - 1];
+      const nextAt = last === undefined ? lane.state.nextAt : Math.min(lane.state.nextAt, last + spacingMs(lane.state.rule, this.margin));
+      out[key] = { ...lane.state, nextAt, rule: { ...lane.state.rule }, recent };
+    }
     return out;
   }
 
   /** Drops every request not yet started (they reject) and releases timers. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    for (const wake of this.sleepers) wake();
+    this.sleepers.clear();
     await Promise.all(
       [...this.lanes.values()].map(async (lane) => {
         clearTimeout(lane.gateTimer);
@@ -142,14 +194,15 @@ export class RateLimiter {
   }
 
   private addLane(key: string, state: RateKeyState): void {
-    const bottleneck = new Bottleneck({ minTime: spacingMs(state.rule, this.margin), maxConcurrent: this.maxConcurrent });
+    // Bottleneck bounds the calls in flight and holds the lane shut (gate); the pace is `schedule`'s timeline.
+    const bottleneck = new Bottleneck({ maxConcurrent: this.maxConcurrent });
     const lane: Lane = { state, bottleneck, gateTimer: undefined };
     this.lanes.set(key, lane);
     this.gate(lane);
   }
 
   /**
-   * Bottleneck's minTime paces requests within this process; the gate holds the lane's
+   * `schedule`'s timeline paces requests within this process; the gate holds the lane's
    * reservoir at 0 until the carried-over pace position or the provider's block has passed.
    */
   private gate(lane: Lane): void {
