@@ -16,6 +16,7 @@ import * as createWebhooks from './20261122000900-create-webhooks.ts';
 import * as createWebhookDeliveries from './20261122000901-create-webhook-deliveries.ts';
 import * as addImportProvenance from './20261122000910-add-import-provenance.ts';
 import * as addShopNextSync from './20261201000100-add-shop-next-sync.ts';
+import * as addShopSendingSince from './20261201000200-add-shop-sending-since.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   '20261122000901-create-webhook-deliveries': createWebhookDeliveries,
   '20261122000910-add-import-provenance': addImportProvenance,
   '20261201000100-add-shop-next-sync': addShopNextSync,
+  '20261201000200-add-shop-sending-since': addShopSendingSince,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

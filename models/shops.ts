@@ -20,6 +20,8 @@ export class Shop extends BaseModel {
   last_synced_at!: number | null;
   /** When the clock syncs it next (epoch ms); null: not placed yet (scheduler/sync-shops.ts). */
   next_sync_at!: number | null;
+  /** A sync step began sending at this time and has not committed (crawler/handlers/sync-page.ts); null: none. */
+  sending_since!: number | null;
 }
 
 export type ShopPatch = Partial<Pick<Shop, 'name' | 'status' | 'status_reason' | 'sync_interval_minutes'>>;
@@ -109,10 +111,15 @@ export async function findShopsDueForSync(knex: Knex, now: number, limit: number
  * so of two clocks that read the same due shop only one moves it, and only that one syncs it.
  */
 export async function moveNextSync(knex: Knex, id: number, from: number | null, to: number): Promise<boolean> {
+  return compareAndSet(knex, id, 'next_sync_at', from, to);
+}
+
+/** Sets the shop's `column` to `to` where it still holds `from`; false when it no longer does. */
+async function compareAndSet(knex: Knex, id: number, column: 'next_sync_at' | 'sending_since', from: number | null, to: number): Promise<boolean> {
   const q = knex('shops').where({ id });
-  if (from === null) q.whereNull('next_sync_at');
-  else q.andWhere({ next_sync_at: from });
-  return (await q.update({ next_sync_at: to })) > 0;
+  if (from === null) q.whereNull(column);
+  else q.andWhere(column, from);
+  return (await q.update({ [column]: to })) > 0;
 }
 
 /**
@@ -124,8 +131,22 @@ export async function saveShopStepState(
   shopId: number,
   state: { rateState: string; now: number; syncedAt?: number; refusedReason?: string },
 ): Promise<void> {
-  const patch: Record<string, unknown> = { rate_state: state.rateState, updated_at: state.now };
+  // The commit accounts for every request the step sent: no claim is left open.
+  const patch: Record<string, unknown> = { rate_state: state.rateState, sending_since: null, updated_at: state.now };
   if (state.syncedAt !== undefined) patch.last_synced_at = state.syncedAt;
   if (state.refusedReason !== undefined) Object.assign(patch, { status: 'credentials_refused', status_reason: state.refusedReason });
   await trx('shops').where({ id: shopId }).update(patch);
+}
+
+/**
+ * Claims the shop's sending for a sync step: sets `sending_since` to `at` where it still is
+ * `from` (what the caller read). False when another step changed it first.
+ */
+export async function claimShopSending(knex: Knex, shopId: number, from: number | null, at: number): Promise<boolean> {
+  return compareAndSet(knex, shopId, 'sending_since', from, at);
+}
+
+/** A step that sent nothing and comes back later keeps its claim and leaves the shop's rate state (its lanes' blocks). */
+export async function saveShopRateState(knex: Knex, shopId: number, rateState: string, now: number): Promise<void> {
+  await knex('shops').where({ id: shopId }).update({ rate_state: rateState, updated_at: now });
 }

@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
-import { AuthError, PermanentError } from '../../lib/errors.ts';
+import { AuthError, PermanentError, RateLimitedError } from '../../lib/errors.ts';
 import type { RateMargin } from '../../lib/rate-limiter.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import type { Logger } from '../../config/logger.ts';
-import { findShop, saveShopStepState, type Shop } from '../../models/shops.ts';
+import { claimShopSending, findShop, saveShopRateState, saveShopStepState, type Shop } from '../../models/shops.ts';
 import { loadShopCredentials, loadShopToken, saveShopToken } from '../../models/shop-credentials.ts';
 import { commitSyncRunStep, failSyncRun, findSyncRun, markSyncRunRunning, type SyncRun } from '../../models/sync-runs.ts';
 import { presentSyncRun } from '../../api/present.ts';
@@ -76,11 +76,15 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
   }
   if (run.status === 'queued') await markSyncRunRunning(deps.knex, run.id);
 
+  const { claimedAt, interrupted } = await claimSending(deps.knex, shop, payload);
+  // A retry of this job before its fetch sent anything finds its own claim and need not wait.
+  const claimed = { ...payload, claimed_at: claimedAt };
+  ctx.setPayload(claimed);
   const session: PlatformSession = await connector.openSession(settings, {
     credentials: credentials.data,
     tokens: { load: () => loadShopToken(deps.knex, deps.secretBox, shop.id), save: (t) => saveShopToken(deps.knex, deps.secretBox, shop.id, t) },
     rateState: readStoredJson(shop.rate_state),
-    redelivered: ctx.redelivered,
+    redelivered: interrupted,
     rateMargin: deps.rateMargin,
     retryMinDelayMs: deps.retryMinDelayMs,
     signal: ctx.signal,
@@ -92,10 +96,21 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
     signal: ctx.signal,
   });
   const { failure } = fetched;
+  if (!failure && fetched.notBeforeMs && fetched.records.length === 0 && fetched.pagesFetched === 0) {
+    // Nothing fetched: the step's lanes stay closed for a while (an interrupted holder's window).
+    // It keeps its claim and its lanes' blocks, and comes back then without holding a worker.
+    await saveShopRateState(deps.knex, shop.id, JSON.stringify(session.rateState()), Date.now());
+    log.info({ wait_ms: Math.ceil(fetched.notBeforeMs) }, 'sync step waits for its lanes to open');
+    throw new RateLimitedError('the shop\'s limits are spent for now; the step comes back when they open', Math.ceil(fetched.notBeforeMs));
+  }
   const refused = failure instanceof AuthError || failure instanceof PermanentError ? (failure as Error) : undefined;
   const done = fetched.next === null && !failure;
 
-  const committed = await commitStep(deps, { run, shop, source: connector.name, session, fetched, done, refused }, log);
+  const committed = await commitStep(deps, { run, shop, source: connector.name, session, fetched, done, refused }, log).catch((err: unknown) => {
+    // Requests this step sent are in no saved state now: its retry must wait them out like anyone's.
+    ctx.setPayload({ sync_run_id: payload.sync_run_id, step: payload.step });
+    throw err;
+  });
   if (!committed) {
     log.info('step already committed by another delivery; dropping this one');
     return;
@@ -110,6 +125,24 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
     throw failure;
   }
   if (!done) await enqueue(deps.queue, 'sync.page', nextPayload, fetched.notBeforeMs ? { delayMs: Math.ceil(fetched.notBeforeMs) } : {});
+}
+
+/**
+ * Claims the shop's sending for this step (`shops.sending_since`, cleared by the commit). A claim
+ * found set, other than the one this job made before it went back to wait, was made by an earlier
+ * holder of the shop's step that sent requests and never committed: a worker killed mid-step
+ * (the broker redelivers its job, or a duplicate of it arrives first), a commit that failed. Its
+ * requests are in no saved rate state, so this step is `interrupted`: it takes the claim over and
+ * lets them age out first. A claim found empty means every request is accounted for, even on a
+ * redelivery.
+ */
+async function claimSending(knex: Knex, shop: Shop, payload: Payload): Promise<{ claimedAt: number; interrupted: boolean }> {
+  const found = shop.sending_since === null || shop.sending_since === undefined ? null : Number(shop.sending_since);
+  if (found !== null && found === payload.claimed_at) return { claimedAt: found, interrupted: false };
+  const claimedAt = Math.max(Date.now(), (found ?? 0) + 1);
+  // Lost to another step claiming at the same moment: someone is sending, so wait as well.
+  const won = await claimShopSending(knex, shop.id, found, claimedAt);
+  return { claimedAt, interrupted: found !== null || !won };
 }
 
 /** A JSON column's value; one we cannot read is null (a rate state lost costs only a slower start). */

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { eachAdapterSet } from '../helpers/adapters.ts';
+import { requestBolToken } from '../../crawler/connectors/bol/token.ts';
 import { newClient, sandboxIds, setupCrawl } from './harness.ts';
 
 /**
@@ -36,5 +37,34 @@ eachAdapterSet((set) => {
     for (const shop of shops) t.deepEqual(await h.storedPlatformIds(shop.id), expected);
     const stored = Number(((await env.knex('shipments').count({ n: '*' }).first()) as { n: number | string }).n);
     t.is(stored, SHOPS * expected.length);
+  });
+});
+
+eachAdapterSet((set) => {
+  test.serial(`${set.name}: a step whose earlier holder spent the shop's limits and never committed waits those calls out: no 429`, async (t) => {
+    const client = newClient();
+    // Windows longer than a moment, so the step goes back to the queue to wait instead of holding its worker.
+    const limits = { list: { capacity: 5, windowMs: 3_000 }, detail: { capacity: 10, windowMs: 3_000 } };
+    const { bol, env, h } = await setupCrawl(t, set, { seed: 22, shipments: 30, clients: [client], limits });
+    const shop = await h.addShop(client);
+    const run = await h.startSync(shop.id, 'initial');
+    // A worker took the step, claimed the shop's sending, spent both windows, and was killed
+    // before it committed: its calls are in no saved rate state, and its job comes back as new.
+    await env.knex('shops').where({ id: shop.id }).update({ sending_since: Date.now() });
+    const token = await requestBolToken(bol.url, client);
+    const get = (path: string) => fetch(`${bol.url}${path}`, { headers: { authorization: `Bearer ${token.accessToken}`, accept: 'application/vnd.retailer.v10+json' } });
+    const spent = await Promise.all([
+      ...Array.from({ length: limits.list.capacity }, () => get('/retailer/shipments?page=1&fulfilment-method=FBR')),
+      ...Array.from({ length: limits.detail.capacity }, () => get(`/retailer/shipments/${bol.shipments[0]!.shipmentId}`)),
+    ]);
+    t.true(spent.every((r) => r.status === 200), 'the killed holder spent exactly the windows');
+
+    await h.startWorker();
+    const done = await h.waitForRun(run.id);
+    t.is(done.status, 'succeeded', done.error ?? '');
+    t.is(bol.stats().tooManyRequests.total, 0, 'no 429: the step waited until the killed holder\'s calls left the windows');
+    t.deepEqual(await h.storedPlatformIds(shop.id), sandboxIds(bol));
+    const after = await env.knex('shops').where({ id: shop.id }).first();
+    t.is(after.sending_since, null, 'the last commit accounted for every call');
   });
 });

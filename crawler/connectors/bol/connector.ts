@@ -103,7 +103,10 @@ async function fetchShipmentsStep(session: BolSession, checkpoint: unknown, ctx:
   // A lane closed for longer than a moment (a window to let a dead worker's calls age out, a
   // limit another integration filled): the step comes back when it opens, holding no worker.
   const waitMs = closedForMs(limiter, cp.pending === null ? 'list' : 'detail');
-  if (waitMs > 0) return { records: [], next: cp, pagesFetched: 0, notBeforeMs: waitMs };
+  if (waitMs > 0) {
+    await limiter.stop();
+    return { records: [], next: cp, pagesFetched: 0, notBeforeMs: waitMs };
+  }
   let pagesFetched = 0;
   const records: ShipmentRecord[] = [];
   /** Pending ids whose details were answered (a record, or gone). */
