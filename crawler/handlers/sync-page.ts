@@ -9,7 +9,7 @@ import { loadShopCredentials, loadShopToken, saveShopToken } from '../../models/
 import { commitSyncRunStep, failSyncRun, findSyncRun, markSyncRunRunning, type SyncRun } from '../../models/sync-runs.ts';
 import { presentSyncRun } from '../../api/present.ts';
 import { recordEvents } from '../../models/domain-events.ts';
-import { dialectOf, retryOnLockConflict } from '../../models/db.ts';
+import { dialectOf, isPoolTimeout, retryOnLockConflict } from '../../models/db.ts';
 import type { Platforms } from '../connectors/platforms.ts';
 import type { PlatformSession, StepFetch } from '../connectors/types.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
@@ -172,11 +172,13 @@ interface StepCommit {
  */
 async function commitStep(deps: SyncPageDeps, step: StepCommit, log: Logger): Promise<boolean> {
   // A lock conflict with another shop's commit (or a tracking poll's) rolls the whole transaction
-  // back; it is run again with the records in hand, so a conflict never costs a provider call.
+  // back, and a pool with no connection free in time runs none of it; either is run again with the
+  // records in hand, so neither costs a provider call.
   return retryOnLockConflict(() => commitStepOnce(deps, step), {
     attempts: COMMIT_ATTEMPTS_ON_LOCK_CONFLICT,
+    alsoRetry: isPoolTimeout,
     pauseMs: (attempt) => Math.round(Math.random() * 50 * attempt),
-    onConflict: (err, attempt) => log.warn({ err: String(err), attempt }, 'sync step commit lost a lock conflict; committing again'),
+    onConflict: (err, attempt) => log.warn({ err: String(err), attempt }, 'sync step commit lost a lock conflict or waited too long for a connection; committing again'),
   });
 }
 
