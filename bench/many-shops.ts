@@ -18,7 +18,8 @@
  * Knobs: BENCH_SHIPMENTS (100 a shop), BENCH_LIST_LIMIT (10/10000: 10 per 10 s), BENCH_DETAIL_LIMIT
  * (50/10000: 5 a second, so one shop alone needs 20 s), BENCH_LATENCY_MS (20), BENCH_WORKERS (2),
  * BENCH_DATABASE_URL, BENCH_AMQP_URL (the test servers), WORKER_PACED_JOBS (the workers' default
- * unless set), BENCH_CLOCK_SHOPS (10000; 0 skips the clock part).
+ * unless set), BENCH_WORKER_NODE_OPTIONS (NODE_OPTIONS of the workers only, e.g. a heap limit),
+ * BENCH_CLOCK_SHOPS (10000; 0 skips the clock part).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -104,6 +105,8 @@ async function benchManyShops(shops: number): Promise<SyncFigures> {
     BOL_LOGIN_URL: sandbox.url,
     BOL_API_URL: sandbox.url,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    // A dyno's memory setting, for the workers only (e.g. --max-old-space-size=160).
+    ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
   };
   const workers = Array.from({ length: workerCount }, () => spawnProcfileProcess('worker', env));
   // A benchmark that fails on its way must not leave its worker processes behind.

@@ -96,9 +96,6 @@ export const bolConnector: PlatformConnector<BolShopCredentials, BolSettings, Bo
  */
 async function fetchShipmentsStep(session: BolSession, checkpoint: unknown, ctx: StepContext): Promise<StepFetch> {
   const { client, limiter } = session;
-  // At shutdown, requests still waiting for their slot are dropped at once; those in flight finish.
-  const stopLimiter = () => void limiter.stop();
-  ctx.signal.addEventListener('abort', stopLimiter, { once: true });
   let cp = readCheckpoint(checkpoint);
   // A lane closed for longer than a moment (a window to let a dead worker's calls age out, a
   // limit another integration filled): the step comes back when it opens, holding no worker.
@@ -107,6 +104,9 @@ async function fetchShipmentsStep(session: BolSession, checkpoint: unknown, ctx:
     await limiter.stop();
     return { records: [], next: cp, pagesFetched: 0, notBeforeMs: waitMs };
   }
+  // At shutdown, requests still waiting for their slot are dropped at once; those in flight finish.
+  const stopLimiter = () => void limiter.stop();
+  ctx.signal.addEventListener('abort', stopLimiter, { once: true });
   let pagesFetched = 0;
   const records: ShipmentRecord[] = [];
   /** Pending ids whose details were answered (a record, or gone). */
