@@ -96,24 +96,31 @@ export class RateLimiter {
       const slot = Math.max(Date.now(), lane.state.nextAt, lane.state.blockedUntil);
       lane.state.nextAt = slot + spacingMs(lane.state.rule, this.margin);
       await this.sleep(slot - Date.now());
-      for (let fullMs = this.windowFullForMs(lane); fullMs > 0 && !this.stopped; fullMs = this.windowFullForMs(lane)) await this.sleep(fullMs);
+      for (let waitMs = this.windowFullForMs(lane); waitMs > 0 && !this.stopped; waitMs = this.windowFullForMs(lane)) await this.sleep(waitMs);
       if (this.stopped) throw new Bottleneck.BottleneckError('This limiter has been stopped.');
-      const now = Date.now();
-      lane.state.recent = [...recentStarts(lane.state, now), now].slice(-lane.state.rule.capacity);
+      // The last `capacity` starts, however old: the guard looks a little further back than a window.
+      lane.state.recent = [...(lane.state.recent ?? []), Date.now()].slice(-lane.state.rule.capacity);
       return fn();
     });
   }
 
   /**
-   * 0 when the lane's last window holds fewer than `capacity` of its calls; else how long until
-   * the oldest of them is a window plus the margin old.
+   * How long a call that caught up must still wait: until the lane's last window plus the margin
+   * holds fewer than `capacity` of its calls (the bound even pacing keeps), and at least half a
+   * spacing after the call before it, so calls bunched behind a late timer still reach the
+   * provider spread out. 0: send now.
    */
   private windowFullForMs(lane: Lane): number {
     const { capacity } = lane.state.rule;
+    const spacing = spacingMs(lane.state.rule, this.margin);
     const now = Date.now();
-    const inWindow = recentStarts(lane.state, now);
-    if (inWindow.length < capacity) return 0;
-    return Math.max(1, inWindow[inWindow.length - capacity]! + spacingMs(lane.state.rule, this.margin) * capacity - now);
+    const recent = lane.state.recent ?? [];
+    const last = recent[recent.length - 1];
+    const gapMs = last === undefined ? 0 : last + spacing / 2 - now;
+    const guardMs = spacing * capacity;
+    const inGuard = recent.filter((at) => at > now - guardMs);
+    const fullMs = inGuard.length < capacity ? 0 : inGuard[inGuard.length - capacity]! + guardMs - now;
+    return Math.max(0, Math.ceil(Math.max(gapMs, fullMs)));
   }
 
   private sleep(ms: number): Promise<void> {
