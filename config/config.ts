@@ -47,6 +47,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   QUEUE_PREFIX: z.string().regex(/^[a-z0-9._-]+$/i, 'letters, digits, dot, dash and underscore only').default('shipsync'),
   WORKER_PREFETCH: positiveInt(4),
+  /** Sync steps and carrier polls a worker holds at once while they wait on their provider's pace. */
+  WORKER_PACED_JOBS: z.coerce.number().int().min(0).max(10_000).default(200),
   JOB_DELIVERY_LIMIT: positiveInt(5),
   JOB_MAX_ATTEMPTS: positiveInt(8),
   /** Safety margin on every provider limit, so jitter between our clock and theirs never costs a 429. */
@@ -102,6 +104,7 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   queuePrefix: string;
   workerPrefetch: number;
+  workerPacedJobs: number;
   jobDeliveryLimit: number;
   jobMaxAttempts: number;
   rateMargin: { ratio: number; jitterMs: number };
@@ -161,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     queuePrefix: e.QUEUE_PREFIX,
     workerPrefetch: e.WORKER_PREFETCH,
+    workerPacedJobs: e.WORKER_PACED_JOBS,
     jobDeliveryLimit: e.JOB_DELIVERY_LIMIT,
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
     rateMargin: { ratio: e.RATE_LIMIT_MARGIN, jitterMs: e.RATE_LIMIT_JITTER_MS },

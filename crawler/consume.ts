@@ -37,6 +37,11 @@ export interface RetryLater {
 
 export interface JobDefinition<S extends z.ZodTypeAny = z.ZodTypeAny> {
   schema: S;
+  /**
+   * The job spends most of its life waiting for a provider's pace (a sync step, a carrier key's
+   * polls): the worker holds many of these beside its working jobs (crawler/create-worker.ts).
+   */
+  paced?: boolean;
   /** Resolves: done (ack), or a RetryLater. Throws: the retry policy below decides. */
   run(payload: z.infer<S>, ctx: JobContext): Promise<void | RetryLater>;
   /** Called once when the job is given up (attempts exhausted or a permanent error). */

@@ -1,4 +1,6 @@
+import { setMaxListeners } from 'node:events';
 import type { Config } from '../config/config.ts';
+import { createGate } from '../lib/gate.ts';
 import { connectionsOf, type Connections } from '../boot/connections.ts';
 import { ShutdownError } from '../lib/errors.ts';
 import type { Consumer, Queue } from '../lib/queue/port.ts';
@@ -22,7 +24,13 @@ import { createWebhookWorkerPart } from './webhooks/worker-part.ts';
 export interface WorkerDeps extends Omit<SyncPageDeps, 'platforms' | 'retryMinDelayMs'> {
   /** The platforms whose shops it syncs (crawler/connectors/platforms.ts). Unset: every registered one, on its default settings. */
   platforms?: Platforms;
+  /** Jobs doing work at once (imports, weather, expiry, deliveries): WORKER_PREFETCH. */
   prefetch: number;
+  /**
+   * Paced jobs (sync steps, carrier polls) held at once beside those: WORKER_PACED_JOBS. Unset:
+   * none beyond `prefetch` (they share its slots).
+   */
+  pacedJobs?: number;
   retryPolicy?: Partial<RetryPolicy>;
   /** First in-place retry delay of a provider 5xx. */
   providerRetryMinDelayMs?: number;
@@ -101,15 +109,18 @@ export function createWorker(deps: WorkerDeps): Worker {
     const weather = 'client' in deps.weather ? deps.weather.client : createWeatherClient({ clock: now, ...deps.weather });
     jobs['weather.fetch'] = { schema: JOBS['weather.fetch'], run: (payload) => handleWeatherFetch({ knex: deps.knex, logger: deps.logger, weather, now }, payload) };
   }
+  for (const name of ['sync.page', 'tracking.poll']) if (jobs[name]) jobs[name] = { ...jobs[name], paced: true };
   const consumers: Consumer[] = [];
-  const consume = async (queue: Queue, handled: Record<string, JobDefinition>) => {
-    const handler = createConsumeHandler({ jobs: handled, logger: deps.logger, policy: { ...DEFAULT_RETRY_POLICY, ...deps.retryPolicy }, signal: shutdown.signal });
-    consumers.push(await queue.consume(handler, { prefetch: deps.prefetch }));
+  // Every job in hand listens to the shutdown signal (its requests stop sending): many paced jobs are many listeners.
+  setMaxListeners(0, shutdown.signal);
+  const consume = async (queue: Queue, handled: Record<string, JobDefinition>, pacedJobs: number) => {
+    const handler = createConsumeHandler({ jobs: gateWorkingJobs(handled, deps.prefetch), logger: deps.logger, policy: { ...DEFAULT_RETRY_POLICY, ...deps.retryPolicy }, signal: shutdown.signal });
+    consumers.push(await queue.consume(handler, { prefetch: deps.prefetch + pacedJobs }));
   };
   return {
     async start() {
-      await consume(deps.queue, jobs);
-      if (deliveryQueue !== deps.queue) await consume(deliveryQueue, webhooks.jobs);
+      await consume(deps.queue, jobs, deps.pacedJobs ?? 0);
+      if (deliveryQueue !== deps.queue) await consume(deliveryQueue, webhooks.jobs, 0);
       webhooks.start();
     },
     async stop(graceMs = 20_000) {
@@ -119,6 +130,17 @@ export function createWorker(deps: WorkerDeps): Worker {
       await webhooks.stop();
     },
   };
+}
+
+/**
+ * A worker holds `prefetch` working jobs and its paced jobs at once (the consumer's prefetch is
+ * their sum). A paced job runs as soon as it is in hand: while it waits for its shop's pace it
+ * holds no database connection and little memory. A working job waits for one of `prefetch`
+ * slots, so paced jobs in hand never multiply the CPU and database work a worker takes on.
+ */
+function gateWorkingJobs(jobs: Record<string, JobDefinition>, prefetch: number): Record<string, JobDefinition> {
+  const gate = createGate(prefetch);
+  return Object.fromEntries(Object.entries(jobs).map(([name, def]) => [name, def.paced ? def : { ...def, run: (payload, ctx) => gate.pass(() => def.run(payload, ctx)) }]));
 }
 
 /** The worker's deps as a process root builds them from its config and runtime. */
@@ -133,6 +155,7 @@ export function workerDepsFromConfig(
     platforms: config.platforms,
     rateMargin: config.rateMargin,
     prefetch: config.workerPrefetch,
+    pacedJobs: config.workerPacedJobs,
     retryPolicy: { maxAttempts: config.jobMaxAttempts },
     webhooks: config.webhooks,
     imports: { batchRows: config.imports.batchRows, settings: { phoneKeyDigits: config.phoneKeyDigits } },

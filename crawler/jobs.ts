@@ -14,7 +14,12 @@ export const JOBS = {
    * run's checkpoint. `step` is the checkpoint's step when the job was published: a job whose
    * step is behind the run's is a duplicate and does nothing.
    */
-  'sync.page': z.object({ sync_run_id: z.number().int().positive(), step: z.number().int().min(0) }),
+  'sync.page': z.object({
+    sync_run_id: z.number().int().positive(),
+    step: z.number().int().min(0),
+    /** The shop's `sending_since` this job set before it went back to wait (see handlers/sync-page.ts). */
+    claimed_at: z.number().int().min(0).optional(),
+  }),
   /**
    * Process an import from its checkpoint: batches of a few thousand rows, each committed with
    * its checkpoint, for a few seconds, then the next job. `step` is the import's step when the job

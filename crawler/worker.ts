@@ -8,7 +8,7 @@ const config = loadConfigOrExit();
 const rt = await openRuntime(config, { name: 'worker' });
 const worker = createWorker(workerDepsFromConfig(config, rt, rt.logger));
 await worker.start();
-rt.logger.info({ prefetch: config.workerPrefetch }, 'worker consuming jobs');
+rt.logger.info({ prefetch: config.workerPrefetch, paced_jobs: config.workerPacedJobs }, 'worker consuming jobs');
 const metrics = config.metricsPort === undefined ? undefined : await startMetricsListener({ port: config.metricsPort, apiToken: rt.config.apiToken, metricsToken: config.metricsToken, queues: { queue: rt.queue, deliveryQueue: rt.deliveryQueue }, logger: rt.logger });
 onShutdownSignal(rt.logger, async () => {
   await worker.stop(20_000);

@@ -67,6 +67,9 @@ export class RateLimiter {
   private readonly lanes = new Map<string, Lane>();
   private readonly margin: RateMargin;
   private readonly maxConcurrent: number;
+  private stopped = false;
+  /** Calls sleeping until their slot: stop() wakes them, and they send nothing. */
+  private readonly sleepers = new Set<() => void>();
 
   constructor(rules: Record<string, RateRule>, opts: { margin: RateMargin; carried?: RateState; maxConcurrent?: number }) {
     this.margin = opts.margin;
@@ -77,14 +80,61 @@ export class RateLimiter {
     }
   }
 
-  /** Runs `fn` when `key`'s pace allows it. */
+  /**
+   * Runs `fn` when `key`'s pace allows it.
+   *
+   * Each call takes the next slot of the lane's even timeline (`nextAt`, then one spacing on)
+   * when Bottleneck lets it start, and sleeps until then. A timer that fires late (a busy event
+   * loop: many shops' jobs in one process on a shared machine) therefore delays that one call,
+   * not every call after it: the lane catches up instead of drifting below its pace. Catching up
+   * can bring calls closer than one spacing, so before sending, a call also waits while the last
+   * window (plus the margin) already holds `capacity` of the lane's calls.
+   */
   schedule<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const lane = this.lane(key);
-    return lane.bottleneck.schedule(() => {
-      const now = Date.now();
-      lane.state.nextAt = now + spacingMs(lane.state.rule, this.margin);
-      lane.state.recent = [...recentStarts(lane.state, now), now].slice(-lane.state.rule.capacity);
+    return lane.bottleneck.schedule(async () => {
+      const slot = Math.max(Date.now(), lane.state.nextAt, lane.state.blockedUntil);
+      lane.state.nextAt = slot + spacingMs(lane.state.rule, this.margin);
+      await this.sleep(slot - Date.now());
+      for (let waitMs = this.windowFullForMs(lane); waitMs > 0 && !this.stopped; waitMs = this.windowFullForMs(lane)) await this.sleep(waitMs);
+      if (this.stopped) throw new Bottleneck.BottleneckError('This limiter has been stopped.');
+      // The last `capacity` starts, however old: the guard looks a little further back than a window.
+      lane.state.recent = [...(lane.state.recent ?? []), Date.now()].slice(-lane.state.rule.capacity);
       return fn();
+    });
+  }
+
+  /**
+   * How long a call that caught up must still wait: until the lane's last window plus the margin
+   * holds fewer than `capacity` of its calls (the bound even pacing keeps), and at least half a
+   * spacing after the call before it, so calls bunched behind a late timer still reach the
+   * provider spread out. 0: send now.
+   */
+  private windowFullForMs(lane: Lane): number {
+    const { capacity } = lane.state.rule;
+    const spacing = spacingMs(lane.state.rule, this.margin);
+    const now = Date.now();
+    const recent = lane.state.recent ?? [];
+    const last = recent[recent.length - 1];
+    const gapMs = last === undefined ? 0 : last + spacing / 2 - now;
+    const guardMs = spacing * capacity;
+    const inGuard = recent.filter((at) => at > now - guardMs);
+    const fullMs = inGuard.length < capacity ? 0 : inGuard[inGuard.length - capacity]! + guardMs - now;
+    return Math.max(0, Math.ceil(Math.max(gapMs, fullMs)));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopped || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.sleepers.delete(wake);
+        resolve();
+      }, ms);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.sleepers.add(wake);
     });
   }
 
@@ -98,7 +148,6 @@ export class RateLimiter {
     const lane = this.lane(key);
     if (seen.limit && seen.limit > 0 && seen.limit !== lane.state.rule.capacity) {
       lane.state.rule = { ...lane.state.rule, capacity: seen.limit };
-      lane.bottleneck.updateSettings({ minTime: spacingMs(lane.state.rule, this.margin) });
     }
     if (seen.remaining === 0 && seen.resetMs !== undefined) {
       const ours = recentStarts(lane.state, Date.now()).length;
@@ -113,6 +162,11 @@ export class RateLimiter {
     this.gate(lane);
   }
 
+  /** The rule `key` is paced by now (headers may have corrected the published capacity). */
+  rule(key: string): RateRule {
+    return { ...this.lane(key).state.rule };
+  }
+
   /** Milliseconds until `key` may send again (0 when it may now). */
   waitMs(key: string): number {
     const s = this.lane(key).state;
@@ -122,12 +176,22 @@ export class RateLimiter {
   snapshot(): RateState {
     const out: RateState = {};
     const now = Date.now();
-    for (const [key, lane] of this.lanes) out[key] = { ...lane.state, rule: { ...lane.state.rule }, recent: recentStarts(lane.state, now) };
+    for (const [key, lane] of this.lanes) {
+      const recent = recentStarts(lane.state, now);
+      // Slots taken by calls that were dropped unsent (stop) are handed back: the next job's pace
+      // follows from the last call actually sent.
+      const last = recent[recent.length - 1];
+      const nextAt = last === undefined ? lane.state.nextAt : Math.min(lane.state.nextAt, last + spacingMs(lane.state.rule, this.margin));
+      out[key] = { ...lane.state, nextAt, rule: { ...lane.state.rule }, recent };
+    }
     return out;
   }
 
   /** Drops every request not yet started (they reject) and releases timers. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    for (const wake of this.sleepers) wake();
+    this.sleepers.clear();
     await Promise.all(
       [...this.lanes.values()].map(async (lane) => {
         clearTimeout(lane.gateTimer);
@@ -137,14 +201,15 @@ export class RateLimiter {
   }
 
   private addLane(key: string, state: RateKeyState): void {
-    const bottleneck = new Bottleneck({ minTime: spacingMs(state.rule, this.margin), maxConcurrent: this.maxConcurrent });
+    // Bottleneck bounds the calls in flight and holds the lane shut (gate); the pace is `schedule`'s timeline.
+    const bottleneck = new Bottleneck({ maxConcurrent: this.maxConcurrent });
     const lane: Lane = { state, bottleneck, gateTimer: undefined };
     this.lanes.set(key, lane);
     this.gate(lane);
   }
 
   /**
-   * Bottleneck's minTime paces requests within this process; the gate holds the lane's
+   * `schedule`'s timeline paces requests within this process; the gate holds the lane's
    * reservoir at 0 until the carried-over pace position or the provider's block has passed.
    */
   private gate(lane: Lane): void {

@@ -17,6 +17,8 @@ import * as createWebhookDeliveries from './20261122000901-create-webhook-delive
 import * as addImportProvenance from './20261122000910-add-import-provenance.ts';
 import * as addTokenRotation from './20261201000100-add-token-rotation.ts';
 import * as addSyncRunCursor from './20261201000200-add-sync-run-cursor.ts';
+import * as addShopNextSync from './20261201000300-add-shop-next-sync.ts';
+import * as addShopSendingSince from './20261201000400-add-shop-sending-since.ts';
 import * as addShipmentDeliveryFields from './20261202000100-add-shipment-delivery-fields.ts';
 import * as addRetentionIndexes from './20261202000500-add-retention-indexes.ts';
 import * as createDeletions from './20261202000510-create-deletions.ts';
@@ -49,6 +51,8 @@ const migrations: Record<string, Migration> = {
   '20261122000910-add-import-provenance': addImportProvenance,
   '20261201000100-add-token-rotation': addTokenRotation,
   '20261201000200-add-sync-run-cursor': addSyncRunCursor,
+  '20261201000300-add-shop-next-sync': addShopNextSync,
+  '20261201000400-add-shop-sending-since': addShopSendingSince,
   '20261202000100-add-shipment-delivery-fields': addShipmentDeliveryFields,
   '20261202000500-add-retention-indexes': addRetentionIndexes,
   '20261202000510-create-deletions': createDeletions,

@@ -26,16 +26,6 @@ export async function lastClaimedFire(knex: Knex, schedule: string): Promise<num
   return row?.due_at === null || row?.due_at === undefined ? null : Number(row.due_at);
 }
 
-/** The latest claimed due time of every schedule whose name starts with `prefix`. */
-export async function lastClaimedFires(knex: Knex, prefix: string): Promise<Map<string, number>> {
-  const rows: { schedule: string; due_at: number | string }[] = await knex('clock_fires')
-    .select('schedule')
-    .max({ due_at: 'due_at' })
-    .where('schedule', 'like', `${prefix}%`)
-    .groupBy('schedule');
-  return new Map(rows.map((r) => [r.schedule, Number(r.due_at)]));
-}
-
 /**
  * Forgets up to `limit` fires due before `beforeMs` (claims only matter around their due time);
  * returns how many. Along the `due_at` index, then by primary key in one short statement.

@@ -73,16 +73,37 @@ export function isLockConflict(err: unknown): boolean {
  * Runs `work` again when it loses a lock conflict, up to `attempts` runs in all. Only for work
  * that is sound to repeat from the state it finds (idempotent writes, or a whole transaction).
  */
-export async function retryOnLockConflict<T>(work: () => Promise<T>, opts: { attempts?: number; onConflict?: (err: unknown, attempt: number) => void } = {}): Promise<T> {
+export async function retryOnLockConflict<T>(
+  work: () => Promise<T>,
+  opts: {
+    attempts?: number;
+    onConflict?: (err: unknown, attempt: number) => void;
+    pauseMs?: (attempt: number) => number;
+    /** Other failures after which `work` may run again (e.g. isPoolTimeout). */
+    alsoRetry?: (err: unknown) => boolean;
+  } = {},
+): Promise<T> {
   const attempts = opts.attempts ?? 3;
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();
     } catch (err) {
-      if (attempt >= attempts || !isLockConflict(err)) throw err;
+      if (attempt >= attempts || !(isLockConflict(err) || opts.alsoRetry?.(err))) throw err;
       opts.onConflict?.(err, attempt);
+      // A pause (jittered by the caller) lets the winner of the conflict finish before the next run.
+      const pauseMs = opts.pauseMs?.(attempt) ?? 0;
+      if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
     }
   }
+}
+
+/**
+ * The pool had no connection to hand out within knex's acquire timeout (the database is slow or
+ * every connection busy): no statement ran, so the work may simply be run again.
+ */
+export function isPoolTimeout(err: unknown): boolean {
+  const e = err as { name?: string; message?: string } | null;
+  return e?.name === 'KnexTimeoutError' && /acquiring a connection/i.test(e.message ?? '');
 }
 
 /** A unique index refused the write (objection's wrapper or the driver's own error). */

@@ -93,10 +93,23 @@ export async function upsertShipmentItemRows(trx: Knex.Transaction, rows: Shipme
 
 /** The current status of each shipment, read for the update that follows in this transaction. */
 export async function findShipmentStatusesForUpdate(trx: Knex.Transaction, shipmentIds: number[]): Promise<Map<number, string>> {
-  const q = trx('shipments').select('id', 'status').whereIn('id', shipmentIds);
-  // MySQL: read the status this transaction will overwrite, not an older snapshot of it.
+  const q = trx(shipmentsByPrimaryKey(trx)).select('id', 'status').whereIn('id', shipmentIds).orderBy('id');
+  // MySQL: read the status this transaction will overwrite, not an older snapshot of it. The
+  // rows are locked in id order, the order every other status refresh locks them in.
   if (dialectOf(trx) === 'mysql') q.forUpdate();
   return new Map((await q).map((r: { id: number; status: string }) => [Number(r.id), r.status]));
+}
+
+/**
+ * `shipments` for a statement that names its rows by id and locks them. MySQL: the primary key,
+ * forced. While the table is small (a few hundred rows: every shop's first pages), MariaDB
+ * prefers a full scan of a covering secondary index (`location_id, status` holds `id` and
+ * `status`) to a range on the key, and a locking read or update then locks every shop's rows, in
+ * that index's order: two shops committing at once deadlock. By the key only the named rows are
+ * locked.
+ */
+function shipmentsByPrimaryKey(trx: Knex.Transaction): string | Knex.Raw {
+  return dialectOf(trx) === 'mysql' ? trx.raw('?? force index (primary)', ['shipments']) : 'shipments';
 }
 
 /**
@@ -109,7 +122,7 @@ export async function updateStatusesFromEvents(trx: Knex.Transaction, shipmentId
     trx.raw(
       `(select e.${column} from tracking_events e where e.shipment_id = shipments.id and e.status is not null order by e.occurred_at desc, e.id desc limit 1)`,
     );
-  await trx('shipments')
+  await trx(shipmentsByPrimaryKey(trx))
     .whereIn('id', shipmentIds)
     .whereExists(trx('tracking_events as e').select(trx.raw('1')).whereRaw('e.shipment_id = shipments.id').whereNotNull('e.status'))
     .update({ status: latest('status'), status_at: latest('occurred_at') });

@@ -68,8 +68,10 @@ export interface SessionOpening<Credentials> {
   /** What `PlatformSession.rateState` answered at the end of the shop's last step (parsed JSON), or null. */
   rateState: unknown;
   /**
-   * True when the worker that held this step died mid-step: requests it sent after its last commit
-   * are in no saved state, so the session should let them age out of the platform's windows first.
+   * True when an earlier holder of this step began sending and never committed (its worker was
+   * killed, its commit failed): requests it sent are in no saved state, so the session should let
+   * them age out of the platform's windows first (and the step come back when they have, with
+   * `notBeforeMs`, holding no worker).
    */
   redelivered: boolean;
   /** The shop's pace under every limit: the margin each limit is kept under. */

@@ -1,15 +1,16 @@
 import { tokenRefreshes } from '../../lib/metrics.ts';
 import type { Knex } from 'knex';
-import { AuthError, PermanentError } from '../../lib/errors.ts';
+import { AuthError, PermanentError, RateLimitedError } from '../../lib/errors.ts';
 import type { RateMargin } from '../../lib/rate-limiter.ts';
 import type { SecretBox } from '../../lib/secret-box.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import type { Logger } from '../../config/logger.ts';
-import { findShop, saveShopStepState, type Shop } from '../../models/shops.ts';
+import { claimShopSending, findShop, saveShopRateState, saveShopStepState, type Shop } from '../../models/shops.ts';
 import { claimTokenRefresh, loadShopCredentials, loadShopToken, replaceShopToken, saveShopToken } from '../../models/shop-credentials.ts';
 import { commitSyncRunStep, failSyncRun, findSyncRun, markSyncRunRunning, type SyncRun } from '../../models/sync-runs.ts';
 import { presentSyncRun } from '../../api/present.ts';
 import { recordEvents } from '../../models/domain-events.ts';
+import { dialectOf, isPoolTimeout, retryOnLockConflict } from '../../models/db.ts';
 import type { Platforms } from '../connectors/platforms.ts';
 import type { PlatformSession, StepFetch } from '../connectors/types.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
@@ -76,6 +77,10 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
   }
   if (run.status === 'queued') await markSyncRunRunning(deps.knex, run.id);
 
+  const { claimedAt, interrupted } = await claimSending(deps.knex, shop, payload);
+  // A retry of this job before its fetch sent anything finds its own claim and need not wait.
+  const claimed = { ...payload, claimed_at: claimedAt };
+  ctx.setPayload(claimed);
   const countTokenRefresh = () => void tokenRefreshes.inc({ platform: shop.platform });
   const session: PlatformSession = await connector.openSession(settings, {
     credentials: credentials.data,
@@ -86,7 +91,7 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
       replace: (seen, next) => (countTokenRefresh(), replaceShopToken(deps.knex, deps.secretBox, shop.id, seen, next)),
     },
     rateState: readStoredJson(shop.rate_state),
-    redelivered: ctx.redelivered,
+    redelivered: interrupted,
     rateMargin: deps.rateMargin,
     retryMinDelayMs: deps.retryMinDelayMs,
     signal: ctx.signal,
@@ -99,10 +104,21 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
     signal: ctx.signal,
   });
   const { failure } = fetched;
+  if (!failure && fetched.notBeforeMs && fetched.records.length === 0 && fetched.pagesFetched === 0) {
+    // Nothing fetched: the step's lanes stay closed for a while (an interrupted holder's window).
+    // It keeps its claim and its lanes' blocks, and comes back then without holding a worker.
+    await saveShopRateState(deps.knex, shop.id, JSON.stringify(session.rateState()), Date.now());
+    log.info({ wait_ms: Math.ceil(fetched.notBeforeMs) }, 'sync step waits for its lanes to open');
+    throw new RateLimitedError('the shop\'s limits are spent for now; the step comes back when they open', Math.ceil(fetched.notBeforeMs));
+  }
   const refused = failure instanceof AuthError || failure instanceof PermanentError ? (failure as Error) : undefined;
   const done = fetched.next === null && !failure;
 
-  const committed = await commitStep(deps, { run, shop, source: connector.name, session, fetched, done, refused });
+  const committed = await commitStep(deps, { run, shop, source: connector.name, session, fetched, done, refused }, log).catch((err: unknown) => {
+    // Requests this step sent are in no saved state now: its retry must wait them out like anyone's.
+    ctx.setPayload({ sync_run_id: payload.sync_run_id, step: payload.step });
+    throw err;
+  });
   if (!committed) {
     log.info('step already committed by another delivery; dropping this one');
     return;
@@ -117,6 +133,24 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
     throw failure;
   }
   if (!done) await enqueue(deps.queue, 'sync.page', nextPayload, fetched.notBeforeMs ? { delayMs: Math.ceil(fetched.notBeforeMs) } : {});
+}
+
+/**
+ * Claims the shop's sending for this step (`shops.sending_since`, cleared by the commit). A claim
+ * found set, other than the one this job made before it went back to wait, was made by an earlier
+ * holder of the shop's step that sent requests and never committed: a worker killed mid-step
+ * (the broker redelivers its job, or a duplicate of it arrives first), a commit that failed. Its
+ * requests are in no saved rate state, so this step is `interrupted`: it takes the claim over and
+ * lets them age out first. A claim found empty means every request is accounted for, even on a
+ * redelivery.
+ */
+async function claimSending(knex: Knex, shop: Shop, payload: Payload): Promise<{ claimedAt: number; interrupted: boolean }> {
+  const found = shop.sending_since === null || shop.sending_since === undefined ? null : Number(shop.sending_since);
+  if (found !== null && found === payload.claimed_at) return { claimedAt: found, interrupted: false };
+  const claimedAt = Math.max(Date.now(), (found ?? 0) + 1);
+  // Lost to another step claiming at the same moment: someone is sending, so wait as well.
+  const won = await claimShopSending(knex, shop.id, found, claimedAt);
+  return { claimedAt, interrupted: found !== null || !won };
 }
 
 /** A JSON column's value; one we cannot read is null (a rate state lost costs only a slower start). */
@@ -144,7 +178,22 @@ interface StepCommit {
  * Records + checkpoint + counters + the shop's rate-limit position, in one transaction; false
  * when another delivery of this step committed first (this one then rolls back).
  */
-async function commitStep(deps: SyncPageDeps, step: StepCommit): Promise<boolean> {
+async function commitStep(deps: SyncPageDeps, step: StepCommit, log: Logger): Promise<boolean> {
+  // A lock conflict with another shop's commit (or a tracking poll's) rolls the whole transaction
+  // back, and a pool with no connection free in time runs none of it; either is run again with the
+  // records in hand, so neither costs a provider call.
+  return retryOnLockConflict(() => commitStepOnce(deps, step), {
+    attempts: COMMIT_ATTEMPTS_ON_LOCK_CONFLICT,
+    alsoRetry: isPoolTimeout,
+    pauseMs: (attempt) => Math.round(Math.random() * 50 * attempt),
+    onConflict: (err, attempt) => log.warn({ err: String(err), attempt }, 'sync step commit lost a lock conflict or waited too long for a connection; committing again'),
+  });
+}
+
+/** Runs of a step's commit that keep losing lock conflicts before the step fails (and is fetched again). */
+const COMMIT_ATTEMPTS_ON_LOCK_CONFLICT = 8;
+
+async function commitStepOnce(deps: SyncPageDeps, step: StepCommit): Promise<boolean> {
   const { run, shop, session, fetched, refused, done } = step;
   return deps.knex
     .transaction(async (trx) => {
@@ -168,11 +217,21 @@ async function commitStep(deps: SyncPageDeps, step: StepCommit): Promise<boolean
       });
       if (refused || done) await recordSyncOutcome(trx, run.id);
       return true;
-    })
+    }, commitIsolation(deps.knex))
     .catch((err: unknown) => {
       if (err instanceof StaleStep) return false;
       throw err;
     });
+}
+
+/**
+ * MySQL: READ COMMITTED. The commit's statements name their rows by key, and under REPEATABLE
+ * READ the reads inside its statements (the events a status comes from) would take next-key
+ * locks on gaps that border other shops' rows; read committed takes none, and each statement still
+ * sees what other transactions committed before it (the row locks order status refreshes).
+ */
+function commitIsolation(knex: Knex): Knex.TransactionConfig | undefined {
+  return dialectOf(knex) === 'mysql' ? { isolationLevel: 'read committed' } : undefined;
 }
 
 class StaleStep extends Error {}

@@ -146,12 +146,18 @@ function decide(ctx: GatewayContext, req: ApiRequest, target: Route, nowMs: numb
   let reply: Reply;
   if (target.endpoint === 'detail') {
     reply = detailReply(ctx.store, target.shipmentId, instance);
-    if (detailCount && reply.status === 200) detailCount.ok += 1;
+    if (detailCount && reply.status === 200) {
+      detailCount.ok += 1;
+      ctx.stats.answeredOk(clientId, 'detail', target.shipmentId);
+    }
   } else if (parsedList && 'violations' in parsedList) {
     reply = validationProblem(instance, parsedList.violations);
   } else if (parsedList) {
     reply = listReply(ctx.store, parsedList.query);
-    if (pageCount) pageCount.ok += 1;
+    if (pageCount && parsedList.query.kind === 'method') {
+      pageCount.ok += 1;
+      ctx.stats.answeredOk(clientId, 'list', `${parsedList.query.method}:${parsedList.query.page}`);
+    }
   } else {
     throw new Error('unreachable: list request without a parsed query');
   }

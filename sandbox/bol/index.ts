@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { jsonReply, readBody, sleep, writeReply, type Reply } from '../http.ts';
 import { startHttpServer } from '../http-server.ts';
 import type { SandboxControls } from '../runtime-options.ts';
@@ -66,6 +67,8 @@ export async function startBolSandbox(opts: BolSandboxOptions = {}): Promise<Bol
   const stats = new StatsRecorder();
   const faults = new SeededRandom((seed ^ FAULT_SEED_SALT) >>> 0);
   const closing = new AbortController();
+  // Every request in its latency sleep listens for the close: with many clients, many at once.
+  setMaxListeners(0, closing.signal);
   let publicUrl = '';
 
   const gateway = {

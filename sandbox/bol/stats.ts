@@ -47,6 +47,11 @@ export interface BolSandboxStats {
   listByPage: Record<FulfilmentMethod, Record<string, RequestCount>>;
   /** Per client id: sliding-window peaks of the rate-limited endpoints. */
   windows: Record<string, Record<LimitedEndpoint, WindowPeak>>;
+  /**
+   * Answers (200) of a page or a shipment that the same client had been answered before: data
+   * fetched twice. Per client, because every client (each shop) crawls the same store.
+   */
+  repeated: { total: number; list: number; detail: number; byClient: Record<string, { list: number; detail: number }> };
 }
 
 function bump(map: Record<string, number>, key: string, by = 1): void {
@@ -62,6 +67,8 @@ export class StatsRecorder {
   private readonly arrivals = new WindowPeakTracker();
   private readonly accepted = new WindowPeakTracker();
   private readonly clientsSeen = new Set<string>();
+  /** `<client>\n<endpoint>\n<page or shipment>` of every 200 served. */
+  private readonly answered = new Set<string>();
 
   constructor() {
     this.reset();
@@ -79,7 +86,9 @@ export class StatsRecorder {
       tokensIssuedByClient: {},
       detailByShipmentId: {},
       listByPage: { FBR: {}, FBB: {} },
+      repeated: { total: 0, list: 0, detail: 0, byClient: {} },
     };
+    this.answered.clear();
     this.arrivals.clear();
     this.accepted.clear();
     this.clientsSeen.clear();
@@ -112,6 +121,19 @@ export class StatsRecorder {
       this.data.tooManyRequests.total += 1;
       this.data.tooManyRequests[endpoint] += 1;
     }
+  }
+
+  /** A page (`FBR:3`) or a shipment was answered 200 to `clientId`. */
+  answeredOk(clientId: string, endpoint: LimitedEndpoint, resource: string): void {
+    const key = `${clientId}\n${endpoint}\n${resource}`;
+    if (!this.answered.has(key)) {
+      this.answered.add(key);
+      return;
+    }
+    const { repeated } = this.data;
+    repeated.total += 1;
+    repeated[endpoint] += 1;
+    (repeated.byClient[clientId] ??= { list: 0, detail: 0 })[endpoint] += 1;
   }
 
   injected(status: 500 | 503): void {

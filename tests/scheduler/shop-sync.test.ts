@@ -1,7 +1,7 @@
 import test from 'ava';
 import { startBolSandbox } from '../../sandbox/bol/index.ts';
 import { buildSchedules } from '../../scheduler/schedules.ts';
-import { shopSlotAt } from '../../scheduler/sync-shops.ts';
+import { shopSlotAt } from '../../models/shops.ts';
 import { SyncRun } from '../../models/sync-runs.ts';
 import { crawlHarness, newClient } from '../crawler/harness.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';

@@ -41,3 +41,21 @@ test('remaining = 0 that our own full window explains does not stall the pace', 
   t.true(limiter.waitMs('a') <= 50, 'the next request waits one spacing, not the rounded-up reset');
   await limiter.stop();
 });
+
+test('a busy event loop makes the lane catch up on its timeline, and still no window holds more than its capacity', async (t) => {
+  const rule = { capacity: 8, windowMs: 400 };
+  const limiter = new RateLimiter({ a: rule }, { margin: { ratio: 0, jitterMs: 0 } });
+  // Every 70 ms the loop is blocked for 60 ms, so timers fire late and slots bunch up behind them.
+  const busy = setInterval(() => {
+    const until = Date.now() + 60;
+    while (Date.now() < until);
+  }, 70);
+  const starts: number[] = [];
+  await Promise.all(Array.from({ length: 30 }, () => limiter.schedule('a', async () => void starts.push(Date.now()))));
+  clearInterval(busy);
+  starts.sort((x, y) => x - y);
+  for (let i = 0; i + rule.capacity < starts.length; i++) {
+    t.true(starts[i + rule.capacity]! - starts[i]! >= rule.windowMs, `requests ${i}..${i + rule.capacity} within one window`);
+  }
+  await limiter.stop();
+});

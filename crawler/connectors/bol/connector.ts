@@ -6,7 +6,7 @@ import { PUBLISHED_LIMITS_TTL_MS, readRateState, type ShopRateState } from '../.
 import type { PlatformConnector, PlatformSession, ShipmentRecord, StepContext, StepFetch } from '../types.ts';
 import { followingPage, nextPage, readCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { createBolClient, fetchPublishedLimits, PAGE_SIZE, type BolClient } from './client.ts';
-import { DOCUMENTED_LIMITS } from './limits.ts';
+import { DOCUMENTED_LIMITS, type BolEndpoint } from './limits.ts';
 import { BolTokens, requestBolToken } from './token.ts';
 
 /**
@@ -96,10 +96,17 @@ export const bolConnector: PlatformConnector<BolShopCredentials, BolSettings, Bo
  */
 async function fetchShipmentsStep(session: BolSession, checkpoint: unknown, ctx: StepContext): Promise<StepFetch> {
   const { client, limiter } = session;
+  let cp = readCheckpoint(checkpoint);
+  // A lane closed for longer than a moment (a window to let a dead worker's calls age out, a
+  // limit another integration filled): the step comes back when it opens, holding no worker.
+  const waitMs = closedForMs(limiter, cp.pending === null ? 'list' : 'detail');
+  if (waitMs > 0) {
+    await limiter.stop();
+    return { records: [], next: cp, pagesFetched: 0, notBeforeMs: waitMs };
+  }
   // At shutdown, requests still waiting for their slot are dropped at once; those in flight finish.
   const stopLimiter = () => void limiter.stop();
   ctx.signal.addEventListener('abort', stopLimiter, { once: true });
-  let cp = readCheckpoint(checkpoint);
   let pagesFetched = 0;
   const records: ShipmentRecord[] = [];
   /** Pending ids whose details were answered (a record, or gone). */
@@ -143,6 +150,18 @@ async function fetchShipmentsStep(session: BolSession, checkpoint: unknown, ctx:
   const next: Checkpoint | null = cp.pending === null || remaining.length > 0 ? { ...cp, pending: cp.pending === null ? null : remaining } : nextPage(cp);
   return { records, next, pagesFetched, failure };
 }
+
+/**
+ * How long `lane` stays closed, when that is more than a moment: more than the wait between two
+ * calls at its pace (twice over) and more than 2 s. 0 when the step should simply wait its turn.
+ */
+function closedForMs(limiter: RateLimiter, lane: BolEndpoint): number {
+  const waitMs = limiter.waitMs(lane);
+  const { capacity, windowMs } = limiter.rule(lane);
+  return waitMs > Math.max(MOMENT_MS, (2 * windowMs) / capacity) ? waitMs : 0;
+}
+
+const MOMENT_MS = 2_000;
 
 /**
  * Lists one page and decides which of its shipments still need details. `exclude`: ids the run
