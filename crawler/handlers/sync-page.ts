@@ -104,9 +104,10 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
     signal: ctx.signal,
   });
   const { failure } = fetched;
-  if (!failure && fetched.notBeforeMs && fetched.records.length === 0 && fetched.pagesFetched === 0) {
-    // Nothing fetched: the step's lanes stay closed for a while (an interrupted holder's window).
+  if (!failure && fetched.notBeforeMs && session.requests() === 0 && fetched.records.length === 0) {
+    // Nothing sent: the step's lanes stay closed for a while (an interrupted holder's window).
     // It keeps its claim and its lanes' blocks, and comes back then without holding a worker.
+    // A step that sent something (a bulk operation started or polled) commits what it learnt first.
     await saveShopRateState(deps.knex, shop.id, JSON.stringify(session.rateState()), Date.now());
     log.info({ wait_ms: Math.ceil(fetched.notBeforeMs) }, 'sync step waits for its lanes to open');
     throw new RateLimitedError('the shop\'s limits are spent for now; the step comes back when they open', Math.ceil(fetched.notBeforeMs));
