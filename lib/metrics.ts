@@ -159,18 +159,8 @@ export const httpRequestDuration = new Histogram({
   registers,
 });
 
-/** A gauge filled at scrape time by whatever the process can read (the web: the database). */
-const scrapeHooks = new Set<() => Promise<void>>();
-
-/** Runs `hook` before every scrape (e.g. reading active sync runs), until the returned function is called. */
-export function beforeScrape(hook: () => Promise<void>): () => void {
-  scrapeHooks.add(hook);
-  return () => void scrapeHooks.delete(hook);
-}
-
 /** The exposition text and its content type. */
 export async function scrapeMetrics(): Promise<{ contentType: string; body: string }> {
-  await Promise.all([...scrapeHooks].map((hook) => hook().catch(() => undefined)));
   return { contentType: metricsRegistry.contentType, body: await metricsRegistry.metrics() };
 }
 
