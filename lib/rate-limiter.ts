@@ -1,7 +1,5 @@
-import Bottleneck from 'bottleneck';
-
 /**
- * Per-endpoint request pacing on top of Bottleneck.
+ * Per-endpoint request pacing.
  *
  * Providers publish limits as "capacity requests per window". We space requests evenly at
  * window/capacity × (1 + margin) instead of bursting: an even pace satisfies both a fixed-window
@@ -59,8 +57,18 @@ function recentStarts(state: RateKeyState, now: number): number[] {
 
 interface Lane {
   state: RateKeyState;
-  bottleneck: Bottleneck;
-  gateTimer: NodeJS.Timeout | undefined;
+  /** Calls holding one of the lane's `maxConcurrent` places: sleeping until their slot, or in flight. */
+  active: number;
+  /** Calls waiting for a place, oldest first. */
+  waiting: (() => void)[];
+}
+
+/** A call the limiter dropped unsent because it was stopped. */
+export class LimiterStoppedError extends Error {
+  constructor() {
+    super('This limiter has been stopped.');
+    this.name = 'LimiterStoppedError';
+  }
 }
 
 export class RateLimiter {
@@ -84,33 +92,46 @@ export class RateLimiter {
    * Runs `fn` when `key`'s pace allows it.
    *
    * Each call takes the next slot of the lane's even timeline (`nextAt`, then one spacing on)
-   * when Bottleneck lets it start, and sleeps until then. A timer that fires late (a busy event
-   * loop: many shops' jobs in one process on a shared machine) therefore delays that one call,
-   * not every call after it: the lane catches up instead of drifting below its pace. Catching up
-   * can bring calls closer than one spacing, so before sending, a call also waits while the last
-   * window (plus the margin) already holds `capacity` of the lane's calls.
+   * when it gets one of the lane's places (at most `maxConcurrent` calls sleep or are in flight),
+   * and sleeps until then. A timer that fires late (a busy event loop: many shops' jobs in one
+   * process on a shared machine) therefore delays that one call, not every call after it: the
+   * lane catches up instead of drifting below its pace. Catching up can bring calls closer than
+   * one spacing, so before sending, a call also waits while the last window (plus the margin)
+   * already holds `capacity` of the lane's calls, or while the provider's block holds.
+   *
+   * This runs for every provider call a worker makes (thousands a second with many shops), so it
+   * is a plain queue and a timer per call, not a general-purpose scheduler.
    */
-  schedule<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  async schedule<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const lane = this.lane(key);
-    return lane.bottleneck.schedule(async () => {
+    if (this.stopped) throw new LimiterStoppedError();
+    if (lane.active >= this.maxConcurrent) await new Promise<void>((resolve) => lane.waiting.push(resolve));
+    if (this.stopped) throw new LimiterStoppedError();
+    lane.active++;
+    try {
       const slot = Math.max(Date.now(), lane.state.nextAt, lane.state.blockedUntil);
       lane.state.nextAt = slot + spacingMs(lane.state.rule, this.margin);
       await this.sleep(slot - Date.now());
-      for (let waitMs = this.windowFullForMs(lane); waitMs > 0 && !this.stopped; waitMs = this.windowFullForMs(lane)) await this.sleep(waitMs);
-      if (this.stopped) throw new Bottleneck.BottleneckError('This limiter has been stopped.');
+      for (let waitMs = this.mustWaitMs(lane); waitMs > 0 && !this.stopped; waitMs = this.mustWaitMs(lane)) await this.sleep(waitMs);
+      if (this.stopped) throw new LimiterStoppedError();
       // The last `capacity` starts, however old: the guard looks a little further back than a window.
-      lane.state.recent = [...(lane.state.recent ?? []), Date.now()].slice(-lane.state.rule.capacity);
-      return fn();
-    });
+      const recent = lane.state.recent ?? (lane.state.recent = []);
+      recent.push(Date.now());
+      if (recent.length > lane.state.rule.capacity) recent.splice(0, recent.length - lane.state.rule.capacity);
+      return await fn();
+    } finally {
+      lane.active--;
+      lane.waiting.shift()?.();
+    }
   }
 
   /**
-   * How long a call that caught up must still wait: until the lane's last window plus the margin
-   * holds fewer than `capacity` of its calls (the bound even pacing keeps), and at least half a
-   * spacing after the call before it, so calls bunched behind a late timer still reach the
-   * provider spread out. 0: send now.
+   * How long a call that caught up must still wait: until the provider's block is over, the
+   * lane's last window plus the margin holds fewer than `capacity` of its calls (the bound even
+   * pacing keeps), and at least half a spacing has passed since the call before it, so calls
+   * bunched behind a late timer still reach the provider spread out. 0: send now.
    */
-  private windowFullForMs(lane: Lane): number {
+  private mustWaitMs(lane: Lane): number {
     const { capacity } = lane.state.rule;
     const spacing = spacingMs(lane.state.rule, this.margin);
     const now = Date.now();
@@ -118,9 +139,10 @@ export class RateLimiter {
     const last = recent[recent.length - 1];
     const gapMs = last === undefined ? 0 : last + spacing / 2 - now;
     const guardMs = spacing * capacity;
-    const inGuard = recent.filter((at) => at > now - guardMs);
-    const fullMs = inGuard.length < capacity ? 0 : inGuard[inGuard.length - capacity]! + guardMs - now;
-    return Math.max(0, Math.ceil(Math.max(gapMs, fullMs)));
+    // `recent` is oldest first: the capacity-th newest start decides whether the guard window is full.
+    const nth = recent.length >= capacity ? recent[recent.length - capacity]! : undefined;
+    const fullMs = nth !== undefined && nth > now - guardMs ? nth + guardMs - now : 0;
+    return Math.max(0, Math.ceil(Math.max(gapMs, fullMs, lane.state.blockedUntil - now)));
   }
 
   private sleep(ms: number): Promise<void> {
@@ -159,7 +181,6 @@ export class RateLimiter {
   blockUntil(key: string, untilMs: number): void {
     const lane = this.lane(key);
     lane.state.blockedUntil = Math.max(lane.state.blockedUntil, untilMs);
-    this.gate(lane);
   }
 
   /** The rule `key` is paced by now (headers may have corrected the published capacity). */
@@ -187,41 +208,16 @@ export class RateLimiter {
     return out;
   }
 
-  /** Drops every request not yet started (they reject) and releases timers. */
+  /** Drops every request not yet started (they reject with LimiterStoppedError) and releases timers. */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const wake of this.sleepers) wake();
     this.sleepers.clear();
-    await Promise.all(
-      [...this.lanes.values()].map(async (lane) => {
-        clearTimeout(lane.gateTimer);
-        await lane.bottleneck.stop({ dropWaitingJobs: true }).catch(() => undefined);
-      }),
-    );
+    for (const lane of this.lanes.values()) for (const release of lane.waiting.splice(0)) release();
   }
 
   private addLane(key: string, state: RateKeyState): void {
-    // Bottleneck bounds the calls in flight and holds the lane shut (gate); the pace is `schedule`'s timeline.
-    const bottleneck = new Bottleneck({ maxConcurrent: this.maxConcurrent });
-    const lane: Lane = { state, bottleneck, gateTimer: undefined };
-    this.lanes.set(key, lane);
-    this.gate(lane);
-  }
-
-  /**
-   * `schedule`'s timeline paces requests within this process; the gate holds the lane's
-   * reservoir at 0 until the carried-over pace position or the provider's block has passed.
-   */
-  private gate(lane: Lane): void {
-    const openAt = Math.max(lane.state.nextAt, lane.state.blockedUntil);
-    const waitMs = openAt - Date.now();
-    if (waitMs <= 0) return;
-    clearTimeout(lane.gateTimer);
-    lane.bottleneck.updateSettings({ reservoir: 0 });
-    lane.gateTimer = setTimeout(() => {
-      lane.gateTimer = undefined;
-      lane.bottleneck.updateSettings({ reservoir: null });
-    }, waitMs);
+    this.lanes.set(key, { state, active: 0, waiting: [] });
   }
 
   private lane(key: string): Lane {

@@ -49,6 +49,20 @@ const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
  * for a promise that names a day and no time. null when `date` is not a real date.
  */
 export function endOfDayInZone(date: string, zone: string): number | null {
+  // A synced page names the same few days over and over; Intl's formatting is the costly part.
+  const key = `${zone} ${date}`;
+  const known = endsOfDay.get(key);
+  if (known !== undefined) return known;
+  const end = computeEndOfDay(date, zone);
+  if (endsOfDay.size >= END_OF_DAY_MEMO) endsOfDay.clear();
+  endsOfDay.set(key, end);
+  return end;
+}
+
+const endsOfDay = new Map<string, number | null>();
+const END_OF_DAY_MEMO = 4_096;
+
+function computeEndOfDay(date: string, zone: string): number | null {
   const m = DATE_ONLY.exec(date.trim());
   if (!m) return null;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
