@@ -48,7 +48,7 @@ const schema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[a-z0-9._-]+$/i, 'letters, digits, dot, dash and underscore only').default('shipsync'),
   WORKER_PREFETCH: positiveInt(4),
   /** Sync steps and carrier polls a worker holds at once while they wait on their provider's pace. */
-  WORKER_PACED_JOBS: z.coerce.number().int().min(0).max(10_000).default(200),
+  WORKER_PACED_JOBS: z.coerce.number().int().min(0).max(10_000).default(250),
   JOB_DELIVERY_LIMIT: positiveInt(5),
   JOB_MAX_ATTEMPTS: positiveInt(8),
   /** Safety margin on every provider limit, so jitter between our clock and theirs never costs a 429. */

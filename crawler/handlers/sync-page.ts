@@ -99,7 +99,14 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
   const fetched = await stream.fetchStep(session, run.checkpoint ?? null, {
     type: run.type,
     // Initial: skip only what this run already stored. Incremental: everything the shop has.
-    findStored: (ids) => findKnownPlatformIds(deps.knex, run.shop_id, ids, run.type === 'initial' ? run.id : undefined),
+    // The list answer is in hand: a busy database (a lock conflict, no pool connection in time)
+    // is asked again rather than failing the step, whose retry would list the page again.
+    findStored: (ids) =>
+      retryOnLockConflict(() => findKnownPlatformIds(deps.knex, run.shop_id, ids, run.type === 'initial' ? run.id : undefined), {
+        attempts: COMMIT_ATTEMPTS_ON_LOCK_CONFLICT,
+        alsoRetry: isPoolTimeout,
+        pauseMs: (attempt) => Math.round(Math.random() * 50 * attempt),
+      }),
     cursor: run.cursor ?? null,
     signal: ctx.signal,
   });

@@ -1,5 +1,7 @@
 import { normaliseLocation } from '../../../lib/postal-code.ts';
-import { z } from 'zod';
+// zod 4's parser: this runs for every shipment detail a worker fetches, and it parses in about half
+// the time of zod 3 (measured on the sandbox's detail bodies).
+import { z } from 'zod/v4';
 import type { ShipmentRecord } from '../types.ts';
 import { mapBolEventCode } from '../../status-mapping.ts';
 import { endOfDayInZone } from '../../../lib/zoned-time.ts';
