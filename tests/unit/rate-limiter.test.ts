@@ -59,3 +59,28 @@ test('a busy event loop makes the lane catch up on its timeline, and still no wi
   }
   await limiter.stop();
 });
+
+test('a call already waiting for its slot also waits out a block the provider sets meanwhile', async (t) => {
+  const limiter = new RateLimiter({ a: { capacity: 10, windowMs: 1000 } }, { margin: { ratio: 0, jitterMs: 0 } });
+  const starts: number[] = [];
+  const calls = Array.from({ length: 3 }, () => limiter.schedule('a', async () => void starts.push(Date.now())));
+  // The first call goes at once; the others sleep until their slots (100 and 200 ms on) when a 429 blocks the lane for 400 ms.
+  await new Promise((r) => setTimeout(r, 20));
+  const blockedUntil = Date.now() + 400;
+  limiter.blockUntil('a', blockedUntil);
+  await Promise.all(calls);
+  t.is(starts.length, 3);
+  t.true(starts[1]! >= blockedUntil && starts[2]! >= blockedUntil, 'no call left before the block ended');
+  await limiter.stop();
+});
+
+test('stop drops every call not yet sent, also those waiting for one of the lane\'s places', async (t) => {
+  const limiter = new RateLimiter({ a: { capacity: 1, windowMs: 60_000 } }, { margin: { ratio: 0, jitterMs: 0 }, maxConcurrent: 2 });
+  let sent = 0;
+  const calls = Array.from({ length: 5 }, () => limiter.schedule('a', async () => void sent++));
+  await new Promise((r) => setTimeout(r, 20));
+  await limiter.stop();
+  const outcomes = await Promise.allSettled(calls);
+  t.is(sent, 1, 'only the first call had its slot');
+  t.is(outcomes.filter((o) => o.status === 'rejected' && (o.reason as Error).name === 'LimiterStoppedError').length, 4);
+});
