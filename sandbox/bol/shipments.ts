@@ -3,7 +3,8 @@
  * These only see requests that were authenticated, allowed by the rate limiter and not hit by an
  * injected fault.
  */
-import { jsonReply, type Reply } from '../http.ts';
+import { jsonReply, textReply, type Reply } from '../http.ts';
+import type { SandboxShipment } from './generate.ts';
 import { problem, type Violation } from './problems.ts';
 import type { ShipmentStore } from './store.ts';
 import { FULFILMENT_METHODS, RETAILER_V10_MEDIA_TYPE, type FulfilmentMethod, type ShipmentsResponse } from './wire.ts';
@@ -58,5 +59,20 @@ export function listReply(store: ShipmentStore, query: ListQuery): Reply {
 export function detailReply(store: ShipmentStore, shipmentId: string, instance: string): Reply {
   const shipment = store.get(shipmentId);
   if (!shipment) return problem(404, 'Not Found', `Shipment with id ${shipmentId} not found.`, instance);
-  return jsonReply(200, shipment.detail, RETAILER_V10_MEDIA_TYPE);
+  return textReply(200, detailBody(shipment), RETAILER_V10_MEDIA_TYPE);
+}
+
+/**
+ * A shipment's detail never changes once generated, and with many clients crawling the same
+ * store each one is served hundreds of times: it is serialised once.
+ */
+const detailBodies = new WeakMap<SandboxShipment, string>();
+
+function detailBody(shipment: SandboxShipment): string {
+  let body = detailBodies.get(shipment);
+  if (body === undefined) {
+    body = JSON.stringify(shipment.detail);
+    detailBodies.set(shipment, body);
+  }
+  return body;
 }
