@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PermanentError } from '../../../lib/errors.ts';
 import type { ShipmentItemRecord, ShipmentRecord, StepFetch } from '../types.ts';
-import type { BulkRead, Checkpoint, StreamCursor } from './checkpoint.ts';
+import { laterCursor, type BulkRead, type Checkpoint, type StreamCursor } from './checkpoint.ts';
 import { BulkFileGone, readJsonlGroups, type JsonlGroup } from './jsonl.ts';
 import { BULK_ORDERS_QUERY, BULK_STATUS, CURRENT_BULK, FULFILLMENT_DETAILS_BY_ID, RUN_BULK } from './queries.ts';
 import { detailsSchema, eventsFromTimestamps, fromDetails, fulfillmentSchema, lineItemRecord, lineItemSchema, orderSchema, stillMoving, toShipmentRecord, type FulfillmentDetails, type ShopifyFulfillment, type ShopifyOrder } from './parse.ts';
@@ -68,7 +68,7 @@ async function currentOperation(session: ShopifySession): Promise<Operation | nu
   return data.currentBulkOperation;
 }
 
-export async function pollBulk(session: ShopifySession, cp: Poll): Promise<StepFetch> {
+export async function pollBulk(session: ShopifySession, cp: Poll, cursor: StreamCursor): Promise<StepFetch> {
   try {
     const data = z.object({ bulkOperation: operationSchema.nullable() }).parse(await session.client.query({ ...BULK_STATUS, variables: { id: cp.id }, items: 0 }));
     const op = data.bulkOperation;
@@ -84,7 +84,7 @@ export async function pollBulk(session: ShopifySession, cp: Poll): Promise<StepF
     if (op.status === 'COMPLETED') {
       if (op.url) return read(op.url, null);
       // No file: Shopify writes none for an operation that found nothing.
-      if (op.objectCount === 0) return { records: [], next: null, pagesFetched: 0, cursor: { updatedAt: op.createdAt } };
+      if (op.objectCount === 0) return { records: [], next: null, pagesFetched: 0, cursor: laterCursor(cursor, op.createdAt) };
       return restart(cp.attempt, `bulk operation ${op.id} completed with ${op.objectCount} objects but no file`);
     }
     const why = `bulk operation ${op.id} ended ${op.status}${op.errorCode ? ` (${op.errorCode})` : ''} after ${op.objectCount} objects`;
@@ -116,7 +116,7 @@ export async function readBulk(session: ShopifySession, cp: BulkRead, cursor: St
   const orders = chunk.groups.map(readGroup);
   // Details of the fulfillments the file cannot complete, in order; a failure keeps the orders before it.
   const wanted = orders.flatMap((o) => o.fulfillments.filter((f) => needsDetails(o, f)).map((f) => f.id));
-  const details = new Map<string, FulfillmentDetails>();
+  const details = new Map<string, FulfillmentDetails | null>();
   let failure: unknown;
   try {
     await fetchDetails(session, wanted, details);
@@ -125,7 +125,7 @@ export async function readBulk(session: ShopifySession, cp: BulkRead, cursor: St
   }
   const complete = failure === undefined ? orders.length : orders.findIndex((o) => o.fulfillments.some((f) => needsDetails(o, f) && !details.has(f.id)));
   const done = orders.slice(0, complete);
-  const records = done.flatMap((o) => o.fulfillments.map((f) => recordOf(o, f, details.get(f.id))));
+  const records = done.flatMap((o) => o.fulfillments.map((f) => recordOf(o, f, details.get(f.id) ?? undefined)));
   const progressed: BulkRead =
     complete === orders.length
       ? { ...cp, byte: chunk.endByte, line: cp.line + chunk.lines, roots: cp.roots + chunk.roots }
@@ -143,12 +143,8 @@ export async function readBulk(session: ShopifySession, cp: BulkRead, cursor: St
   if (progressed.line !== cp.objectCount || progressed.roots !== cp.rootObjectCount) {
     return { records, next: progressed, pagesFetched: 1, failure: new PermanentError(`Shopify's bulk file held ${counts}: objects are missing, so the sync is not complete. Start it again.`) };
   }
-  return { records, next: null, pagesFetched: 1, cursor: laterOf(cursor, cp.createdAt) };
-}
-
-function laterOf(cursor: StreamCursor, startedAt: string): StreamCursor {
   // Changes after the operation started may be missing from its file: the next run reads from its start.
-  return cursor && Date.parse(cursor.updatedAt) > Date.parse(startedAt) ? cursor : { updatedAt: startedAt };
+  return { records, next: null, pagesFetched: 1, cursor: laterCursor(cursor, cp.createdAt) };
 }
 
 interface BulkOrder {
@@ -158,8 +154,10 @@ interface BulkOrder {
   childLines: number;
 }
 
+const bulkOrderSchema = orderSchema.extend({ fulfillments: z.array(fulfillmentSchema).default([]) });
+
 function readGroup(g: JsonlGroup): BulkOrder {
-  const order = orderSchema.extend({ fulfillments: z.array(fulfillmentSchema).default([]) }).parse(g.root);
+  const order = bulkOrderSchema.parse(g.root);
   const lineItems = g.children.flatMap((c) => {
     const parsed = lineItemSchema.safeParse(c);
     return parsed.success ? [parsed.data] : [];
@@ -186,15 +184,15 @@ function recordOf(o: BulkOrder, f: ShopifyFulfillment, d: FulfillmentDetails | u
 
 const detailsAnswer = z.object({ nodes: z.array(detailsSchema.extend({ id: z.string() }).nullable()) });
 
-/** Details by id, as many a call as the learnt cost allows. */
-async function fetchDetails(session: ShopifySession, ids: string[], into: Map<string, FulfillmentDetails>): Promise<void> {
+/** Details by id, as many a call as the learnt cost allows; null: asked, and Shopify has no such node. */
+async function fetchDetails(session: ShopifySession, ids: string[], into: Map<string, FulfillmentDetails | null>): Promise<void> {
   for (let i = 0; i < ids.length; ) {
     const size = session.pacer.pageSize(FULFILLMENT_DETAILS_BY_ID.shape, { max: MAX_DETAIL_IDS, fallback: FIRST_DETAIL_IDS });
     const batch = ids.slice(i, i + size);
     const data = detailsAnswer.parse(await session.client.query({ ...FULFILLMENT_DETAILS_BY_ID, variables: { ids: batch }, items: batch.length }));
     for (const n of data.nodes) if (n) into.set(n.id, n);
-    // A fulfillment deleted since the export has no node: it is not asked again.
-    for (const id of batch) if (!into.has(id)) into.set(id, { events: { nodes: [] }, fulfillmentLineItems: { nodes: [] } });
+    // A fulfillment deleted since the export has no node: it is not asked again, and keeps what the file says of it.
+    for (const id of batch) if (!into.has(id)) into.set(id, null);
     i += batch.length;
   }
 }

@@ -85,7 +85,7 @@ async function fetchShipmentsStep(session: ShopifySession, checkpoint: unknown, 
     case 'bulk-start':
       return startBulk(session, cp);
     case 'bulk-poll':
-      return pollBulk(session, cp);
+      return pollBulk(session, cp, cursor);
     case 'bulk-read':
       return readBulk(session, cp, cursor);
   }
