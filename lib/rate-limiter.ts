@@ -1,3 +1,5 @@
+import { createGate, type Gate } from './gate.ts';
+
 /**
  * Per-endpoint request pacing.
  *
@@ -57,10 +59,8 @@ function recentStarts(state: RateKeyState, now: number): number[] {
 
 interface Lane {
   state: RateKeyState;
-  /** Calls holding one of the lane's `maxConcurrent` places: sleeping until their slot, or in flight. */
-  active: number;
-  /** Calls waiting for a place, oldest first. */
-  waiting: (() => void)[];
+  /** The lane's `maxConcurrent` places: a call holds one while it sleeps until its slot and while it is in flight. */
+  places: Gate;
 }
 
 /** A call the limiter dropped unsent because it was stopped. */
@@ -100,15 +100,13 @@ export class RateLimiter {
    * already holds `capacity` of the lane's calls, or while the provider's block holds.
    *
    * This runs for every provider call a worker makes (thousands a second with many shops), so it
-   * is a plain queue and a timer per call, not a general-purpose scheduler.
+   * is a gate and a timer per call, not a general-purpose scheduler.
    */
-  async schedule<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  schedule<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const lane = this.lane(key);
-    if (this.stopped) throw new LimiterStoppedError();
-    if (lane.active >= this.maxConcurrent) await new Promise<void>((resolve) => lane.waiting.push(resolve));
-    if (this.stopped) throw new LimiterStoppedError();
-    lane.active++;
-    try {
+    return lane.places.pass(async () => {
+      // Calls still waiting for a place when the limiter stopped pass one by one and send nothing.
+      if (this.stopped) throw new LimiterStoppedError();
       const slot = Math.max(Date.now(), lane.state.nextAt, lane.state.blockedUntil);
       lane.state.nextAt = slot + spacingMs(lane.state.rule, this.margin);
       await this.sleep(slot - Date.now());
@@ -118,11 +116,8 @@ export class RateLimiter {
       const recent = lane.state.recent ?? (lane.state.recent = []);
       recent.push(Date.now());
       if (recent.length > lane.state.rule.capacity) recent.splice(0, recent.length - lane.state.rule.capacity);
-      return await fn();
-    } finally {
-      lane.active--;
-      lane.waiting.shift()?.();
-    }
+      return fn();
+    });
   }
 
   /**
@@ -213,11 +208,10 @@ export class RateLimiter {
     this.stopped = true;
     for (const wake of this.sleepers) wake();
     this.sleepers.clear();
-    for (const lane of this.lanes.values()) for (const release of lane.waiting.splice(0)) release();
   }
 
   private addLane(key: string, state: RateKeyState): void {
-    this.lanes.set(key, { state, active: 0, waiting: [] });
+    this.lanes.set(key, { state, places: createGate(this.maxConcurrent) });
   }
 
   private lane(key: string): Lane {
