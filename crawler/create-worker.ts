@@ -140,7 +140,13 @@ export function createWorker(deps: WorkerDeps): Worker {
  */
 function gateWorkingJobs(jobs: Record<string, JobDefinition>, prefetch: number): Record<string, JobDefinition> {
   const gate = createGate(prefetch);
-  return Object.fromEntries(Object.entries(jobs).map(([name, def]) => [name, def.paced ? def : { ...def, run: (payload, ctx) => gate.pass(() => def.run(payload, ctx)) }]));
+  // A job still waiting for a slot when the worker stops has not started: it goes back unrun.
+  const run = (def: JobDefinition): JobDefinition['run'] => (payload, ctx) =>
+    gate.pass(async () => {
+      if (ctx.signal.aborted) throw new ShutdownError();
+      return def.run(payload, ctx);
+    });
+  return Object.fromEntries(Object.entries(jobs).map(([name, def]) => [name, def.paced ? def : { ...def, run: run(def) }]));
 }
 
 /** The worker's deps as a process root builds them from its config and runtime. */
