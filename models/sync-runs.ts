@@ -73,7 +73,10 @@ export async function insertSyncRun(knex: Knex, run: Pick<SyncRun, 'shop_id' | '
  * finished one's.
  */
 export async function findLatestStreamCursor(knex: Knex, shopId: number, stream: Stream): Promise<unknown> {
-  const run = await SyncRun.query(knex).where({ shop_id: shopId, stream }).whereNotNull('cursor').orderBy('id', 'desc').first();
+  // Every run starts with the cursor of the run before it, so the latest run holds the latest
+  // cursor: one row along (shop_id, id), where looking for the latest non-null one would walk all
+  // of a shop's runs whenever its platform keeps no cursor.
+  const run = await SyncRun.query(knex).select('cursor').where({ shop_id: shopId, stream }).orderBy('id', 'desc').first();
   return run?.cursor ?? null;
 }
 

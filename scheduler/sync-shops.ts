@@ -42,7 +42,7 @@ export async function syncDueShops(deps: { knex: Knex; queue: Queue; logger: Log
     // Only a finished sync sets last_synced_at, and an incremental needs a finished initial first.
     const type = shop.last_synced_at === null ? 'initial' : 'incremental';
     try {
-      const run = await startSyncRun({ knex, queue: deps.queue }, shop.id, type);
+      const run = await startSyncRun({ knex, queue: deps.queue }, shop.id, type, 'shipments', { initialDone: type === 'incremental' });
       started.push(shop.id);
       deps.logger.info({ shop_id: shop.id, sync_run_id: run.id, type }, 'periodic sync started');
     } catch (err) {

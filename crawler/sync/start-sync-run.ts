@@ -14,8 +14,15 @@ export interface StartSyncDeps {
  * Creates a queued sync run and enqueues its first page. The `active_key` unique index makes a
  * second concurrent start fail in the database, whoever asks (API, clock, two clocks).
  */
-export async function startSyncRun(deps: StartSyncDeps, shopId: number, type: SyncType, stream: Stream = 'shipments'): Promise<SyncRun> {
-  if (type === 'incremental' && !(await hasSucceededInitialRun(deps.knex, shopId, stream))) {
+export async function startSyncRun(
+  deps: StartSyncDeps,
+  shopId: number,
+  type: SyncType,
+  stream: Stream = 'shipments',
+  /** The caller knows the shop finished an initial sync (the clock: it has synced before). */
+  opts: { initialDone?: boolean } = {},
+): Promise<SyncRun> {
+  if (type === 'incremental' && !opts.initialDone && !(await hasSucceededInitialRun(deps.knex, shopId, stream))) {
     throw new ConflictError('initial_sync_required', 'This shop has no finished initial sync yet; start one with {"type":"initial"} first.', { shop_id: shopId });
   }
   let run: SyncRun;
