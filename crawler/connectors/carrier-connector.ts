@@ -56,9 +56,10 @@ export interface CarrierCallOptions extends ProviderCallOptions {
   /**
    * The key's pace for a poll's further calls: the engine paces each poll's first call; a poll
    * that needs more (DHL's next page of a multi-piece answer) sends every later call through this,
-   * so the key's calls per second hold. Without it, the later calls are not made.
+   * so the key's calls per second hold. Without it, the later calls are not made; it resolves to
+   * undefined without calling when the key's day has no room left for another call.
    */
-  paceFurtherCall?: <T>(call: () => Promise<T>) => Promise<T>;
+  paceFurtherCall?: <T>(call: () => Promise<T>) => Promise<T | undefined>;
 }
 
 export interface TrackingRequest {

@@ -116,7 +116,9 @@ export async function handleTrackingPoll(deps: TrackingPollDeps, payload: Payloa
     retries: 0,
     clock: deps.now,
     timeoutMs: 15_000,
-    paceFurtherCall: (call) => limiter.schedule(LANE, call),
+    // A poll's further calls (another page) also count against the day's calls: one goes only
+    // while the day still has room for it beside every planned poll's first call.
+    paceFurtherCall: (call) => (callsBefore + calls + polls.length < limits.callsPerDay ? limiter.schedule(LANE, call) : Promise.resolve(undefined)),
   });
   const { results, failure } = await pollShipments(poller, limiter, polls, ctx.signal);
 

@@ -137,6 +137,29 @@ eachAdapterSet((set) => {
     const calls = rig.dhl.stats().byKey[DHL_KEY]!.requests;
     t.is(calls, 2, 'one call per page, each counted against the key');
   });
+
+  test.serial(`${set.name}: further pages of multi-piece answers never take the key past its calls of the day`, async (t) => {
+    const api = await startApi(set);
+    const start = Math.floor(Date.now() / 1000) * 1000;
+    // Three calls left of the key's day; each parcel's answer spans three pages.
+    const rig = await startTrackingRig(api.env, { start, sandboxPerSecond: 5, sandboxPerDay: 1_000, callsPerSecond: 5, callsPerDay: 1_000 });
+    const day = Math.floor(start / (24 * 60 * MINUTE_MS));
+    await api.env.knex('tracking_keys').insert({ carrier: 'dhl', step: 0, chain: 'idle', heartbeat_at: 0, rate_state: null, quota_day: day, calls_today: 997, planned_today: 0, blocked_until: 0, updated_at: start });
+    t.teardown(async () => {
+      await rig.close();
+      await api.close();
+    });
+    const numbers = ['JVGL0012PIECESA', 'JVGL0012PIECESB'];
+    await insertShipments(api.env.knex, numbers.map((n) => ({ tracking_number: n, carrier: 'DHL', status: 'in_transit' })));
+    for (const n of numbers) rig.dhl.addShipment(n, [{ at: start - 60 * MINUTE_MS, statusCode: 'transit', status: DHL_TEXTS.originCenter }], { pieces: 12 });
+    rig.dhl.resetStats();
+
+    await rig.tickAt(0);
+    await rig.tickAt(1);
+    const calls = rig.dhl.stats().byKey[DHL_KEY]!.requests;
+    t.true(calls <= 3, `${calls} calls against the 3 left of the day`);
+    t.true(calls >= 2, `both parcels were asked (${calls} calls)`);
+  });
 });
 
 test('the DHL simulator pages a multi-piece answer five shipments at a time', async (t) => {

@@ -25,7 +25,7 @@ export type { DhlTracking } from './parse.ts';
  */
 export interface DhlClientOptions extends ProviderCallOptions {
   /** The key's pace for a poll's further calls (see CarrierCallOptions); without it, one call per poll. */
-  paceFurtherCall?: <T>(call: () => Promise<T>) => Promise<T>;
+  paceFurtherCall?: <T>(call: () => Promise<T>) => Promise<T | undefined>;
   apiUrl: string;
   apiKey: string;
   /** Epoch ms now (default Date.now); the next 00:00 GMT of a daily-quota 429 is counted from it. */
