@@ -66,15 +66,18 @@ export function freePort(): Promise<number> {
 
 /**
  * The Procfile's `name` process (`web`, `worker`, ...) with its command's own Node flags, in a
- * process of its own, with this process's env and `env` over it.
+ * process of its own, with this process's env and `env` over it. `nodeArgs` go after the
+ * Procfile's flags and before the script: a flag there wins over the Procfile's (Node takes the
+ * last), where the same flag in NODE_OPTIONS would lose to it.
  */
-export function spawnProcfileProcess(name: string, env: Record<string, string>, stdout: 'inherit' | 'ignore' = 'inherit'): ChildProcess {
+export function spawnProcfileProcess(name: string, env: Record<string, string>, stdout: 'inherit' | 'ignore' = 'inherit', nodeArgs: string[] = []): ChildProcess {
   const line = readFileSync(path.join(root, 'Procfile'), 'utf8')
     .split('\n')
     .find((l) => l.startsWith(`${name}:`));
   const [command, ...args] = (line?.slice(name.length + 1).trim() ?? '').split(/\s+/);
-  if (command !== 'node') throw new Error(`the Procfile has no "${name}: node …" line`);
-  return spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', stdout, 'inherit'] });
+  if (command !== 'node' || args.length === 0) throw new Error(`the Procfile has no "${name}: node …" line`);
+  const script = args.pop()!;
+  return spawn(process.execPath, [...args, ...nodeArgs, script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', stdout, 'inherit'] });
 }
 
 /** Runs `script` (a path from the repository's root) with tsx in a process of its own, with this process's env and `env` over it. */

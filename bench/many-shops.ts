@@ -18,7 +18,8 @@
  * Knobs: BENCH_SHIPMENTS (100 a shop), BENCH_LIST_LIMIT (10/10000: 10 per 10 s), BENCH_DETAIL_LIMIT
  * (50/10000: 5 a second, so one shop alone needs 20 s), BENCH_LATENCY_MS (20), BENCH_WORKERS (2),
  * BENCH_DATABASE_URL, BENCH_AMQP_URL (the test servers), WORKER_PACED_JOBS (the workers' default
- * unless set), BENCH_WORKER_NODE_OPTIONS (NODE_OPTIONS of the workers only, e.g. a heap limit),
+ * unless set), BENCH_WORKER_NODE_OPTIONS (extra Node flags for the workers, after the Procfile's, so
+ * they win over its own: e.g. a heap limit --max-old-space-size=160),
  * BENCH_CLOCK_SHOPS (10000; 0 skips the clock part).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -48,6 +49,9 @@ const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
 const amqpUrl = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const clockShops = Number(process.env.BENCH_CLOCK_SHOPS ?? 10_000);
+// As command-line flags after the Procfile's, not NODE_OPTIONS: the Procfile's own
+// --max-old-space-size would win over the same flag in NODE_OPTIONS.
+const workerNodeArgs = (process.env.BENCH_WORKER_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
 
 interface SyncFigures {
   shops: number;
@@ -105,10 +109,8 @@ async function benchManyShops(shops: number): Promise<SyncFigures> {
     BOL_LOGIN_URL: sandbox.url,
     BOL_API_URL: sandbox.url,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-    // A dyno's memory setting, for the workers only (e.g. --max-old-space-size=160).
-    ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
   };
-  const workers = Array.from({ length: workerCount }, () => spawnProcfileProcess('worker', env));
+  const workers = Array.from({ length: workerCount }, () => spawnProcfileProcess('worker', env, 'inherit', workerNodeArgs));
   // A benchmark that fails on its way must not leave its worker processes behind.
   const killWorkers = () => workers.forEach((w) => w.exitCode === null && w.kill('SIGKILL'));
   process.once('exit', killWorkers);
