@@ -27,15 +27,11 @@ import { createWorker } from '../crawler/create-worker.ts';
 import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
 import { saveShopCredentials } from '../models/shop-credentials.ts';
 import { Shop } from '../models/shops.ts';
-import { openBenchStore, waitForRunEnd } from './harness.ts';
+import { listPagesNeeded, openBenchStore, parseLimit, waitForRunEnd } from './harness.ts';
 import { platformsFromEnv } from '../crawler/connectors/platforms.ts';
 
 const shipments = Number(process.env.BENCH_SHIPMENTS ?? 2000);
-const parseLimit = (v: string) => {
-  const [capacity, windowMs] = v.split('/').map(Number);
-  return { capacity: capacity!, windowMs: windowMs! };
-};
-const limits = { list: parseLimit(process.env.BENCH_LIST_LIMIT ?? '250/10000'), detail: parseLimit(process.env.BENCH_DETAIL_LIMIT ?? '500/10000') };
+const limits = { list: parseLimit('BENCH_LIST_LIMIT', '250/10000'), detail: parseLimit('BENCH_DETAIL_LIMIT', '500/10000') };
 const workers = Number(process.env.BENCH_WORKERS ?? 3);
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 const amqpUrl = process.env.BENCH_AMQP_URL;
@@ -84,10 +80,7 @@ const crawlMs = Number(done.finished_at) - Number(done.created_at);
 
 // What the crawl needs at the least: one token, the published limits, every list page of each
 // fulfilment method up to and including the short (or empty) last page, one detail per shipment.
-const byMethod = { FBR: 0, FBB: 0 };
-for (const s of sandbox.shipments) byMethod[s.fulfilmentMethod] += 1;
-const listPages = Object.values(byMethod).reduce((sum, n) => sum + Math.floor(n / 50) + 1, 0);
-const needed = { token: 1, ratelimits: 1, list: listPages, detail: shipments };
+const needed = { token: 1, ratelimits: 1, list: listPagesNeeded(sandbox), detail: shipments };
 const neededTotal = needed.token + needed.ratelimits + needed.list + needed.detail;
 const stats = sandbox.stats();
 const made = stats.requests.token + stats.requests.list + stats.requests.detail + stats.requests.ratelimits;

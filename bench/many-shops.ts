@@ -23,27 +23,22 @@
  * BENCH_CLOCK_SHOPS (10000; 0 skips the clock part).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import amqp from 'amqplib';
 import type { Knex } from 'knex';
-import { startBolSandbox, type BolSandbox } from '../sandbox/bol/index.ts';
+import { startBolSandbox } from '../sandbox/bol/index.ts';
 import { createQueue } from '../lib/queue/index.ts';
 import { destroyRabbitTopology } from '../lib/queue/rabbitmq.ts';
 import { createSecretBox } from '../lib/secret-box.ts';
-import { leastTimeMs, type RateRule } from '../lib/rate-limiter.ts';
+import { leastTimeMs } from '../lib/rate-limiter.ts';
 import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
 import { saveShopCredentials } from '../models/shop-credentials.ts';
-import { createBenchDatabase, peakRssMb, spawnProcfileProcess, stopProcess } from './harness.ts';
+import { cpuSeconds, createBenchDatabase, listPagesNeeded, median, parseLimit, peakRssMb, spawnProcfileProcess, stopProcess } from './harness.ts';
 import { benchClockFires, type ClockFigures } from './clock-fires.ts';
 
 const sizes = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : [process.env.BENCH_SHOPS ?? '100']).map(Number);
 const shipmentsPerShop = Number(process.env.BENCH_SHIPMENTS ?? 100);
-const parseLimit = (v: string): RateRule => {
-  const [capacity, windowMs] = v.split('/').map(Number);
-  return { capacity: capacity!, windowMs: windowMs! };
-};
-const limits = { list: parseLimit(process.env.BENCH_LIST_LIMIT ?? '10/10000'), detail: parseLimit(process.env.BENCH_DETAIL_LIMIT ?? '50/10000') };
+const limits = { list: parseLimit('BENCH_LIST_LIMIT', '10/10000'), detail: parseLimit('BENCH_DETAIL_LIMIT', '50/10000') };
 const workerCount = Number(process.env.BENCH_WORKERS ?? 2);
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
@@ -146,7 +141,7 @@ async function benchManyShops(shops: number): Promise<SyncFigures> {
     leastMs,
     ratio: allSyncedMs / leastMs,
     slowestMs: perShop[perShop.length - 1]!,
-    medianMs: perShop[Math.floor(perShop.length / 2)]!,
+    medianMs: median(perShop),
     failed: finished.filter((r) => r.status !== 'succeeded').length,
     tooManyRequests: stats.tooManyRequests.total,
     made,
@@ -167,13 +162,6 @@ async function benchManyShops(shops: number): Promise<SyncFigures> {
   await db.drop();
   await sandbox.close();
   return figures;
-}
-
-/** Every list page of each fulfilment method up to and including the short (or empty) last one. */
-function listPagesNeeded(sandbox: BolSandbox): number {
-  const byMethod = { FBR: 0, FBB: 0 };
-  for (const s of sandbox.shipments) byMethod[s.fulfilmentMethod] += 1;
-  return Object.values(byMethod).reduce((sum, n) => sum + Math.floor(n / 50) + 1, 0);
 }
 
 async function waitForConsumers(queueName: string, count: number): Promise<void> {
@@ -207,12 +195,6 @@ async function waitForRuns(knex: Knex, shops: number): Promise<FinishedRun[]> {
     if (Date.now() > deadline) throw new Error(`only ${rows.length} of ${shops} syncs finished in time`);
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-/** CPU seconds a process has used (user + system), from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Connections open to this database now (the workers' pools, and this process's). */
