@@ -17,6 +17,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { startBolSandbox } from '../sandbox/bol/index.ts';
+import { envInt } from '../sandbox/env.ts';
 import { createLogger } from '../config/logger.ts';
 import { createQueue } from '../lib/queue/index.ts';
 import { destroyRabbitTopology } from '../lib/queue/rabbitmq.ts';
@@ -37,8 +38,9 @@ const databaseUrl = process.env.BENCH_DATABASE_URL;
 const amqpUrl = process.env.BENCH_AMQP_URL;
 const withWebhooks = process.env.BENCH_WEBHOOKS === '1';
 
-const tokenLifetimeSeconds = process.env.SANDBOX_TOKEN_LIFETIME_SECONDS ? Number(process.env.SANDBOX_TOKEN_LIFETIME_SECONDS) : undefined;
-const sandbox = await startBolSandbox({ shipments, limits, latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 5), ...(tokenLifetimeSeconds ? { tokenLifetimeSeconds } : {}) });
+// As the sandbox reads it: unset is the sandbox's default, a bad value stops the bench.
+const tokenLifetimeSeconds = envInt(process.env, 'SANDBOX_TOKEN_LIFETIME_SECONDS', 1);
+const sandbox = await startBolSandbox({ shipments, limits, latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 5), ...(tokenLifetimeSeconds !== undefined ? { tokenLifetimeSeconds } : {}) });
 const store = await openBenchStore(databaseUrl);
 const { knex } = store;
 const prefix = `bench.${randomUUID().slice(0, 8)}`;
