@@ -2,12 +2,11 @@ import type { Shop } from '../models/shops.ts';
 import type { SyncRun } from '../models/sync-runs.ts';
 import type { Deletion } from '../models/deletions.ts';
 import type { ShipmentItem, TrackingEvent } from '../models/shipment.ts';
-import type { ShipmentSummaryRow } from '../models/shipment-queries.ts';
+import { isLate, type ShipmentSummaryRow } from '../models/shipment-queries.ts';
 import type { ShipmentExtras, WeatherRow } from '../models/shipment-details.ts';
 import type { ShipmentEventRow } from '../models/shipments.ts';
 import type { DecidingEventRow } from '../models/tracking-events.ts';
 import { iso } from '../models/db.ts';
-import { FINAL_STATUSES } from '../models/shipment.ts';
 
 /**
  * The public shapes of rows (snake_case, ISO timestamps), in the API's answers and in the data
@@ -44,20 +43,14 @@ function presentShipmentNames<R extends ShipmentNameFields>(row: R) {
   };
 }
 
-/** Epoch ms of a BIGINT column (mysql2 may hand it over as a string). */
-export function msOf(v: number | string | null): number | null {
+/** A numeric column as a number: mysql2 may hand BIGINT and DECIMAL over as strings. (`iso` converts on its own.) */
+function num(v: number | string | null): number | null {
   return v === null ? null : Number(v);
-}
-
-/** Not final and past the delivery promised to the customer at `now` (what `?attention=late` finds). */
-export function isLate(row: Pick<ShipmentSummaryRow, 'status' | 'promised_delivery_at'>, now: number): boolean {
-  const promised = msOf(row.promised_delivery_at);
-  return promised !== null && promised < now && !FINAL_STATUSES.includes(row.status);
 }
 
 /** `now`: when lateness is judged (the answer's time). */
 export function presentShipmentSummary(row: ShipmentSummaryRow, now: number = Date.now()) {
-  const estimated = [row.estimated_delivery_at, row.estimated_delivery_from, row.estimated_delivery_to].map(msOf);
+  const estimated = [row.estimated_delivery_at, row.estimated_delivery_from, row.estimated_delivery_to];
   return {
     ...presentShipmentNames(row),
     fulfilment_method: row.fulfilment_method,
@@ -67,8 +60,8 @@ export function presentShipmentSummary(row: ShipmentSummaryRow, now: number = Da
     status_at: iso(row.status_at),
     shipped_at: iso(row.shipped_at),
     receiver: { postal_code: row.receiver_postal_code, city: row.receiver_city, country: row.receiver_country, name: row.receiver_name },
-    order_placed_at: iso(msOf(row.order_placed_at)),
-    promised_delivery_at: iso(msOf(row.promised_delivery_at)),
+    order_placed_at: iso(row.order_placed_at),
+    promised_delivery_at: iso(row.promised_delivery_at),
     late: isLate(row, now),
     estimated_delivery: estimated.every((v) => v === null) ? null : { at: iso(estimated[0]!), from: iso(estimated[1]!), to: iso(estimated[2]!) },
     carrier_remark: row.carrier_remark,
@@ -90,7 +83,7 @@ export function presentShipmentEvent(row: ShipmentEventRow) {
     carrier: row.carrier,
     tracking_number: row.tracking_number,
     status: row.status,
-    status_at: iso(row.status_at === null ? null : Number(row.status_at)),
+    status_at: iso(num(row.status_at)),
   };
 }
 
@@ -112,17 +105,18 @@ export function presentTrackingEvent<E extends EventFields | DecidingEventRow>(e
 /** The last observation at a shipment's location (contract weather.md: `fetched_at` beside it). */
 export function presentWeather(w: WeatherRow | null) {
   if (!w || w.fetched_at === null) return null;
-  const num = (v: number | string | null) => (v === null ? null : Number(v));
   return { temp_c: num(w.temp_c), condition: w.condition, fetched_at: iso(w.fetched_at), provider: w.provider, humidity_pct: num(w.humidity_pct), wind_kph: num(w.wind_kph) };
 }
 
+/** `now`: when lateness is judged (the answer's time), as for presentShipmentSummary. */
 export function presentShipmentDetail(
   shipment: ShipmentSummaryRow & { receiver_street: string | null; receiver_phone: string | null },
   items: ItemFields[],
   events: EventFields[],
   weather: WeatherRow | null = null,
+  now: number = Date.now(),
 ) {
-  const summary = presentShipmentSummary(shipment);
+  const summary = presentShipmentSummary(shipment, now);
   return {
     ...summary,
     receiver: { ...summary.receiver, street: shipment.receiver_street, phone: shipment.receiver_phone },
@@ -132,9 +126,9 @@ export function presentShipmentDetail(
       sku: i.sku,
       title: i.title,
       quantity: Number(i.quantity),
-      quantity_shipped: i.quantity_shipped === null ? null : Number(i.quantity_shipped),
+      quantity_shipped: num(i.quantity_shipped),
       // DECIMAL arrives as a string from MySQL and as a number from SQLite.
-      unit_price: i.unit_price === null ? null : Number(i.unit_price),
+      unit_price: num(i.unit_price),
     })),
     events: events.map(presentTrackingEvent),
     weather: presentWeather(weather),
@@ -142,8 +136,8 @@ export function presentShipmentDetail(
 }
 
 /** A shipment whole: its list row with the extras models/shipment-details.ts loaded for it (none: empty). */
-export function presentShipmentWithExtras(row: ShipmentSummaryRow, extras: ShipmentExtras | undefined) {
-  return presentShipmentDetail({ ...row, receiver_street: extras?.receiver_street ?? null, receiver_phone: extras?.receiver_phone ?? null }, extras?.items ?? [], extras?.events ?? [], extras?.weather ?? null);
+export function presentShipmentWithExtras(row: ShipmentSummaryRow, extras: ShipmentExtras | undefined, now: number = Date.now()) {
+  return presentShipmentDetail({ ...row, receiver_street: extras?.receiver_street ?? null, receiver_phone: extras?.receiver_phone ?? null }, extras?.items ?? [], extras?.events ?? [], extras?.weather ?? null, now);
 }
 
 /** The public shape of a sync run (no checkpoint internals, no lease keys). */
@@ -169,7 +163,7 @@ export function presentDeletion(d: Deletion) {
   return {
     id: d.id,
     target: d.target,
-    shop_id: d.shop_id === null ? null : Number(d.shop_id),
+    shop_id: num(d.shop_id),
     status: d.status,
     rows_total: Number(d.rows_total),
     rows_deleted: Number(d.rows_deleted),

@@ -13,7 +13,7 @@ import { createQueue } from '../lib/queue/index.ts';
 import { findShopsDueForSync, nextSlotAfter } from '../models/shops.ts';
 import { createClock } from '../scheduler/create-clock.ts';
 import { buildSchedules } from '../scheduler/schedules.ts';
-import { createBenchDatabase } from './harness.ts';
+import { createBenchDatabase, median } from './harness.ts';
 
 export interface ClockFigures {
   shops: number;
@@ -58,8 +58,6 @@ export async function benchClockFires(opts: { databaseUrl: string; shops: number
   const startedTotal = fires.reduce((n, f) => n + f.started, 0);
   const spread = fires.slice(1).every((f) => f.started <= 2 * share);
   const indexed = dueQueryPlan.includes('shops_sync_due_idx') && !/\bALL\b/.test(dueQueryPlan);
-  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-  const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
   const steady = fires.slice(1);
   console.log(`clock at scale — ${opts.shops} shops on ${INTERVAL_MINUTES}-minute intervals, shops.sync ticked every simulated minute for ${INTERVAL_MINUTES + 1} minutes (MySQL)`);
   console.log(`  syncs started:                   ${startedTotal} (per minute: ${fires.map((f) => f.started).join(' ')}; share ${share.toFixed(0)})`);

@@ -13,6 +13,8 @@ import knexFactory, { type Knex } from 'knex';
 import { createKnex } from '../models/db.ts';
 import { migrateLatest } from '../migrations/index.ts';
 import { SyncRun } from '../models/sync-runs.ts';
+import type { RateRule } from '../lib/rate-limiter.ts';
+import type { BolSandbox } from '../sandbox/bol/index.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -66,15 +68,18 @@ export function freePort(): Promise<number> {
 
 /**
  * The Procfile's `name` process (`web`, `worker`, ...) with its command's own Node flags, in a
- * process of its own, with this process's env and `env` over it.
+ * process of its own, with this process's env and `env` over it. `nodeArgs` go after the
+ * Procfile's flags and before the script: a flag there wins over the Procfile's (Node takes the
+ * last), where the same flag in NODE_OPTIONS would lose to it.
  */
-export function spawnProcfileProcess(name: string, env: Record<string, string>, stdout: 'inherit' | 'ignore' = 'inherit'): ChildProcess {
+export function spawnProcfileProcess(name: string, env: Record<string, string>, stdout: 'inherit' | 'ignore' = 'inherit', nodeArgs: string[] = []): ChildProcess {
   const line = readFileSync(path.join(root, 'Procfile'), 'utf8')
     .split('\n')
     .find((l) => l.startsWith(`${name}:`));
   const [command, ...args] = (line?.slice(name.length + 1).trim() ?? '').split(/\s+/);
-  if (command !== 'node') throw new Error(`the Procfile has no "${name}: node …" line`);
-  return spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', stdout, 'inherit'] });
+  if (command !== 'node' || args.length === 0) throw new Error(`the Procfile has no "${name}: node …" line`);
+  const script = args.pop()!;
+  return spawn(process.execPath, [...args, ...nodeArgs, script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', stdout, 'inherit'] });
 }
 
 /** Runs `script` (a path from the repository's root) with tsx in a process of its own, with this process's env and `env` over it. */
@@ -101,6 +106,38 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
+}
+
+/** CPU seconds a process has used (user + system), from /proc. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The middle value of `xs` (the upper one of an even count). */
+export function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+}
+
+/**
+ * A limit as `capacity/windowMs` (e.g. `250/10000`) from the env variable `name`, else `fallback`.
+ * A malformed value stops the benchmark: a NaN limit would pace nothing and the figures would lie.
+ */
+export function parseLimit(name: string, fallback: string): RateRule {
+  const value = process.env[name] ?? fallback;
+  const parts = value.split('/');
+  const [capacity, windowMs] = parts.map(Number);
+  if (parts.length !== 2 || !Number.isInteger(capacity) || capacity! <= 0 || !Number.isInteger(windowMs) || windowMs! <= 0) {
+    throw new Error(`${name} must be capacity/windowMs in positive whole numbers, e.g. ${fallback}; got "${value}"`);
+  }
+  return { capacity: capacity!, windowMs: windowMs! };
+}
+
+/** The list pages a bol crawl of `sandbox` needs: every page of each fulfilment method up to and including the short (or empty) last one. */
+export function listPagesNeeded(sandbox: BolSandbox): number {
+  const byMethod = { FBR: 0, FBB: 0 };
+  for (const s of sandbox.shipments) byMethod[s.fulfilmentMethod] += 1;
+  return Object.values(byMethod).reduce((sum, n) => sum + Math.floor(n / 50) + 1, 0);
 }
 
 /** A process's resident memory now (VmRSS), in MB. */

@@ -18,13 +18,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import mysql from 'mysql2/promise';
 import { destroyRabbitTopology } from '../lib/queue/rabbitmq.ts';
 import { defaultCatalogueFile, generateCatalogue } from './generate-products.ts';
-import { createBenchDatabase, freePort, peakRssMb, spawnProcfileProcess, stopProcess, waitForHealth } from './harness.ts';
+import { cpuSeconds, createBenchDatabase, freePort, median, peakRssMb, spawnProcfileProcess, stopProcess, waitForHealth } from './harness.ts';
 
 const rows = Number(process.env.BENCH_ROWS ?? 500_000);
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
@@ -53,11 +53,6 @@ const worker = spawnProcfileProcess('worker', env);
 const web = { url: `http://127.0.0.1:${port}` };
 await waitForHealth(web.url, webProcess);
 
-/** CPU seconds a process has used (user + system), from /proc. */
-const cpuSeconds = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
 const mysqldPid = Number(execFileSync('pidof', ['mariadbd', 'mysqld'], { encoding: 'utf8' }).trim().split(/\s+/)[0] ?? 0) || null;
 /** Where the time of an import went: CPU seconds of the web and worker processes and of the database server. */
 const cpuNow = () => ({ web: cpuSeconds(webProcess.pid!), worker: cpuSeconds(worker.pid!), db: mysqldPid ? cpuSeconds(mysqldPid) : NaN });
@@ -174,7 +169,6 @@ await conn.end();
 const products = Number(((await knex('products').count({ n: '*' }).first()) as { n: number }).n);
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000)).toLocaleString('en');
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 console.log(`product import benchmark — MySQL + RabbitMQ, one worker process, batches of ${batchRows} rows, ${roundCount} round${roundCount === 1 ? '' : 's'}`);
 console.log(`  file: ${file}, ${rows.toLocaleString('en')} rows, ${(sizeBytes / 1024 / 1024).toFixed(1)} MB; ${bare.n} rows in the bare table, ${products} products in the catalogue`);
 for (const [i, { load, first, second, staging, ratioA, ratioB }] of rounds.entries()) {

@@ -17,6 +17,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { startBolSandbox } from '../sandbox/bol/index.ts';
+import { envInt } from '../sandbox/env.ts';
 import { createLogger } from '../config/logger.ts';
 import { createQueue } from '../lib/queue/index.ts';
 import { destroyRabbitTopology } from '../lib/queue/rabbitmq.ts';
@@ -27,22 +28,19 @@ import { createWorker } from '../crawler/create-worker.ts';
 import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
 import { saveShopCredentials } from '../models/shop-credentials.ts';
 import { Shop } from '../models/shops.ts';
-import { openBenchStore, waitForRunEnd } from './harness.ts';
+import { listPagesNeeded, openBenchStore, parseLimit, waitForRunEnd } from './harness.ts';
 import { platformsFromEnv } from '../crawler/connectors/platforms.ts';
 
 const shipments = Number(process.env.BENCH_SHIPMENTS ?? 2000);
-const parseLimit = (v: string) => {
-  const [capacity, windowMs] = v.split('/').map(Number);
-  return { capacity: capacity!, windowMs: windowMs! };
-};
-const limits = { list: parseLimit(process.env.BENCH_LIST_LIMIT ?? '250/10000'), detail: parseLimit(process.env.BENCH_DETAIL_LIMIT ?? '500/10000') };
+const limits = { list: parseLimit('BENCH_LIST_LIMIT', '250/10000'), detail: parseLimit('BENCH_DETAIL_LIMIT', '500/10000') };
 const workers = Number(process.env.BENCH_WORKERS ?? 3);
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 const amqpUrl = process.env.BENCH_AMQP_URL;
 const withWebhooks = process.env.BENCH_WEBHOOKS === '1';
 
-const tokenLifetimeSeconds = process.env.SANDBOX_TOKEN_LIFETIME_SECONDS ? Number(process.env.SANDBOX_TOKEN_LIFETIME_SECONDS) : undefined;
-const sandbox = await startBolSandbox({ shipments, limits, latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 5), ...(tokenLifetimeSeconds ? { tokenLifetimeSeconds } : {}) });
+// As the sandbox reads it: unset is the sandbox's default, a bad value stops the bench.
+const tokenLifetimeSeconds = envInt(process.env, 'SANDBOX_TOKEN_LIFETIME_SECONDS', 1);
+const sandbox = await startBolSandbox({ shipments, limits, latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 5), ...(tokenLifetimeSeconds !== undefined ? { tokenLifetimeSeconds } : {}) });
 const store = await openBenchStore(databaseUrl);
 const { knex } = store;
 const prefix = `bench.${randomUUID().slice(0, 8)}`;
@@ -84,10 +82,7 @@ const crawlMs = Number(done.finished_at) - Number(done.created_at);
 
 // What the crawl needs at the least: one token, the published limits, every list page of each
 // fulfilment method up to and including the short (or empty) last page, one detail per shipment.
-const byMethod = { FBR: 0, FBB: 0 };
-for (const s of sandbox.shipments) byMethod[s.fulfilmentMethod] += 1;
-const listPages = Object.values(byMethod).reduce((sum, n) => sum + Math.floor(n / 50) + 1, 0);
-const needed = { token: 1, ratelimits: 1, list: listPages, detail: shipments };
+const needed = { token: 1, ratelimits: 1, list: listPagesNeeded(sandbox), detail: shipments };
 const neededTotal = needed.token + needed.ratelimits + needed.list + needed.detail;
 const stats = sandbox.stats();
 const made = stats.requests.token + stats.requests.list + stats.requests.detail + stats.requests.ratelimits;

@@ -18,36 +18,35 @@
  * Knobs: BENCH_SHIPMENTS (100 a shop), BENCH_LIST_LIMIT (10/10000: 10 per 10 s), BENCH_DETAIL_LIMIT
  * (50/10000: 5 a second, so one shop alone needs 20 s), BENCH_LATENCY_MS (20), BENCH_WORKERS (2),
  * BENCH_DATABASE_URL, BENCH_AMQP_URL (the test servers), WORKER_PACED_JOBS (the workers' default
- * unless set), BENCH_WORKER_NODE_OPTIONS (NODE_OPTIONS of the workers only, e.g. a heap limit),
+ * unless set), BENCH_WORKER_NODE_OPTIONS (extra Node flags for the workers, after the Procfile's, so
+ * they win over its own: e.g. a heap limit --max-old-space-size=160),
  * BENCH_CLOCK_SHOPS (10000; 0 skips the clock part).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import amqp from 'amqplib';
 import type { Knex } from 'knex';
-import { startBolSandbox, type BolSandbox } from '../sandbox/bol/index.ts';
+import { startBolSandbox } from '../sandbox/bol/index.ts';
 import { createQueue } from '../lib/queue/index.ts';
 import { destroyRabbitTopology } from '../lib/queue/rabbitmq.ts';
 import { createSecretBox } from '../lib/secret-box.ts';
-import { leastTimeMs, type RateRule } from '../lib/rate-limiter.ts';
+import { leastTimeMs } from '../lib/rate-limiter.ts';
 import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
 import { saveShopCredentials } from '../models/shop-credentials.ts';
-import { createBenchDatabase, peakRssMb, spawnProcfileProcess, stopProcess } from './harness.ts';
+import { cpuSeconds, createBenchDatabase, listPagesNeeded, median, parseLimit, peakRssMb, spawnProcfileProcess, stopProcess } from './harness.ts';
 import { benchClockFires, type ClockFigures } from './clock-fires.ts';
 
 const sizes = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : [process.env.BENCH_SHOPS ?? '100']).map(Number);
 const shipmentsPerShop = Number(process.env.BENCH_SHIPMENTS ?? 100);
-const parseLimit = (v: string): RateRule => {
-  const [capacity, windowMs] = v.split('/').map(Number);
-  return { capacity: capacity!, windowMs: windowMs! };
-};
-const limits = { list: parseLimit(process.env.BENCH_LIST_LIMIT ?? '10/10000'), detail: parseLimit(process.env.BENCH_DETAIL_LIMIT ?? '50/10000') };
+const limits = { list: parseLimit('BENCH_LIST_LIMIT', '10/10000'), detail: parseLimit('BENCH_DETAIL_LIMIT', '50/10000') };
 const workerCount = Number(process.env.BENCH_WORKERS ?? 2);
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
 const amqpUrl = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const clockShops = Number(process.env.BENCH_CLOCK_SHOPS ?? 10_000);
+// As command-line flags after the Procfile's, not NODE_OPTIONS: the Procfile's own
+// --max-old-space-size would win over the same flag in NODE_OPTIONS.
+const workerNodeArgs = (process.env.BENCH_WORKER_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
 
 interface SyncFigures {
   shops: number;
@@ -105,10 +104,8 @@ async function benchManyShops(shops: number): Promise<SyncFigures> {
     BOL_LOGIN_URL: sandbox.url,
     BOL_API_URL: sandbox.url,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-    // A dyno's memory setting, for the workers only (e.g. --max-old-space-size=160).
-    ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
   };
-  const workers = Array.from({ length: workerCount }, () => spawnProcfileProcess('worker', env));
+  const workers = Array.from({ length: workerCount }, () => spawnProcfileProcess('worker', env, 'inherit', workerNodeArgs));
   // A benchmark that fails on its way must not leave its worker processes behind.
   const killWorkers = () => workers.forEach((w) => w.exitCode === null && w.kill('SIGKILL'));
   process.once('exit', killWorkers);
@@ -144,7 +141,7 @@ async function benchManyShops(shops: number): Promise<SyncFigures> {
     leastMs,
     ratio: allSyncedMs / leastMs,
     slowestMs: perShop[perShop.length - 1]!,
-    medianMs: perShop[Math.floor(perShop.length / 2)]!,
+    medianMs: median(perShop),
     failed: finished.filter((r) => r.status !== 'succeeded').length,
     tooManyRequests: stats.tooManyRequests.total,
     made,
@@ -165,13 +162,6 @@ async function benchManyShops(shops: number): Promise<SyncFigures> {
   await db.drop();
   await sandbox.close();
   return figures;
-}
-
-/** Every list page of each fulfilment method up to and including the short (or empty) last one. */
-function listPagesNeeded(sandbox: BolSandbox): number {
-  const byMethod = { FBR: 0, FBB: 0 };
-  for (const s of sandbox.shipments) byMethod[s.fulfilmentMethod] += 1;
-  return Object.values(byMethod).reduce((sum, n) => sum + Math.floor(n / 50) + 1, 0);
 }
 
 async function waitForConsumers(queueName: string, count: number): Promise<void> {
@@ -205,12 +195,6 @@ async function waitForRuns(knex: Knex, shops: number): Promise<FinishedRun[]> {
     if (Date.now() > deadline) throw new Error(`only ${rows.length} of ${shops} syncs finished in time`);
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-/** CPU seconds a process has used (user + system), from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Connections open to this database now (the workers' pools, and this process's). */

@@ -19,14 +19,8 @@
  * time counts; the receivers' figures are those of the last pass with webhooks).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Knex } from 'knex';
-import { createKnex } from '../models/db.ts';
-import { migrateLatest } from '../migrations/index.ts';
 import { createLogger } from '../config/logger.ts';
 import type { ShipmentRecord } from '../crawler/connectors/types.ts';
 import { createWorker } from '../crawler/create-worker.ts';
@@ -37,7 +31,7 @@ import { createSecretBox } from '../lib/secret-box.ts';
 import { generateSecret } from '../lib/standard-webhooks.ts';
 import { Shop } from '../models/shops.ts';
 import { SyncRun } from '../models/sync-runs.ts';
-import { createBenchDatabase } from './harness.ts';
+import { openBenchStore } from './harness.ts';
 import { platformsFromEnv } from '../crawler/connectors/platforms.ts';
 
 const shipments = Number(process.env.BENCH_SHIPMENTS ?? 10_000);
@@ -120,23 +114,8 @@ function records(page: number): ShipmentRecord[] {
   });
 }
 
-/** A fresh, migrated database: on the MySQL server of BENCH_DATABASE_URL, or a SQLite file. */
-async function openDatabase(): Promise<{ knex: Knex; drop(): Promise<void> }> {
-  if (databaseUrl) return createBenchDatabase(databaseUrl);
-  const dir = mkdtempSync(path.join(tmpdir(), 'shipsync-bench-'));
-  const knex = createKnex({ sqliteFile: path.join(dir, 'bench.sqlite') });
-  await migrateLatest(knex);
-  return {
-    knex,
-    async drop() {
-      await knex.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 async function phase(receivers: Receivers | null, count = shipments): Promise<{ storeMs: number; events: number; fastAllMs: number | null }> {
-  const db = await openDatabase();
+  const db = await openBenchStore(databaseUrl);
   const { knex } = db;
   const prefix = `bench.${randomUUID().slice(0, 8)}`;
   const queue = await createQueue({ amqpUrl, prefix });
@@ -184,7 +163,7 @@ async function phase(receivers: Receivers | null, count = shipments): Promise<{ 
     await destroyRabbitTopology(amqpUrl, prefix).catch(() => {});
     await destroyRabbitTopology(amqpUrl, `${prefix}.deliveries`).catch(() => {});
   }
-  await db.drop();
+  await db.close();
   return { storeMs, events, fastAllMs };
 }
 

@@ -190,6 +190,7 @@ export function buildShipmentListQuery(knex: Knex, filters: ShipmentFilters, opt
   }
 
   if (filters.attention === 'late') {
+    // The SQL form of isLate (below this function): keep the two the same rule.
     if (filters.status === undefined) q.whereIn('shipments.status', OPEN_STATUSES);
     else if (FINAL_STATUSES.includes(filters.status)) q.whereRaw('1 = 0');
     q.where('shipments.promised_delivery_at', '<', filters.now ?? Date.now());
@@ -232,6 +233,16 @@ export interface ShipmentPage {
   rows: ShipmentSummaryRow[];
   /** Where the next page starts; null when this page is the last one. */
   next: ShipmentKeyset | null;
+}
+
+/**
+ * Not final and past the delivery promised to the customer at `now`: the row-by-row form of
+ * `?attention=late` (the filter above), for the `late` field of the answers and the export.
+ */
+export function isLate(row: Pick<ShipmentSummaryRow, 'status' | 'promised_delivery_at'>, now: number): boolean {
+  // BIGINT may arrive from mysql2 as a string.
+  const promised = row.promised_delivery_at === null ? null : Number(row.promised_delivery_at);
+  return promised !== null && promised < now && !FINAL_STATUSES.includes(row.status);
 }
 
 /** One page of the list; reads one row more than asked to know whether another page follows. */

@@ -29,22 +29,17 @@ export async function startSandboxes(opts: {
   const bol = await startBolSandbox(opts.bol);
   const dhl = await startDhlSandbox(opts.dhl);
   let dhlTracked = 0;
-  for (const s of bol.shipments) {
-    const { transporterCode, trackAndTrace } = s.detail.transport;
-    if (trackAndTrace && transporterCode && /^DHL/i.test(transporterCode)) {
-      dhl.generateShipment(trackAndTrace, s.shippedAtMs);
-      dhlTracked += 1;
-    }
-  }
+  /** Gives the DHL simulator a timeline for a shipment its platform says DHL carries. */
+  const trackWithDhl = (carrier: string | null | undefined, trackingNumber: string | null | undefined, shippedAtMs: number) => {
+    if (!trackingNumber || !carrier || !/^DHL/i.test(carrier)) return;
+    dhl.generateShipment(trackingNumber, shippedAtMs);
+    dhlTracked += 1;
+  };
+  for (const s of bol.shipments) trackWithDhl(s.detail.transport.transporterCode, s.detail.transport.trackAndTrace, s.shippedAtMs);
   const weather = await startWeatherSandbox(opts.weather);
   const shopify = await startShopifySandbox(opts.shopify);
   for (const shop of shopify.shops()) {
-    for (const f of shopify.expectedFulfillments(shop)) {
-      if (f.number && f.company && /^DHL/i.test(f.company)) {
-        dhl.generateShipment(f.number, f.createdAtMs);
-        dhlTracked += 1;
-      }
-    }
+    for (const f of shopify.expectedFulfillments(shop)) trackWithDhl(f.company, f.number, f.createdAtMs);
   }
   const dhlKey = opts.dhl?.apiKeys?.[0]?.key ?? DEFAULT_DHL_API_KEY;
   return {

@@ -1,11 +1,10 @@
 import type { Knex } from 'knex';
-import { listShipments, type ShipmentFilters, type ShipmentKeyset } from '../../models/shipment-queries.ts';
+import { isLate, listShipments, type ShipmentFilters, type ShipmentKeyset } from '../../models/shipment-queries.ts';
 import { iso } from '../../models/db.ts';
 import { findReceiverStreets } from '../../models/shipments.ts';
 import type { ApiDeps } from '../context.ts';
 import type { ApiRouter } from '../context.ts';
 import { sendCsv } from '../csv-export.ts';
-import { isLate } from '../present.ts';
 import { ShipmentExportQuery } from '../import-schemas.ts';
 import { parseRequest } from '../schemas.ts';
 import { shipmentFilters } from './shipments.ts';

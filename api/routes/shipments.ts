@@ -28,7 +28,7 @@ export function shipmentRoutes(router: ApiRouter, deps: ApiDeps): void {
     if (isLookup(filters)) {
       const page = await lookupShipments(deps.knex, filters, { after, limit });
       const extras = await loadShipmentExtras(deps.knex, page.rows.map((r) => Number(r.id)), page.heads);
-      data = page.rows.map((r) => presentShipmentWithExtras(r, extras.get(Number(r.id))));
+      data = page.rows.map((r) => presentShipmentWithExtras(r, extras.get(Number(r.id)), filters.now));
       next = page.next;
     } else {
       const page = await listShipments(deps.knex, filters, { after, limit });

@@ -37,13 +37,12 @@ export type DhlOffsetStyle = 'none' | 'full' | 'short';
  * "2024-03-01T10:15:00" (`none`): wall-clock time of `countryCode` (UTC when its zone is unknown,
  * written with "Z" when an offset is wanted).
  */
-export function formatDhlTimestamp(ms: number, countryCode: string | undefined, style: DhlOffsetStyle | boolean): string {
-  const offsetStyle: DhlOffsetStyle = style === true ? 'full' : style === false ? 'none' : style;
+export function formatDhlTimestamp(ms: number, countryCode: string | undefined, style: DhlOffsetStyle): string {
   const offset = offsetMinutes(countryCode, ms);
   const local = new Date(Math.floor(ms / 1000) * 1000 + (offset ?? 0) * 60_000);
   const wall = local.toISOString().slice(0, 19);
-  if (offsetStyle === 'none') return wall;
+  if (style === 'none') return wall;
   if (offset === null) return `${wall}Z`;
   const hours = Math.trunc(Math.abs(offset) / 60);
-  return `${wall}${offset < 0 ? '-' : '+'}${offsetStyle === 'short' ? String(hours) : pad(hours)}:${pad(Math.abs(offset) % 60)}`;
+  return `${wall}${offset < 0 ? '-' : '+'}${style === 'short' ? String(hours) : pad(hours)}:${pad(Math.abs(offset) % 60)}`;
 }
