@@ -88,7 +88,11 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
       load: () => loadShopToken(deps.knex, deps.secretBox, shop.id),
       save: (t) => (countTokenRefresh(), saveShopToken(deps.knex, deps.secretBox, shop.id, t)),
       claimRefresh: (seen, forMs) => claimTokenRefresh(deps.knex, shop.id, seen, forMs),
-      replace: (seen, next) => (countTokenRefresh(), replaceShopToken(deps.knex, deps.secretBox, shop.id, seen, next)),
+      replace: async (seen, next) => {
+        const replaced = await replaceShopToken(deps.knex, deps.secretBox, shop.id, seen, next);
+        if (replaced) countTokenRefresh();
+        return replaced;
+      },
     },
     rateState: readStoredJson(shop.rate_state),
     redelivered: interrupted,
@@ -101,12 +105,7 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
     // Initial: skip only what this run already stored. Incremental: everything the shop has.
     // The list answer is in hand: a busy database (a lock conflict, no pool connection in time)
     // is asked again rather than failing the step, whose retry would list the page again.
-    findStored: (ids) =>
-      retryOnLockConflict(() => findKnownPlatformIds(deps.knex, run.shop_id, ids, run.type === 'initial' ? run.id : undefined), {
-        attempts: COMMIT_ATTEMPTS_ON_LOCK_CONFLICT,
-        alsoRetry: isPoolTimeout,
-        pauseMs: (attempt) => Math.round(Math.random() * 50 * attempt),
-      }),
+    findStored: (ids) => retryOnLockConflict(() => findKnownPlatformIds(deps.knex, run.shop_id, ids, run.type === 'initial' ? run.id : undefined), BUSY_DATABASE_RETRY),
     cursor: run.cursor ?? null,
     signal: ctx.signal,
   });
@@ -191,15 +190,20 @@ async function commitStep(deps: SyncPageDeps, step: StepCommit, log: Logger): Pr
   // back, and a pool with no connection free in time runs none of it; either is run again with the
   // records in hand, so neither costs a provider call.
   return retryOnLockConflict(() => commitStepOnce(deps, step), {
-    attempts: COMMIT_ATTEMPTS_ON_LOCK_CONFLICT,
-    alsoRetry: isPoolTimeout,
-    pauseMs: (attempt) => Math.round(Math.random() * 50 * attempt),
+    ...BUSY_DATABASE_RETRY,
     onConflict: (err, attempt) => log.warn({ err: String(err), attempt }, 'sync step commit lost a lock conflict or waited too long for a connection; committing again'),
   });
 }
 
-/** Runs of a step's commit that keep losing lock conflicts before the step fails (and is fetched again). */
-const COMMIT_ATTEMPTS_ON_LOCK_CONFLICT = 8;
+/**
+ * How a step's database work is run again when the database is busy (a lock conflict, no pool
+ * connection in time): 8 runs, with a growing jittered pause, before the step fails (and is fetched again).
+ */
+const BUSY_DATABASE_RETRY = {
+  attempts: 8,
+  alsoRetry: isPoolTimeout,
+  pauseMs: (attempt: number) => Math.round(Math.random() * 50 * attempt),
+};
 
 async function commitStepOnce(deps: SyncPageDeps, step: StepCommit): Promise<boolean> {
   const { run, shop, session, fetched, refused, done } = step;
