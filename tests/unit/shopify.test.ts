@@ -1,6 +1,8 @@
 import test from 'ava';
 import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
+import { shopifyConnector } from '../../crawler/connectors/shopify/connector.ts';
 import { CostPacer } from '../../crawler/connectors/shopify/cost.ts';
+import type { ShopifySession } from '../../crawler/connectors/shopify/session.ts';
 import { shopBaseUrl, shopifyCredentials } from '../../crawler/connectors/shopify/credentials.ts';
 import { refreshMarginMs, tokenUsable } from '../../crawler/connectors/token-margin.ts';
 import { mapShopifyEventStatus } from '../../crawler/status-mapping.ts';
@@ -17,6 +19,34 @@ test('the pacer waits exactly until the query’s requested cost has restored, a
   t.true(wait > 7_900 && wait <= 8_000, String(wait));
   // Never more than the bucket holds.
   t.true(pacer.waitMs(5_000) <= (1_900 / 50) * 1000);
+});
+
+test('a step whose first query would wait more than a moment goes back delayed without sending, and the dead worker’s points stay counted', async (t) => {
+  // Full when last seen; the worker that died after it is assumed to have spent a whole query.
+  const carried = { bucket: { maximumAvailable: 1_000, currentlyAvailable: 1_000, restoreRate: 50, at: Date.now() }, costs: {} };
+  const pacer = new CostPacer(carried, margin, { redelivered: true });
+  let sent = 0;
+  const session: ShopifySession = {
+    client: { query: async () => (sent++, Promise.reject(new Error('sent'))) },
+    pacer,
+    initialSync: 'paging',
+    signal: new AbortController().signal,
+    countRequest: () => {},
+    requests: () => sent,
+    rateState: () => pacer.snapshot(),
+  };
+  const page = { phase: 'page', after: null, search: null };
+  const ctx = { type: 'initial' as const, findStored: async () => new Set<string>(), cursor: null, signal: session.signal };
+  const step = await shopifyConnector.streams.shipments!.fetchStep(session, page, ctx);
+  t.is(sent, 0, 'nothing sent');
+  t.deepEqual(step.next, page);
+  t.is(step.failure, undefined);
+  // A query of unknown cost asks for the ceiling: 1,000 points at 50 a second.
+  t.true(step.notBeforeMs! > 19_000 && step.notBeforeMs! <= 20_000, String(step.notBeforeMs));
+  // The delayed step opens with the saved state, not redelivered: the same wait, not a second deduction.
+  const back = new CostPacer(pacer.snapshot(), margin, { redelivered: false });
+  t.true(back.waitForMs('ordersPage', 10) > 19_000);
+  t.is(back.waitForMs('ordersPage', 10, Date.now() + 20_000), 0);
 });
 
 test('page sizes follow the cost learnt per query shape: a dearer page holds fewer items', (t) => {

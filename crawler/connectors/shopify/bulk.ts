@@ -5,6 +5,7 @@ import { laterCursor, type BulkRead, type Checkpoint, type StreamCursor } from '
 import { BulkFileGone, readJsonlGroups, type JsonlGroup } from './jsonl.ts';
 import { BULK_ORDERS_QUERY, BULK_STATUS, CURRENT_BULK, FULFILLMENT_DETAILS_BY_ID, RUN_BULK } from './queries.ts';
 import { detailsSchema, eventsFromTimestamps, fromDetails, fulfillmentSchema, lineItemRecord, lineItemSchema, orderSchema, stillMoving, toShipmentRecord, type FulfillmentDetails, type ShopifyFulfillment, type ShopifyOrder } from './parse.ts';
+import type { CostPacer } from './cost.ts';
 import type { ShopifySession } from './session.ts';
 
 /**
@@ -182,12 +183,17 @@ function recordOf(o: BulkOrder, f: ShopifyFulfillment, d: FulfillmentDetails | u
   return toShipmentRecord(o.order, f, items, eventsFromTimestamps(f));
 }
 
+/** Fulfillment ids the next details query asks for, as its learnt cost allows. */
+export function detailsBatchSize(pacer: CostPacer): number {
+  return pacer.pageSize(FULFILLMENT_DETAILS_BY_ID.shape, { max: MAX_DETAIL_IDS, fallback: FIRST_DETAIL_IDS });
+}
+
 const detailsAnswer = z.object({ nodes: z.array(detailsSchema.extend({ id: z.string() }).nullable()) });
 
 /** Details by id, as many a call as the learnt cost allows; null: asked, and Shopify has no such node. */
 async function fetchDetails(session: ShopifySession, ids: string[], into: Map<string, FulfillmentDetails | null>): Promise<void> {
   for (let i = 0; i < ids.length; ) {
-    const size = session.pacer.pageSize(FULFILLMENT_DETAILS_BY_ID.shape, { max: MAX_DETAIL_IDS, fallback: FIRST_DETAIL_IDS });
+    const size = detailsBatchSize(session.pacer);
     const batch = ids.slice(i, i + size);
     const data = detailsAnswer.parse(await session.client.query({ ...FULFILLMENT_DETAILS_BY_ID, variables: { ids: batch }, items: batch.length }));
     for (const n of data.nodes) if (n) into.set(n.id, n);

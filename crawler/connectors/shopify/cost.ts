@@ -53,7 +53,8 @@ export class CostPacer {
     this.costs = { ...carried.costs };
     if (opts.redelivered && this.bucket) {
       // The worker before died mid-step: what it spent after its last commit is in no saved
-      // state. Assume it spent a full query's worth more.
+      // state. Assume it spent a full query's worth more; the deficit travels in the snapshot,
+      // so a step sent back to wait for it finds it restored, not taken again.
       this.bucket = { ...this.bucket, currentlyAvailable: this.availableAt(Date.now()) - MAX_QUERY_COST, at: Date.now() };
     }
   }
@@ -90,6 +91,11 @@ export class CostPacer {
     if (missing <= 0) return 0;
     // The margin: restore a little slower than announced, plus the jitter between our clock and theirs.
     return Math.ceil((missing / b.restoreRate) * 1000 * (1 + this.margin.ratio) + this.margin.jitterMs);
+  }
+
+  /** Milliseconds until the next query of `shape` with `items` items may leave (unknown cost: the ceiling). */
+  waitForMs(shape: string, items: number, now = Date.now()): number {
+    return this.waitMs(this.estimate(shape, items) ?? this.ceiling(), now);
   }
 
   /**
