@@ -1,7 +1,9 @@
 import test from 'ava';
+import { createServer } from 'node:http';
 import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
 import { shopifyConnector } from '../../crawler/connectors/shopify/connector.ts';
 import { CostPacer } from '../../crawler/connectors/shopify/cost.ts';
+import { readJsonlGroups } from '../../crawler/connectors/shopify/jsonl.ts';
 import type { ShopifySession } from '../../crawler/connectors/shopify/session.ts';
 import { shopBaseUrl, shopifyCredentials } from '../../crawler/connectors/shopify/credentials.ts';
 import { refreshMarginMs, tokenUsable } from '../../crawler/connectors/token-margin.ts';
@@ -92,4 +94,33 @@ test('SHOPIFY_API_URL must hold {shop}; the shop domain is read as people paste 
   t.is(shopBaseUrl(settings, 'demo-shop.myshopify.com'), 'http://127.0.0.1:7400/demo-shop');
   t.is(shopifyCredentials.parse({ shop_domain: ' HTTPS://Demo-Shop.myshopify.com/ ', access_token: 'shpat_x' }).shop_domain, 'demo-shop.myshopify.com');
   for (const bad of ['demo-shop.com', 'shop.example.com', 'myshopify.com', 'a.b.myshopify.com']) t.false(shopifyCredentials.safeParse({ shop_domain: bad, access_token: 'x' }).success, bad);
+});
+
+/** A local server answering every request with `body` whole (a server that ignores Range). */
+async function serveFile(t: import('ava').ExecutionContext, body: string): Promise<string> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/jsonl' });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => server.close());
+  const { port } = server.address() as { port: number };
+  return `http://127.0.0.1:${port}/bulk.jsonl`;
+}
+
+test('a bulk file is read a group at a time from exact byte offsets; only an unterminated last line may be cut short', async (t) => {
+  const lines = ['{"id":"o1"}', '{"id":"li1","__parentId":"o1"}', '{"id":"o2"}', '{"id":"o3"}'];
+  const url = await serveFile(t, `${lines.join('\n')}\n{"id":"o4","na`);
+  const first = await readJsonlGroups(url, 0, 2);
+  t.deepEqual(first.groups.map((g) => [g.root.id, g.startByte, g.children.length]), [['o1', 0, 1], ['o2', lines[0]!.length + lines[1]!.length + 2, 0]]);
+  t.is(first.endByte, lines.slice(0, 3).join('\n').length + 1, 'the next chunk starts at the first unread root');
+  const rest = await readJsonlGroups(url, first.endByte, 2);
+  t.deepEqual(rest.groups.map((g) => [g.root.id, g.startByte]), [['o3', first.endByte]]);
+  t.true(rest.atEnd);
+  t.is(rest.endByte, lines.join('\n').length + 1);
+});
+
+test('a bulk file line that is not JSON, newline and all, fails the read instead of shifting every offset after it', async (t) => {
+  const url = await serveFile(t, '{"id":"o1"}\n{"id":"o2",\n{"id":"o3"}\n');
+  await t.throwsAsync(readJsonlGroups(url, 0, 10), { message: /not JSON at byte 12/ });
 });
