@@ -4,6 +4,8 @@ import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
 import { shopifyConnector } from '../../crawler/connectors/shopify/connector.ts';
 import { CostPacer } from '../../crawler/connectors/shopify/cost.ts';
 import { readJsonlGroups } from '../../crawler/connectors/shopify/jsonl.ts';
+import { ShopifyTokens, type ShopifyTokenStore } from '../../crawler/connectors/shopify/token.ts';
+import type { StoredToken } from '../../crawler/connectors/types.ts';
 import type { ShopifySession } from '../../crawler/connectors/shopify/session.ts';
 import { shopBaseUrl, shopifyCredentials } from '../../crawler/connectors/shopify/credentials.ts';
 import { refreshMarginMs, tokenUsable } from '../../crawler/connectors/token-margin.ts';
@@ -123,4 +125,57 @@ test('a bulk file is read a group at a time from exact byte offsets; only an unt
 test('a bulk file line that is not JSON, newline and all, fails the read instead of shifting every offset after it', async (t) => {
   const url = await serveFile(t, '{"id":"o1"}\n{"id":"o2",\n{"id":"o3"}\n');
   await t.throwsAsync(readJsonlGroups(url, 0, 10), { message: /not JSON at byte 12/ });
+});
+
+/** A rotating pair in memory, with the database's compare-and-set on its version and its claim. */
+function memoryTokenStore(token: StoredToken) {
+  const row = { token, claimedUntil: 0 };
+  const store: ShopifyTokenStore = {
+    load: async () => ({ ...row.token }),
+    save: async (next) => void (row.token = { ...next, version: (row.token.version ?? 0) + 1 }),
+    claimRefresh: async (seen, forMs) => {
+      if (seen?.version !== row.token.version || row.claimedUntil > Date.now()) return false;
+      row.claimedUntil = Date.now() + forMs;
+      return true;
+    },
+    replace: async (seen, next) => {
+      if (seen?.version !== row.token.version) return false;
+      row.token = { ...next, version: (row.token.version ?? 0) + 1 };
+      row.claimedUntil = 0;
+      return true;
+    },
+    releaseRefresh: async (seen) => {
+      if (seen?.version === row.token.version) row.claimedUntil = 0;
+    },
+  };
+  return { row, store };
+}
+
+const rotating = { kind: 'refresh_token' as const, clientId: 'id', clientSecret: 'secret', accessToken: 'shpua_old', refreshToken: 'shprt_old' };
+const dueForRefresh = (version: number): StoredToken => ({ accessToken: 'shpua_1', refreshToken: 'shprt_1', issuedAt: Date.now() - 3_600_000, expiresAt: Date.now() + 1_000, version });
+
+test('a refresh claim whose token request failed is released, so the next worker refreshes at once', async (t) => {
+  const server = createServer((_req, res) => {
+    res.writeHead(503).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => server.close());
+  const { port } = server.address() as { port: number };
+  const { row, store } = memoryTokenStore(dueForRefresh(1));
+  const tokens = new ShopifyTokens(`http://127.0.0.1:${port}/shop`, rotating, store, () => {});
+  await t.throwsAsync(tokens.current(), { message: /answered HTTP 503/ });
+  t.is(row.claimedUntil, 0, 'no claim left to lapse');
+});
+
+test('a worker waiting for another one’s refresh takes the pair once its version moves, even with the same access token', async (t) => {
+  const { row, store } = memoryTokenStore(dueForRefresh(1));
+  // Another worker holds the claim; it stores a pair whose access token reads the same.
+  row.claimedUntil = Date.now() + 15_000;
+  setTimeout(() => {
+    row.token = { ...row.token, issuedAt: Date.now(), expiresAt: Date.now() + 3_600_000, version: 2 };
+    row.claimedUntil = 0;
+  }, 250);
+  const tokens = new ShopifyTokens('http://127.0.0.1:9/shop', rotating, store, () => {});
+  const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('still waiting'), 3_000).unref());
+  t.is(await Promise.race([tokens.current(), timeout]), 'shpua_1');
 });
