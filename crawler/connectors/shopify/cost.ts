@@ -125,11 +125,6 @@ export class CostPacer {
     this.costs[shape] = { fixed, perItem: items > 0 ? (requested - fixed) / items : 0 };
   }
 
-  /** Milliseconds until `cost` points are there, as a THROTTLED answer's state says. */
-  refillMs(cost: number): number {
-    return this.waitMs(cost);
-  }
-
   snapshot(): ShopifyRateState {
     return { ...(this.bucket ? { bucket: { ...this.bucket } } : {}), costs: { ...this.costs } };
   }

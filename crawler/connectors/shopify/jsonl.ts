@@ -1,4 +1,4 @@
-import { NetworkError, PermanentError, TransientError } from '../../../lib/errors.ts';
+import { AppError, PermanentError, TransientError } from '../../../lib/errors.ts';
 import { openStream } from '../../../lib/http.ts';
 
 /**
@@ -30,10 +30,7 @@ export interface JsonlChunk {
 export class BulkFileGone extends Error {}
 
 export async function readJsonlGroups(url: string, fromByte: number, maxGroups: number, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<JsonlChunk> {
-  const answer = await openStream({ provider: 'shopify', url, headers: fromByte > 0 ? { range: `bytes=${fromByte}-` } : {}, signal: opts.signal, timeoutMs: opts.timeoutMs }).catch((err: unknown) => {
-    if (err instanceof NetworkError) throw new TransientError(err.message);
-    throw err;
-  });
+  const answer = await openStream({ provider: 'shopify', url, headers: fromByte > 0 ? { range: `bytes=${fromByte}-` } : {}, signal: opts.signal, timeoutMs: opts.timeoutMs });
   const chunk: JsonlChunk = { groups: [], endByte: fromByte, lines: 0, roots: 0, atEnd: false };
   if (answer.status === 416) {
     answer.close();
@@ -109,8 +106,8 @@ export async function readJsonlGroups(url: string, fromByte: number, maxGroups: 
     }
   } catch (err) {
     answer.close();
-    if (err instanceof PermanentError) throw err;
-    if (err instanceof NetworkError || (err as { code?: string }).code !== undefined) throw new TransientError(`reading the bulk file: ${(err as Error).message}`);
+    // The body's own errors (a connection reset mid-file) carry a code; ours are classed already.
+    if (!(err instanceof AppError) && (err as { code?: string }).code !== undefined) throw new TransientError(`reading the bulk file: ${(err as Error).message}`, { cause: err });
     throw err;
   }
   if (full) {
