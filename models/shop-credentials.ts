@@ -105,6 +105,14 @@ export async function claimTokenRefresh(knex: Knex, shopId: number, seen: Stored
   return changed > 0;
 }
 
+/**
+ * Lets go of a claim made with claimTokenRefresh whose refresh failed, while the stored pair is
+ * still `seen`: the next worker claims at once instead of when the claim lapses.
+ */
+export async function releaseTokenRefresh(knex: Knex, shopId: number, seen: StoredToken | null): Promise<void> {
+  await stillSeen(knex('shop_credentials').where({ shop_id: shopId }), seen).update({ token_claimed_until: null });
+}
+
 /** Stores `next` in place of `seen` (compare-and-set); false when another pair landed first. */
 export async function replaceShopToken(knex: Knex, box: SecretBox, shopId: number, seen: StoredToken | null, next: StoredToken): Promise<boolean> {
   const changed = await stillSeen(knex('shop_credentials').where({ shop_id: shopId }), seen).update({ ...sealedToken(box, next), token_version: knex.raw('?? + 1', ['token_version']) });

@@ -7,8 +7,8 @@ import type { StoredToken } from './types.ts';
  * a new one) and needlessly little of a 24 h one. A tenth of the life, at least 1 s (a request's
  * round trip) and at most 5 min.
  */
-export const MIN_REFRESH_MARGIN_MS = 1_000;
-export const MAX_REFRESH_MARGIN_MS = 5 * 60_000;
+const MIN_REFRESH_MARGIN_MS = 1_000;
+const MAX_REFRESH_MARGIN_MS = 5 * 60_000;
 /** For tokens stored before their issue time was kept: the former fixed margin. */
 const UNKNOWN_LIFE_MARGIN_MS = 30_000;
 

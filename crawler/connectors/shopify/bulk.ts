@@ -5,6 +5,7 @@ import { laterCursor, type BulkRead, type Checkpoint, type StreamCursor } from '
 import { BulkFileGone, readJsonlGroups, type JsonlGroup } from './jsonl.ts';
 import { BULK_ORDERS_QUERY, BULK_STATUS, CURRENT_BULK, FULFILLMENT_DETAILS_BY_ID, RUN_BULK } from './queries.ts';
 import { detailsSchema, eventsFromTimestamps, fromDetails, fulfillmentSchema, lineItemRecord, lineItemSchema, orderSchema, stillMoving, toShipmentRecord, type FulfillmentDetails, type ShopifyFulfillment, type ShopifyOrder } from './parse.ts';
+import type { CostPacer } from './cost.ts';
 import type { ShopifySession } from './session.ts';
 
 /**
@@ -40,6 +41,10 @@ const operationSchema = z.object({
 });
 type Operation = z.infer<typeof operationSchema>;
 
+const runAnswer = z.object({ bulkOperationRunQuery: z.object({ bulkOperation: operationSchema.nullish(), userErrors: z.array(z.object({ message: z.string(), code: z.string().nullish() })) }) });
+const currentAnswer = z.object({ currentBulkOperation: operationSchema.nullable() });
+const statusAnswer = z.object({ bulkOperation: operationSchema.nullable() });
+
 /** The first poll after 0.5 s, then half as long again each time, at most 3 s apart (a poll costs a point; a late one costs the whole wait). */
 export function pollDelayMs(polls: number): number {
   return Math.min(3_000, Math.round(500 * 1.5 ** polls));
@@ -47,9 +52,7 @@ export function pollDelayMs(polls: number): number {
 
 export async function startBulk(session: ShopifySession, cp: Start): Promise<StepFetch> {
   try {
-    const answer = z
-      .object({ bulkOperationRunQuery: z.object({ bulkOperation: operationSchema.nullish(), userErrors: z.array(z.object({ message: z.string(), code: z.string().nullish() })) }) })
-      .parse(await session.client.query({ ...RUN_BULK, variables: { query: BULK_ORDERS_QUERY }, items: 0 }));
+    const answer = runAnswer.parse(await session.client.query({ ...RUN_BULK, variables: { query: BULK_ORDERS_QUERY }, items: 0 }));
     const { bulkOperation, userErrors } = answer.bulkOperationRunQuery;
     let op = bulkOperation ?? undefined;
     if (!op && userErrors.some((e) => e.code === 'OPERATION_IN_PROGRESS')) {
@@ -64,13 +67,13 @@ export async function startBulk(session: ShopifySession, cp: Start): Promise<Ste
 }
 
 async function currentOperation(session: ShopifySession): Promise<Operation | null> {
-  const data = z.object({ currentBulkOperation: operationSchema.nullable() }).parse(await session.client.query({ ...CURRENT_BULK, items: 0 }));
+  const data = currentAnswer.parse(await session.client.query({ ...CURRENT_BULK, items: 0 }));
   return data.currentBulkOperation;
 }
 
 export async function pollBulk(session: ShopifySession, cp: Poll, cursor: StreamCursor): Promise<StepFetch> {
   try {
-    const data = z.object({ bulkOperation: operationSchema.nullable() }).parse(await session.client.query({ ...BULK_STATUS, variables: { id: cp.id }, items: 0 }));
+    const data = statusAnswer.parse(await session.client.query({ ...BULK_STATUS, variables: { id: cp.id }, items: 0 }));
     const op = data.bulkOperation;
     if (!op) return restart(cp.attempt, `Shopify no longer knows bulk operation ${cp.id}`);
     if (op.status === 'CREATED' || op.status === 'RUNNING') {
@@ -182,12 +185,17 @@ function recordOf(o: BulkOrder, f: ShopifyFulfillment, d: FulfillmentDetails | u
   return toShipmentRecord(o.order, f, items, eventsFromTimestamps(f));
 }
 
+/** Fulfillment ids the next details query asks for, as its learnt cost allows. */
+export function detailsBatchSize(pacer: CostPacer): number {
+  return pacer.pageSize(FULFILLMENT_DETAILS_BY_ID.shape, { max: MAX_DETAIL_IDS, fallback: FIRST_DETAIL_IDS });
+}
+
 const detailsAnswer = z.object({ nodes: z.array(detailsSchema.extend({ id: z.string() }).nullable()) });
 
 /** Details by id, as many a call as the learnt cost allows; null: asked, and Shopify has no such node. */
 async function fetchDetails(session: ShopifySession, ids: string[], into: Map<string, FulfillmentDetails | null>): Promise<void> {
   for (let i = 0; i < ids.length; ) {
-    const size = session.pacer.pageSize(FULFILLMENT_DETAILS_BY_ID.shape, { max: MAX_DETAIL_IDS, fallback: FIRST_DETAIL_IDS });
+    const size = detailsBatchSize(session.pacer);
     const batch = ids.slice(i, i + size);
     const data = detailsAnswer.parse(await session.client.query({ ...FULFILLMENT_DETAILS_BY_ID, variables: { ids: batch }, items: batch.length }));
     for (const n of data.nodes) if (n) into.set(n.id, n);

@@ -89,7 +89,8 @@ async function sendPaced(opts: ShopifyClientOptions, call: QueryCall): Promise<{
     );
     return { answer, token };
   } catch (err) {
-    if (err instanceof NetworkError) throw new TransientError(err.message);
+    // No answer at all is already a TransientError, retried in place, even at shutdown.
+    if (err instanceof NetworkError) throw err;
     if (opts.signal?.aborted) throw new ShutdownError();
     throw err;
   }
@@ -120,7 +121,7 @@ function readAnswer<T>(opts: ShopifyClientOptions, call: QueryCall, answer: Http
   if (cost) opts.pacer.learn(call.shape, cost.requestedQueryCost, call.items);
   const errors = body.errors ?? [];
   if (errors.some((e) => e.extensions?.code === 'THROTTLED')) {
-    const waitMs = opts.pacer.refillMs(cost?.requestedQueryCost ?? opts.pacer.ceiling());
+    const waitMs = opts.pacer.waitMs(cost?.requestedQueryCost ?? opts.pacer.ceiling());
     throw new RateLimitedError(`Shopify throttled ${call.shape}; the bucket refills in ${Math.ceil(waitMs / 1000)} s`, waitMs);
   }
   if (errors.some((e) => e.extensions?.code === 'ACCESS_DENIED')) {

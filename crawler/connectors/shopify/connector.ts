@@ -1,12 +1,12 @@
 import { AuthError, UnprocessableError } from '../../../lib/errors.ts';
 import type { PlatformConnector, StepContext, StepFetch } from '../types.ts';
-import { readBulk, pollBulk, startBulk } from './bulk.ts';
-import { cursorSchema, readCheckpoint } from './checkpoint.ts';
+import { detailsBatchSize, readBulk, pollBulk, startBulk } from './bulk.ts';
+import { cursorSchema, readCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { createShopifyClient } from './client.ts';
 import { CostPacer, readShopifyRateState } from './cost.ts';
 import { authOf, shopBaseUrl, shopifyCredentials, shopifySettings, type ShopifyCredentials, type ShopifySettings } from './credentials.ts';
-import { fetchOrdersPage, firstPage } from './paging.ts';
-import { SHOP_NAME } from './queries.ts';
+import { fetchOrdersPage, firstPage, ordersPageSize } from './paging.ts';
+import { BULK_STATUS, FULFILLMENT_DETAILS_BY_ID, ORDERS_PAGE, RUN_BULK, SHOP_NAME } from './queries.ts';
 import type { ShopifySession } from './session.ts';
 import { requestShopifyToken, ShopifyTokens } from './token.ts';
 
@@ -79,6 +79,10 @@ async function proveAccessToken(s: Settings, c: ShopifyCredentials, timeoutMs: n
 async function fetchShipmentsStep(session: ShopifySession, checkpoint: unknown, ctx: StepContext): Promise<StepFetch> {
   const cursor = cursorSchema.parse(ctx.cursor);
   const cp = readCheckpoint(checkpoint) ?? (ctx.type === 'initial' && session.initialSync === 'bulk' ? { phase: 'bulk-start' as const, attempt: 0 } : firstPage(ctx.type === 'initial' ? null : cursor));
+  // A bucket short for longer than a moment (a dead worker's points still restoring, a shop
+  // another app drained): the step comes back when they are there, holding no worker.
+  const waitMs = firstQueryWaitMs(session, cp);
+  if (waitMs > MOMENT_MS) return { records: [], next: cp, pagesFetched: 0, notBeforeMs: waitMs };
   switch (cp.phase) {
     case 'page':
       return fetchOrdersPage(session, cp, cursor);
@@ -88,5 +92,22 @@ async function fetchShipmentsStep(session: ShopifySession, checkpoint: unknown, 
       return pollBulk(session, cp, cursor);
     case 'bulk-read':
       return readBulk(session, cp, cursor);
+  }
+}
+
+const MOMENT_MS = 2_000;
+
+/** How long the step's first query would wait for its points. A bulk read's file costs none: its first query asks for details. */
+function firstQueryWaitMs(session: ShopifySession, cp: Checkpoint): number {
+  const { pacer } = session;
+  switch (cp.phase) {
+    case 'page':
+      return pacer.waitForMs(ORDERS_PAGE.shape, ordersPageSize(pacer));
+    case 'bulk-start':
+      return pacer.waitForMs(RUN_BULK.shape, 0);
+    case 'bulk-poll':
+      return pacer.waitForMs(BULK_STATUS.shape, 0);
+    case 'bulk-read':
+      return pacer.waitForMs(FULFILLMENT_DETAILS_BY_ID.shape, detailsBatchSize(pacer));
   }
 }

@@ -53,7 +53,8 @@ export class CostPacer {
     this.costs = { ...carried.costs };
     if (opts.redelivered && this.bucket) {
       // The worker before died mid-step: what it spent after its last commit is in no saved
-      // state. Assume it spent a full query's worth more.
+      // state. Assume it spent a full query's worth more; the deficit travels in the snapshot,
+      // so a step sent back to wait for it finds it restored, not taken again.
       this.bucket = { ...this.bucket, currentlyAvailable: this.availableAt(Date.now()) - MAX_QUERY_COST, at: Date.now() };
     }
   }
@@ -92,6 +93,11 @@ export class CostPacer {
     return Math.ceil((missing / b.restoreRate) * 1000 * (1 + this.margin.ratio) + this.margin.jitterMs);
   }
 
+  /** Milliseconds until the next query of `shape` with `items` items may leave (unknown cost: the ceiling). */
+  waitForMs(shape: string, items: number, now = Date.now()): number {
+    return this.waitMs(this.estimate(shape, items) ?? this.ceiling(), now);
+  }
+
   /**
    * Runs `send` once `cost` points are there (its requested cost; unknown: the ceiling), taking
    * them from the estimate when it leaves. `signal` stops the wait.
@@ -117,11 +123,6 @@ export class CostPacer {
   learn(shape: string, requested: number, items: number): void {
     const fixed = Math.min(requested, this.costs[shape]?.fixed ?? (items > 0 ? 2 : requested));
     this.costs[shape] = { fixed, perItem: items > 0 ? (requested - fixed) / items : 0 };
-  }
-
-  /** Milliseconds until `cost` points are there, as a THROTTLED answer's state says. */
-  refillMs(cost: number): number {
-    return this.waitMs(cost);
   }
 
   snapshot(): ShopifyRateState {

@@ -1,4 +1,4 @@
-import { NetworkError, TransientError } from '../../../lib/errors.ts';
+import { AppError, PermanentError, TransientError } from '../../../lib/errors.ts';
 import { openStream } from '../../../lib/http.ts';
 
 /**
@@ -30,10 +30,7 @@ export interface JsonlChunk {
 export class BulkFileGone extends Error {}
 
 export async function readJsonlGroups(url: string, fromByte: number, maxGroups: number, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<JsonlChunk> {
-  const answer = await openStream({ provider: 'shopify', url, headers: fromByte > 0 ? { range: `bytes=${fromByte}-` } : {}, signal: opts.signal, timeoutMs: opts.timeoutMs }).catch((err: unknown) => {
-    if (err instanceof NetworkError) throw new TransientError(err.message);
-    throw err;
-  });
+  const answer = await openStream({ provider: 'shopify', url, headers: fromByte > 0 ? { range: `bytes=${fromByte}-` } : {}, signal: opts.signal, timeoutMs: opts.timeoutMs });
   const chunk: JsonlChunk = { groups: [], endByte: fromByte, lines: 0, roots: 0, atEnd: false };
   if (answer.status === 416) {
     answer.close();
@@ -53,7 +50,8 @@ export async function readJsonlGroups(url: string, fromByte: number, maxGroups: 
   let offset = fromByte;
   let full = false;
 
-  const take = (line: Buffer): boolean => {
+  /** One line; `terminated`: its newline was read. False once the chunk is full (or at a cut last line). */
+  const take = (line: Buffer, terminated: boolean): boolean => {
     const bytes = line.length + 1;
     const text = line.toString('utf8').trim();
     if (text === '') {
@@ -65,7 +63,11 @@ export async function readJsonlGroups(url: string, fromByte: number, maxGroups: 
       row = JSON.parse(text) as Record<string, unknown>;
     } catch {
       // Only a partial file's last line can be cut short; it is no object.
-      return false;
+      if (!terminated) return false;
+      // Anywhere else the offsets after it would be off by its length and a resumed read would
+      // start mid-line; skipping it would drop an object (or file a root's children under the
+      // order before it). The read stops here, its checkpoint still at this chunk's start.
+      throw new PermanentError(`Shopify's bulk file has a line that is not JSON at byte ${offset} (${bytes} bytes): ${text.slice(0, 100)}. Start the sync again for a new export.`);
     }
     const isRoot = row.__parentId === undefined;
     if (isRoot && chunk.groups.length >= maxGroups) {
@@ -98,13 +100,14 @@ export async function readJsonlGroups(url: string, fromByte: number, maxGroups: 
       while ((nl = pending.indexOf(0x0a)) >= 0) {
         const line = pending.subarray(0, nl);
         pending = pending.subarray(nl + 1);
-        if (!take(line)) break;
+        if (!take(line, true)) break;
       }
       if (full) break;
     }
   } catch (err) {
     answer.close();
-    if (err instanceof NetworkError || (err as { code?: string }).code !== undefined) throw new TransientError(`reading the bulk file: ${(err as Error).message}`);
+    // The body's own errors (a connection reset mid-file) carry a code; ours are classed already.
+    if (!(err instanceof AppError) && (err as { code?: string }).code !== undefined) throw new TransientError(`reading the bulk file: ${(err as Error).message}`, { cause: err });
     throw err;
   }
   if (full) {
@@ -112,6 +115,6 @@ export async function readJsonlGroups(url: string, fromByte: number, maxGroups: 
     return chunk;
   }
   // The end of the file: a last line without its newline.
-  if (pending.length > 0 && take(pending)) chunk.endByte = offset - 1;
+  if (pending.length > 0 && take(pending, false)) chunk.endByte = offset - 1;
   return { ...chunk, atEnd: true };
 }

@@ -2,6 +2,7 @@ import type { ShipmentRecord, StepFetch } from '../types.ts';
 import { changedSince, laterCursor, type Checkpoint, type StreamCursor } from './checkpoint.ts';
 import { ORDERS_PAGE } from './queries.ts';
 import { detailsSchema, fromDetails, fulfillmentSchema, orderSchema, toShipmentRecord } from './parse.ts';
+import type { CostPacer } from './cost.ts';
 import type { ShopifySession } from './session.ts';
 import { z } from 'zod';
 
@@ -29,8 +30,13 @@ export function firstPage(cursor: StreamCursor): Page {
   return { phase: 'page', after: null, search: changedSince(cursor) };
 }
 
+/** Orders the next page asks for, as its learnt cost allows. */
+export function ordersPageSize(pacer: CostPacer): number {
+  return pacer.pageSize(ORDERS_PAGE.shape, { max: MAX_PAGE_ORDERS, fallback: FIRST_PAGE_ORDERS });
+}
+
 export async function fetchOrdersPage(session: ShopifySession, page: Page, cursor: StreamCursor): Promise<StepFetch> {
-  const first = session.pacer.pageSize(ORDERS_PAGE.shape, { max: MAX_PAGE_ORDERS, fallback: FIRST_PAGE_ORDERS });
+  const first = ordersPageSize(session.pacer);
   try {
     const data = pageAnswer.parse(await session.client.query({ ...ORDERS_PAGE, variables: { first, after: page.after, query: page.search }, items: first }));
     const { nodes, pageInfo } = data.orders;

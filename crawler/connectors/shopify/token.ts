@@ -72,6 +72,14 @@ export async function requestShopifyToken(base: string, client: { clientId: stri
   throw new RetryableError(`Shopify's token endpoint answered HTTP ${answer.status}`);
 }
 
+/**
+ * The shop's token store, with the release of a refresh claim whose refresh failed (without it,
+ * the others wait for the claim to lapse).
+ */
+export interface ShopifyTokenStore extends TokenStore {
+  releaseRefresh?(seen: StoredToken | null): Promise<void>;
+}
+
 export class ShopifyTokens {
   private token: StoredToken | null = null;
   private inflight: Promise<StoredToken> | null = null;
@@ -79,7 +87,7 @@ export class ShopifyTokens {
   constructor(
     private readonly base: string,
     private readonly auth: ShopifyAuth,
-    private readonly store: TokenStore,
+    private readonly store: ShopifyTokenStore,
     private readonly onRequest: () => void,
     private readonly signal?: AbortSignal,
   ) {}
@@ -137,15 +145,24 @@ export class ShopifyTokens {
     for (;;) {
       if (this.signal?.aborted) throw new ShutdownError();
       if (await this.store.claimRefresh(seen, REFRESH_CLAIM_MS)) {
+        const claimedAt = Date.now();
         this.onRequest();
-        const next = await requestShopifyToken(this.base, auth, { grant_type: 'refresh_token', refresh_token: seen?.refreshToken ?? auth.refreshToken }, { signal: this.signal });
+        let next: StoredToken;
+        try {
+          next = await requestShopifyToken(this.base, auth, { grant_type: 'refresh_token', refresh_token: seen?.refreshToken ?? auth.refreshToken }, { signal: this.signal });
+        } catch (err) {
+          // Only while the claim holds: once it has lapsed, the claim on the row may be another worker's.
+          if (Date.now() - claimedAt < REFRESH_CLAIM_MS) await this.store.releaseRefresh?.(seen).catch(() => undefined);
+          throw err;
+        }
         // Committed before the new access token is sent: sending it retires the refresh token it replaced.
         if (await this.store.replace(seen, next)) return next;
       }
       // Another worker holds the claim (or landed its pair first): use its pair once it is stored.
       await new Promise((r) => setTimeout(r, WAIT_STEP_MS));
       const now = await this.store.load();
-      if (now && now.version !== seen?.version && now.accessToken !== seen?.accessToken) {
+      // The version alone says a new pair landed: a platform may hand out the same access token again.
+      if (now && now.version !== seen?.version) {
         if (tokenUsable(now)) return now;
         seen = now;
       }
