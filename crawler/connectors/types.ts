@@ -153,4 +153,6 @@ export interface TokenStore {
   claimRefresh(seen: StoredToken | null, forMs: number): Promise<boolean>;
   /** Stores `next` in place of `seen` (compare-and-set on its version); false when another pair landed first. */
   replace(seen: StoredToken | null, next: StoredToken): Promise<boolean>;
+  /** Gives up a claim whose refresh failed while the pair is still `seen`, so the others need not wait for it to lapse. */
+  releaseRefresh(seen: StoredToken | null): Promise<void>;
 }

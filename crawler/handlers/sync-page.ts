@@ -6,7 +6,7 @@ import type { SecretBox } from '../../lib/secret-box.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import type { Logger } from '../../config/logger.ts';
 import { claimShopSending, findShop, saveShopRateState, saveShopStepState, type Shop } from '../../models/shops.ts';
-import { claimTokenRefresh, loadShopCredentials, loadShopToken, replaceShopToken, saveShopToken } from '../../models/shop-credentials.ts';
+import { claimTokenRefresh, loadShopCredentials, releaseTokenRefresh, loadShopToken, replaceShopToken, saveShopToken } from '../../models/shop-credentials.ts';
 import { commitSyncRunStep, failSyncRun, findSyncRun, markSyncRunRunning, type SyncRun } from '../../models/sync-runs.ts';
 import { presentSyncRun } from '../../api/present.ts';
 import { recordEvents } from '../../models/domain-events.ts';
@@ -88,6 +88,7 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
       load: () => loadShopToken(deps.knex, deps.secretBox, shop.id),
       save: (t) => (countTokenRefresh(), saveShopToken(deps.knex, deps.secretBox, shop.id, t)),
       claimRefresh: (seen, forMs) => claimTokenRefresh(deps.knex, shop.id, seen, forMs),
+      releaseRefresh: (seen) => releaseTokenRefresh(deps.knex, shop.id, seen),
       replace: async (seen, next) => {
         const replaced = await replaceShopToken(deps.knex, deps.secretBox, shop.id, seen, next);
         if (replaced) countTokenRefresh();

@@ -2,7 +2,7 @@ import test from 'ava';
 import { authOf, shopBaseUrl, shopifyCredentials } from '../../crawler/connectors/shopify/credentials.ts';
 import { requestShopifyToken, ShopifyTokens } from '../../crawler/connectors/shopify/token.ts';
 import type { TokenStore } from '../../crawler/connectors/types.ts';
-import { claimTokenRefresh, loadShopToken, replaceShopToken, saveShopToken } from '../../models/shop-credentials.ts';
+import { claimTokenRefresh, releaseTokenRefresh, loadShopToken, replaceShopToken, saveShopToken } from '../../models/shop-credentials.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
 import { credentialsOf, setupShopifyCrawl, uniqueShop } from './shopify-harness.ts';
 
@@ -20,6 +20,7 @@ eachAdapterSet((set) => {
       load: () => loadShopToken(h.env.knex, h.secretBox, shop.id),
       save: (tok) => saveShopToken(h.env.knex, h.secretBox, shop.id, tok),
       claimRefresh: (seen, forMs) => claimTokenRefresh(h.env.knex, shop.id, seen, forMs),
+      releaseRefresh: (seen) => releaseTokenRefresh(h.env.knex, shop.id, seen),
       replace: (seen, next) => replaceShopToken(h.env.knex, h.secretBox, shop.id, seen, next),
     };
     // The stored pair is due for its refresh: within its margin.
@@ -52,6 +53,7 @@ eachAdapterSet((set) => {
       load: () => loadShopToken(h.env.knex, h.secretBox, shop.id),
       save: (tok) => saveShopToken(h.env.knex, h.secretBox, shop.id, tok),
       claimRefresh: (seen, forMs) => claimTokenRefresh(h.env.knex, shop.id, seen, forMs),
+      releaseRefresh: (seen) => releaseTokenRefresh(h.env.knex, shop.id, seen),
       replace: (seen, next) => replaceShopToken(h.env.knex, h.secretBox, shop.id, seen, next),
     };
     await saveShopToken(h.env.knex, h.secretBox, shop.id, { accessToken: credentials.offlineAccessToken, refreshToken: credentials.refreshToken, issuedAt: Date.now() - 3_600_000, expiresAt: Date.now() - 1 });

@@ -4,7 +4,8 @@ import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
 import { shopifyConnector } from '../../crawler/connectors/shopify/connector.ts';
 import { CostPacer } from '../../crawler/connectors/shopify/cost.ts';
 import { readJsonlGroups } from '../../crawler/connectors/shopify/jsonl.ts';
-import { ShopifyTokens, type ShopifyTokenStore } from '../../crawler/connectors/shopify/token.ts';
+import { ShopifyTokens } from '../../crawler/connectors/shopify/token.ts';
+import type { TokenStore } from '../../crawler/connectors/types.ts';
 import type { StoredToken } from '../../crawler/connectors/types.ts';
 import type { ShopifySession } from '../../crawler/connectors/shopify/session.ts';
 import { shopBaseUrl, shopifyCredentials } from '../../crawler/connectors/shopify/credentials.ts';
@@ -130,7 +131,7 @@ test('a bulk file line that is not JSON, newline and all, fails the read instead
 /** A rotating pair in memory, with the database's compare-and-set on its version and its claim. */
 function memoryTokenStore(token: StoredToken) {
   const row = { token, claimedUntil: 0 };
-  const store: ShopifyTokenStore = {
+  const store: TokenStore = {
     load: async () => ({ ...row.token }),
     save: async (next) => void (row.token = { ...next, version: (row.token.version ?? 0) + 1 }),
     claimRefresh: async (seen, forMs) => {

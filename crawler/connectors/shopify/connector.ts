@@ -64,7 +64,7 @@ export const shopifyConnector: PlatformConnector<ShopifyCredentials, Settings, S
 /** `{ shop { name } }` with a custom-app token: the cheapest proof that it opens this shop. */
 async function proveAccessToken(s: Settings, c: ShopifyCredentials, timeoutMs: number): Promise<void> {
   const base = shopBaseUrl(s, c.shop_domain);
-  const noStore = { load: async () => null, save: async () => {}, claimRefresh: async () => false, replace: async () => false };
+  const noStore = { load: async () => null, save: async () => {}, claimRefresh: async () => false, replace: async () => false, releaseRefresh: async () => {} };
   const client = createShopifyClient({
     base,
     tokens: new ShopifyTokens(base, authOf(c), noStore, () => {}),

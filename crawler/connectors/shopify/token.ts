@@ -72,14 +72,6 @@ export async function requestShopifyToken(base: string, client: { clientId: stri
   throw new RetryableError(`Shopify's token endpoint answered HTTP ${answer.status}`);
 }
 
-/**
- * The shop's token store, with the release of a refresh claim whose refresh failed (without it,
- * the others wait for the claim to lapse).
- */
-export interface ShopifyTokenStore extends TokenStore {
-  releaseRefresh?(seen: StoredToken | null): Promise<void>;
-}
-
 export class ShopifyTokens {
   private token: StoredToken | null = null;
   private inflight: Promise<StoredToken> | null = null;
@@ -87,7 +79,7 @@ export class ShopifyTokens {
   constructor(
     private readonly base: string,
     private readonly auth: ShopifyAuth,
-    private readonly store: ShopifyTokenStore,
+    private readonly store: TokenStore,
     private readonly onRequest: () => void,
     private readonly signal?: AbortSignal,
   ) {}
@@ -152,7 +144,7 @@ export class ShopifyTokens {
           next = await requestShopifyToken(this.base, auth, { grant_type: 'refresh_token', refresh_token: seen?.refreshToken ?? auth.refreshToken }, { signal: this.signal });
         } catch (err) {
           // Only while the claim holds: once it has lapsed, the claim on the row may be another worker's.
-          if (Date.now() - claimedAt < REFRESH_CLAIM_MS) await this.store.releaseRefresh?.(seen).catch(() => undefined);
+          if (Date.now() - claimedAt < REFRESH_CLAIM_MS) await this.store.releaseRefresh(seen).catch(() => undefined);
           throw err;
         }
         // Committed before the new access token is sent: sending it retires the refresh token it replaced.
