@@ -247,24 +247,25 @@ export interface CarrierDeliveryRow {
 }
 const CARRIER_DELIVERY_COLUMNS = ['estimated_delivery_at', 'estimated_delivery_from', 'estimated_delivery_to', 'carrier_remark', 'proof_of_delivery_url'] as const;
 
-/** The carrier's stored estimate of a shipment's delivery; undefined when the shipment is gone. */
-export async function findCarrierEstimate(trx: Knex.Transaction, id: number): Promise<Pick<CarrierDeliveryRow, 'estimated_delivery_at' | 'estimated_delivery_from' | 'estimated_delivery_to'> | undefined> {
-  const row = (await trx('shipments').select('estimated_delivery_at', 'estimated_delivery_from', 'estimated_delivery_to').where({ id }).first()) as Record<string, number | string | null> | undefined;
-  if (!row) return undefined;
-  const n = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
-  return { estimated_delivery_at: n(row.estimated_delivery_at), estimated_delivery_from: n(row.estimated_delivery_from), estimated_delivery_to: n(row.estimated_delivery_to) };
-}
-
 /**
- * Writes what a poll says of a shipment's delivery when it differs from what is stored, and then
- * counts the shipment as changed (`updated_at`): a new estimate is news to whoever follows the
- * feed. Returns whether it changed.
+ * Writes what a poll says of a shipment's delivery, `next` of what is stored, when it differs,
+ * and then counts the shipment as changed (`updated_at`): a new estimate is news to whoever
+ * follows the feed. Returns whether it changed (false, too, when the shipment is gone).
  */
-export async function updateCarrierDelivery(trx: Knex.Transaction, id: number, row: CarrierDeliveryRow, now: number): Promise<boolean> {
-  const stored = (await trx('shipments').select(CARRIER_DELIVERY_COLUMNS).where({ id }).first()) as Record<string, unknown> | undefined;
-  if (!stored) return false;
-  const same = CARRIER_DELIVERY_COLUMNS.every((c) => (stored[c] === null ? null : String(stored[c])) === (row[c] === null ? null : String(row[c])));
-  if (same) return false;
+export async function updateCarrierDelivery(trx: Knex.Transaction, id: number, next: (stored: CarrierDeliveryRow) => CarrierDeliveryRow, now: number): Promise<boolean> {
+  const raw = (await trx('shipments').select(CARRIER_DELIVERY_COLUMNS).where({ id }).first()) as Record<string, number | string | null> | undefined;
+  if (!raw) return false;
+  const ms = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
+  const text = (v: number | string | null | undefined) => (v === null || v === undefined ? null : String(v));
+  const stored: CarrierDeliveryRow = {
+    estimated_delivery_at: ms(raw.estimated_delivery_at),
+    estimated_delivery_from: ms(raw.estimated_delivery_from),
+    estimated_delivery_to: ms(raw.estimated_delivery_to),
+    carrier_remark: text(raw.carrier_remark),
+    proof_of_delivery_url: text(raw.proof_of_delivery_url),
+  };
+  const row = next(stored);
+  if (CARRIER_DELIVERY_COLUMNS.every((c) => row[c] === stored[c])) return false;
   await trx('shipments').where({ id }).update({ ...row, updated_at: now });
   return true;
 }

@@ -6,7 +6,6 @@ import { phoneKey } from '../../models/phone-key.ts';
 import type { ShipmentItemRecord, ShipmentRecord, TrackingEventRecord } from '../../models/records.ts';
 import type { CarrierDeliveryInfo } from '../connectors/carrier-connector.ts';
 import {
-  findCarrierEstimate,
   findShipmentEventRows,
   findShipmentIdsByPlatformId,
   findShipmentPlatformIds,
@@ -197,12 +196,11 @@ export async function appendTrackingEvents(trx: Knex.Transaction, shipmentId: nu
  */
 export async function storeCarrierDelivery(trx: Knex.Transaction, shipmentId: number, d: CarrierDeliveryInfo, now: number): Promise<void> {
   const estimate = d.estimatedAt !== null || d.estimatedFrom !== null || d.estimatedTo !== null;
-  const stored = estimate ? null : await findCarrierEstimate(trx, shipmentId);
-  await updateCarrierDelivery(trx, shipmentId, {
-    estimated_delivery_at: estimate ? d.estimatedAt : (stored?.estimated_delivery_at ?? null),
-    estimated_delivery_from: estimate ? d.estimatedFrom : (stored?.estimated_delivery_from ?? null),
-    estimated_delivery_to: estimate ? d.estimatedTo : (stored?.estimated_delivery_to ?? null),
+  await updateCarrierDelivery(trx, shipmentId, (stored) => ({
+    estimated_delivery_at: estimate ? d.estimatedAt : stored.estimated_delivery_at,
+    estimated_delivery_from: estimate ? d.estimatedFrom : stored.estimated_delivery_from,
+    estimated_delivery_to: estimate ? d.estimatedTo : stored.estimated_delivery_to,
     carrier_remark: d.remark,
     proof_of_delivery_url: d.proofOfDeliveryUrl,
-  }, now);
+  }), now);
 }
