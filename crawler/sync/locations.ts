@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { normaliseLocation } from '../connectors/weather/location.ts';
+import { normaliseLocation } from '../../lib/postal-code.ts';
 import { findLocationsByPostalCode, insertLocations, wakeLocations } from '../../models/locations.ts';
 import { FINAL_STATUSES, type ShipmentStatus } from '../../models/shipment.ts';
 import { setShipmentsLocation } from '../../models/shipments.ts';
