@@ -10,8 +10,14 @@ import type { ItemRow } from './shipment-details.ts';
  * the caller (at most 500 per call, the drivers' cap on bound parameters).
  */
 
-/** A shop's shipment as a sync writes it (`status` is derived from its events, not written here). */
+/**
+ * A shop's shipment as a sync writes it. `status` and `status_at` are derived from its events:
+ * they are written when the row is new (the caller derives them from the events it inserts with
+ * it) and never overwritten here; a stored shipment's status is refreshed from its stored events.
+ */
 export interface SyncedShipmentRow {
+  status: string;
+  status_at: number | null;
   shop_id: number;
   source: string;
   platform_id: string;
@@ -60,13 +66,16 @@ export async function findShipmentPlatformIds(knex: Knex | Knex.Transaction, sho
   return rows.map((r) => r.platform_id);
 }
 
+/** Columns an upsert writes only into a new row: the first sighting, the key, the derived status. */
+const INSERT_ONLY_COLUMNS = new Set(['created_at', 'shop_id', 'platform_id', 'status', 'status_at']);
+
 /**
- * Upserts a shop's shipments on `(shop_id, platform_id)`. `created_at` is the first sighting and
- * is never overwritten; every other column of the rows is.
+ * Upserts a shop's shipments on `(shop_id, platform_id)`. `created_at`, `status` and `status_at`
+ * are written into new rows only; every other column of the rows is overwritten.
  */
 export async function upsertSyncedShipmentRows(trx: Knex.Transaction, rows: SyncedShipmentRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const merged = Object.keys(rows[0]!).filter((c) => c !== 'created_at' && c !== 'shop_id' && c !== 'platform_id');
+  const merged = Object.keys(rows[0]!).filter((c) => !INSERT_ONLY_COLUMNS.has(c));
   // Chunked like the items: SQLite's multi-row insert is a compound SELECT of at most 500 terms.
   for (let i = 0; i < rows.length; i += 500) await trx('shipments').insert(rows.slice(i, i + 500)).onConflict(['shop_id', 'platform_id']).merge(merged);
 }

@@ -11,6 +11,9 @@ import {
   findShipmentPlatformIds,
   findShipmentStatusesForUpdate,
   markShipmentsChanged,
+  SHIPMENT_EVENT_COLUMNS,
+  type ShipmentEventRow,
+  type SyncedShipmentRow,
   updateCarrierDelivery,
   updateStatusesFromEvents,
   upsertShipmentItemRows,
@@ -41,30 +44,31 @@ export async function upsertShipments(trx: Knex.Transaction, opts: { shopId: num
   const { shopId, runId, source, records } = opts;
   if (records.length === 0) return 0;
   const now = Date.now();
-  // `status` is derived from events below and `created_at` is the first sighting: neither is overwritten.
-  await upsertSyncedShipmentRows(
-    trx,
-    records.map((r) => ({
-      shop_id: shopId,
-      source,
-      platform_id: r.platformId,
-      order_id: r.orderId,
-      reference: r.reference,
-      fulfilment_method: r.fulfilmentMethod,
-      carrier: r.carrier,
-      tracking_number: r.trackingNumber,
-      shipped_at: r.shippedAt,
-      receiver_postal_code: r.receiver.postalCode,
-      receiver_city: r.receiver.city,
-      receiver_country: r.receiver.country,
-      receiver_phone: r.receiver.phone,
-      phone_key: phoneKey(r.receiver.phone, opts.phoneKeyDigits),
-      ...deliveryColumns(r),
-      synced_run_id: runId,
-      created_at: now,
-      updated_at: now,
-    })),
-  );
+  // The rows of each record's events, keyed later: a new shipment's status is derived from them.
+  const eventsOf = records.map((r) => r.events.map((e) => eventRow(0, e, now)));
+  const rows: SyncedShipmentRow[] = records.map((r, i) => ({
+    shop_id: shopId,
+    source,
+    platform_id: r.platformId,
+    order_id: r.orderId,
+    reference: r.reference,
+    fulfilment_method: r.fulfilmentMethod,
+    carrier: r.carrier,
+    tracking_number: r.trackingNumber,
+    shipped_at: r.shippedAt,
+    receiver_postal_code: r.receiver.postalCode,
+    receiver_city: r.receiver.city,
+    receiver_country: r.receiver.country,
+    receiver_phone: r.receiver.phone,
+    phone_key: phoneKey(r.receiver.phone, opts.phoneKeyDigits),
+    ...deliveryColumns(r),
+    // Written only if the row is new: then these events are all it has.
+    ...latestStatus(eventsOf[i]!),
+    synced_run_id: runId,
+    created_at: now,
+    updated_at: now,
+  }));
+  await upsertSyncedShipmentRows(trx, rows);
 
   const ids = await findShipmentIdsByPlatformId(trx, shopId, records.map((r) => r.platformId));
   const idOf = new Map(ids.map((r) => [r.platform_id, r.id]));
@@ -73,10 +77,35 @@ export async function upsertShipments(trx: Knex.Transaction, opts: { shopId: num
 
   await upsertShipmentItems(trx, records.map((r) => ({ shipmentId: idOf.get(r.platformId)!, items: r.items })));
 
-  const events = records.flatMap((r) => r.events.map((e) => eventRow(idOf.get(r.platformId)!, e, now)));
+  const events = records.flatMap((r, i) => eventsOf[i]!.map((e) => ({ ...e, shipment_id: idOf.get(r.platformId)! })));
   if (events.length > 0) await insertTrackingEvents(trx, events);
-  await refreshCurrentStatus(trx, [...idOf.values()], { created });
+  // A new shipment's status was written with it; only stored ones are refreshed from their events.
+  const stored = [...idOf.values()].filter((id) => !created.has(id));
+  const createdRows = rows.filter((r) => created.has(idOf.get(r.platform_id)!)).map((r) => shipmentEventRowOf(idOf.get(r.platform_id)!, r));
+  await refreshCurrentStatus(trx, stored, { createdRows });
   return records.length;
+}
+
+/**
+ * The status of a shipment whose only events are `events`, by the rule the database applies
+ * (updateStatusesFromEvents): its latest status event by `occurred_at`, the later-inserted one of
+ * a tie; an event repeated within the list is stored once, where it first appears. No status
+ * event: `pending`, the column's default.
+ */
+export function latestStatus(events: readonly TrackingEventRow[]): { status: string; status_at: number | null } {
+  const seen = new Set<string>();
+  let latest: TrackingEventRow | undefined;
+  for (const e of events) {
+    if (seen.has(e.dedupe_key)) continue;
+    seen.add(e.dedupe_key);
+    if (e.status !== null && (latest === undefined || e.occurred_at >= latest.occurred_at)) latest = e;
+  }
+  return latest ? { status: latest.status!, status_at: latest.occurred_at } : { status: 'pending', status_at: null };
+}
+
+/** What a `shipment.created` event says of a shipment just inserted as `row` with id `id`. */
+function shipmentEventRowOf(id: number, row: SyncedShipmentRow): ShipmentEventRow {
+  return Object.fromEntries(SHIPMENT_EVENT_COLUMNS.map((c) => [c, c === 'id' ? id : row[c]])) as ShipmentEventRow;
 }
 
 /** The columns of what a platform says of the order and its delivery (absent on a record: null). */
@@ -137,26 +166,31 @@ export function eventRow(shipmentId: number, e: TrackingEventRecord, now: number
  * This is the one place a shipment's status changes, so it is also where subscribers hear of it:
  * `shipment.status_changed` (old and new status, and the tracking event that decided it) for
  * each shipment whose status moved, and `shipment.created` (with its status) for the ids in
- * `opts.created` (shipments the caller has just inserted: they announce no status change), all
- * in one outbox insert in the caller's transaction.
+ * `opts.created` (shipments the caller has just inserted: they announce no status change) and
+ * for `opts.createdRows` (shipments just inserted with their status already derived, which need
+ * no refresh), all in one outbox insert in the caller's transaction.
  */
-export async function refreshCurrentStatus(trx: Knex.Transaction, shipmentIds: number[], opts: { created?: ReadonlySet<number> } = {}): Promise<void> {
-  if (shipmentIds.length === 0) return;
+export async function refreshCurrentStatus(
+  trx: Knex.Transaction,
+  shipmentIds: number[],
+  opts: { created?: ReadonlySet<number>; createdRows?: readonly ShipmentEventRow[] } = {},
+): Promise<void> {
+  const createdRows = opts.createdRows ?? [];
+  if (shipmentIds.length === 0 && createdRows.length === 0) return;
   const created = opts.created ?? new Set<number>();
-  const before = await findShipmentStatusesForUpdate(trx, shipmentIds);
-  await updateStatusesFromEvents(trx, shipmentIds);
-  await recordShipmentEvents(trx, shipmentIds, before, created);
+  const before = shipmentIds.length > 0 ? await findShipmentStatusesForUpdate(trx, shipmentIds) : new Map<number, string>();
+  if (shipmentIds.length > 0) await updateStatusesFromEvents(trx, shipmentIds);
+  await recordShipmentEvents(trx, shipmentIds, before, created, createdRows);
 }
 
-async function recordShipmentEvents(trx: Knex.Transaction, shipmentIds: number[], before: Map<number, string>, created: ReadonlySet<number>): Promise<void> {
-  const after = await findShipmentEventRows(trx, shipmentIds);
+async function recordShipmentEvents(trx: Knex.Transaction, shipmentIds: number[], before: Map<number, string>, created: ReadonlySet<number>, createdRows: readonly ShipmentEventRow[]): Promise<void> {
+  const after = shipmentIds.length > 0 ? await findShipmentEventRows(trx, shipmentIds) : [];
   const moved = after.filter((r) => !created.has(Number(r.id)) && before.has(Number(r.id)) && before.get(Number(r.id)) !== r.status);
-  if (moved.length === 0 && created.size === 0) return;
+  if (moved.length === 0 && created.size === 0 && createdRows.length === 0) return;
   const causes = await findDecidingEvents(trx, moved.map((r) => Number(r.id)));
   const events: DomainEvent[] = [];
-  for (const row of after) {
-    const id = Number(row.id);
-    if (created.has(id)) events.push({ type: 'shipment.created', data: { shipment: presentShipmentEvent(row) } });
+  for (const row of [...createdRows, ...after.filter((r) => created.has(Number(r.id)))]) {
+    events.push({ type: 'shipment.created', data: { shipment: presentShipmentEvent(row) } });
   }
   for (const row of moved) {
     const cause = causes.get(Number(row.id));

@@ -151,6 +151,34 @@ eachAdapterSet((set) => {
     t.deepEqual(await outbox(knex, mark), []);
   });
 
+  test(`${set.name}: a new shipment is stored with the status its events give, the same the database derives from them`, async (t) => {
+    const h = await deliveryHarness(set);
+    t.teardown(() => h.close());
+    const knex = h.api.env.knex;
+    const shop = await Shop.query(knex).insertAndFetch({ name: 'New status shop', platform: 'bol', status: 'active', sync_interval_minutes: 15 });
+    const run = await SyncRun.query(knex).insertAndFetch({ shop_id: shop.id, stream: 'shipments', type: 'initial', status: 'running', step: 0 });
+    const t0 = Date.UTC(2026, 10, 20, 8);
+    // A tie on time goes to the event stored later; a repeat is stored where it first appears
+    // (so it does not win the tie again); an event no rule maps never decides.
+    const delivered = bolEvent('DELIVERED', 'delivered', t0 + 1_000);
+    const events = [bolEvent('AT_TRANSPORTER', 'in_transit', t0), delivered, bolEvent('MYSTERY', null, t0 + 2_000), bolEvent('OUT_FOR_DELIVERY', 'out_for_delivery', t0 + 1_000), delivered];
+    await knex.transaction((trx) => upsertShipments(trx, { shopId: shop.id, runId: run.id, source: 'bol', records: [record('D', events), record('E', [bolEvent('MYSTERY', null, t0)])] }));
+
+    const created = await outbox(knex);
+    t.deepEqual(created.map((e) => [e.type, e.data.shipment.platform_id, e.data.shipment.status, e.data.shipment.status_at]), [
+      ['shipment.created', 'D', 'out_for_delivery', new Date(t0 + 1_000).toISOString()],
+      ['shipment.created', 'E', 'pending', null],
+    ]);
+    const stored = async () => (await knex('shipments').whereIn('platform_id', ['D', 'E']).orderBy('platform_id').select('id', 'status', 'status_at')).map((r: any) => ({ id: Number(r.id), status: r.status, status_at: r.status_at === null ? null : Number(r.status_at) }));
+    const before = await stored();
+    t.deepEqual(before.map((r) => [r.status, r.status_at]), [['out_for_delivery', t0 + 1_000], ['pending', null]]);
+    // The database's own rule, over the stored events, agrees: nothing moves, nothing is said.
+    const mark = await lastEventId(knex);
+    await knex.transaction((trx) => refreshCurrentStatus(trx, before.map((r) => r.id)));
+    t.deepEqual(await stored(), before);
+    t.deepEqual(await outbox(knex, mark), []);
+  });
+
   test(`${set.name}: a failed sync run records sync.failed with its reason, once`, async (t) => {
     const h = await deliveryHarness(set);
     t.teardown(() => h.close());
