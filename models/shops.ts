@@ -130,18 +130,24 @@ async function compareAndSet(knex: Knex, id: number, column: 'next_sync_at' | 's
 
 /**
  * What a committed sync step leaves on its shop: the rate state for the next step, the time of a
- * finished sync, and a refusal of its credentials (a person must replace them).
+ * finished sync, and a refusal of its credentials (a person must replace them). True when the
+ * shop was still active.
  */
 export async function saveShopStepState(
   trx: Knex.Transaction,
   shopId: number,
-  state: { rateState: string; now: number; syncedAt?: number; refusedReason?: string },
-): Promise<void> {
-  // The commit accounts for every request the step sent: no claim is left open.
-  const patch: Record<string, unknown> = { rate_state: state.rateState, sending_since: null, updated_at: state.now };
+  state: { rateState: string; now: number; syncedAt?: number; refusedReason?: string; keepClaim?: boolean },
+): Promise<boolean> {
+  // The commit accounts for every request the step sent: no claim is left open, unless the run's
+  // next step is already sending under it (`keepClaim`).
+  const patch: Record<string, unknown> = { rate_state: state.rateState, updated_at: state.now };
+  if (!state.keepClaim) patch.sending_since = null;
   if (state.syncedAt !== undefined) patch.last_synced_at = state.syncedAt;
   if (state.refusedReason !== undefined) Object.assign(patch, { status: 'credentials_refused', status_reason: state.refusedReason });
+  // One statement in the usual case; a second one only for a shop paused or deleted meanwhile.
+  if ((await trx('shops').where({ id: shopId, status: 'active' }).update(patch)) > 0) return true;
   await trx('shops').where({ id: shopId }).update(patch);
+  return false;
 }
 
 /**

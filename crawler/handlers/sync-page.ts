@@ -12,8 +12,9 @@ import { presentSyncRun } from '../../api/present.ts';
 import { recordEvents } from '../../models/domain-events.ts';
 import { dialectOf, isPoolTimeout, retryOnLockConflict } from '../../models/db.ts';
 import type { Platforms } from '../connectors/platforms.ts';
-import type { PlatformSession, StepFetch } from '../connectors/types.ts';
+import type { PlatformConnector, PlatformSession, PlatformStream, StepFetch, TokenStore } from '../connectors/types.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
+import { createGate, type Gate } from '../../lib/gate.ts';
 import { findKnownPlatformIds, upsertShipments } from '../sync/shipments.ts';
 import { mayHaveLostSuccessor, type JobContext } from '../consume.ts';
 
@@ -29,30 +30,40 @@ export interface SyncPageDeps {
   phoneKeyDigits?: number;
   /** First in-place retry delay for a 5xx; tests shorten it. */
   retryMinDelayMs?: number;
+  /** How long a job goes on with its run's steps; unset: TURN_MS. 0: one step per job. */
+  turnMs?: number;
 }
 
 type Payload = JobPayload<'sync.page'>;
 
 /**
- * One step of a sync run, on whatever platform the shop is: open the shop's session on its
- * platform, let the run's stream fetch one step from the stored checkpoint, and commit records +
- * checkpoint + counters + the shop's rate-limit position in one transaction; then enqueue the
- * next step.
+ * How long one job goes on with its run's steps before the next goes to the back of the queue.
+ * Within a turn each step is fetched while the step before it commits, so the shop's pace never
+ * waits for the database; past it, a shop with 50,000 shipments hands its slot to whoever waits.
+ */
+export const TURN_MS = 120_000;
+
+/**
+ * Steps of a sync run, on whatever platform the shop is: open the shop's session on its platform,
+ * let the run's stream fetch one step from the stored checkpoint, and commit records + checkpoint
+ * + counters + the shop's rate-limit position in one transaction. While a step commits, the job
+ * already fetches the next one (its session opens on the rate state the step leaves), for up to
+ * `TURN_MS`; then it publishes the next step's job.
  *
- * Only one step of a run is ever in flight: the next job is published after the commit, and a
- * job whose `step` is behind the run's is a duplicate and does nothing. That chain is also what
- * keeps a shop inside its limits across every worker process (see crawler/sync/rate-state.ts).
+ * Only one step of a run is ever fetched at a time and the commits go in step order: the next job
+ * is published after the turn's last commit, and a job whose `step` is behind the run's is a
+ * duplicate and does nothing. That chain is also what keeps a shop inside its limits across every
+ * worker process (see crawler/sync/rate-state.ts).
  */
 export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: JobContext): Promise<void> {
   const run = await findSyncRun(deps.knex, payload.sync_run_id);
   if (!run || run.status === 'succeeded' || run.status === 'failed') return;
   if (run.step !== payload.step) {
-    // One step behind: this job committed its step before, maybe without publishing the next.
-    if (mayHaveLostSuccessor(ctx) && run.step === payload.step + 1) await enqueue(deps.queue, 'sync.page', { sync_run_id: run.id, step: run.step });
+    // Behind: this job committed its steps before (a turn commits several), maybe without
+    // publishing the next; a duplicate of it publishes one that does nothing.
+    if (mayHaveLostSuccessor(ctx) && run.step > payload.step) await enqueue(deps.queue, 'sync.page', { sync_run_id: run.id, step: run.step });
     return;
   }
-  const log = deps.logger.child({ sync_run_id: run.id, shop_id: run.shop_id, step: run.step });
-
   const shop = await findShop(deps.knex, run.shop_id);
   if (!shop || shop.status !== 'active') {
     await failRun(deps.knex, run, shop ? `The shop is ${shop.status.replace('_', ' ')}${shop.status_reason ? `: ${shop.status_reason}` : ''}.` : 'The shop was deleted.');
@@ -79,68 +90,166 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
 
   const { claimedAt, interrupted } = await claimSending(deps.knex, shop, payload);
   // A retry of this job before its fetch sent anything finds its own claim and need not wait.
-  const claimed = { ...payload, claimed_at: claimedAt };
-  ctx.setPayload(claimed);
+  ctx.setPayload({ ...payload, claimed_at: claimedAt });
+  const turn: Turn = { deps, ctx, shop, source: connector.name, open: sessionOpener(deps, shop, connector, settings, credentials.data), stream, claimedAt, endsAt: Date.now() + (deps.turnMs ?? TURN_MS) };
+  let inHand: StepInHand | undefined = await fetchStep(turn, run, { rateState: readStoredJson(shop.rate_state), redelivered: interrupted, signal: ctx.signal, uncommitted: new Set() });
+  while (inHand) inHand = await commitAndGoOn(turn, inHand);
+}
+
+/** What one job's steps share: the shop, its platform's session opener and stream, and the job's claim. */
+interface Turn {
+  deps: SyncPageDeps;
+  ctx: JobContext;
+  shop: Shop;
+  /** The platform's name, written on every shipment as its `source`. */
+  source: string;
+  open: (opening: SessionOpening) => Promise<PlatformSession>;
+  stream: PlatformStream;
+  claimedAt: number;
+  /** No step starts after this (epoch ms): the next one goes to the queue. */
+  endsAt: number;
+}
+
+interface SessionOpening {
+  rateState: unknown;
+  redelivered: boolean;
+  signal: AbortSignal;
+}
+
+/** The run as a step sees it: the step it fetches from, and where that step starts. */
+type RunAtStep = Pick<SyncRun, 'id' | 'shop_id' | 'type' | 'step' | 'active_key' | 'checkpoint' | 'cursor'>;
+
+/** A step fetched and not yet committed. */
+interface StepInHand {
+  run: RunAtStep;
+  session: PlatformSession;
+  fetched: StepFetch;
+}
+
+function sessionOpener(deps: SyncPageDeps, shop: Shop, connector: PlatformConnector, settings: unknown, credentials: unknown): Turn['open'] {
   const countTokenRefresh = () => void tokenRefreshes.inc({ platform: shop.platform });
-  const session: PlatformSession = await connector.openSession(settings, {
-    credentials: credentials.data,
-    tokens: {
-      load: () => loadShopToken(deps.knex, deps.secretBox, shop.id),
-      save: (t) => (countTokenRefresh(), saveShopToken(deps.knex, deps.secretBox, shop.id, t)),
-      claimRefresh: (seen, forMs) => claimTokenRefresh(deps.knex, shop.id, seen, forMs),
-      releaseRefresh: (seen) => releaseTokenRefresh(deps.knex, shop.id, seen),
-      replace: async (seen, next) => {
-        const replaced = await replaceShopToken(deps.knex, deps.secretBox, shop.id, seen, next);
-        if (replaced) countTokenRefresh();
-        return replaced;
-      },
+  const tokens: TokenStore = {
+    load: () => loadShopToken(deps.knex, deps.secretBox, shop.id),
+    save: (t) => (countTokenRefresh(), saveShopToken(deps.knex, deps.secretBox, shop.id, t)),
+    claimRefresh: (seen, forMs) => claimTokenRefresh(deps.knex, shop.id, seen, forMs),
+    releaseRefresh: (seen) => releaseTokenRefresh(deps.knex, shop.id, seen),
+    replace: async (seen, next) => {
+      const replaced = await replaceShopToken(deps.knex, deps.secretBox, shop.id, seen, next);
+      if (replaced) countTokenRefresh();
+      return replaced;
     },
-    rateState: readStoredJson(shop.rate_state),
-    redelivered: interrupted,
-    rateMargin: deps.rateMargin,
-    retryMinDelayMs: deps.retryMinDelayMs,
-    signal: ctx.signal,
-  });
-  const fetched = await stream.fetchStep(session, run.checkpoint ?? null, {
+  };
+  return (opening) =>
+    connector.openSession(settings, { credentials, tokens, ...opening, rateMargin: deps.rateMargin, retryMinDelayMs: deps.retryMinDelayMs });
+}
+
+/**
+ * Opens a session and fetches the run's step. `uncommitted`: ids of the step before, still being
+ * committed, which count as stored (a page shifted by new records repeats a few).
+ */
+async function fetchStep(turn: Turn, run: RunAtStep, opening: SessionOpening & { uncommitted: ReadonlySet<string> }): Promise<StepInHand> {
+  const { knex } = turn.deps;
+  const { uncommitted, ...sessionOpening } = opening;
+  const session = await turn.open(sessionOpening);
+  const fetched = await turn.stream.fetchStep(session, run.checkpoint ?? null, {
     type: run.type,
     // Initial: skip only what this run already stored. Incremental: everything the shop has.
     // The list answer is in hand: a busy database (a lock conflict, no pool connection in time)
     // is asked again rather than failing the step, whose retry would list the page again.
-    findStored: (ids) => retryOnLockConflict(() => findKnownPlatformIds(deps.knex, run.shop_id, ids, run.type === 'initial' ? run.id : undefined), BUSY_DATABASE_RETRY),
+    findStored: async (ids) => {
+      const known = await retryOnLockConflict(() => findKnownPlatformIds(knex, run.shop_id, ids, run.type === 'initial' ? run.id : undefined), BUSY_DATABASE_RETRY);
+      for (const id of ids) if (uncommitted.has(id)) known.add(id);
+      return known;
+    },
     cursor: run.cursor ?? null,
-    signal: ctx.signal,
+    signal: opening.signal,
   });
+  return { run, session, fetched };
+}
+
+/**
+ * Commits the step in hand, fetching the run's next step meanwhile when the turn goes on, and
+ * answers that one (undefined: the job is done, or goes back to the queue by throwing).
+ */
+async function commitAndGoOn(turn: Turn, inHand: StepInHand): Promise<StepInHand | undefined> {
+  const { deps, ctx, shop } = turn;
+  const { run, session, fetched } = inHand;
+  const log = deps.logger.child({ sync_run_id: run.id, shop_id: run.shop_id, step: run.step });
   const { failure } = fetched;
   if (!failure && fetched.notBeforeMs && session.requests() === 0 && fetched.records.length === 0) {
     // Nothing sent: the step's lanes stay closed for a while (an interrupted holder's window).
     // It keeps its claim and its lanes' blocks, and comes back then without holding a worker.
     // A step that sent something (a bulk operation started or polled) commits what it learnt first.
     await saveShopRateState(deps.knex, shop.id, JSON.stringify(session.rateState()), Date.now());
+    ctx.setPayload({ sync_run_id: run.id, step: run.step, claimed_at: turn.claimedAt });
     log.info({ wait_ms: Math.ceil(fetched.notBeforeMs) }, 'sync step waits for its lanes to open');
     throw new RateLimitedError('the shop\'s limits are spent for now; the step comes back when they open', Math.ceil(fetched.notBeforeMs));
   }
   const refused = failure instanceof AuthError || failure instanceof PermanentError ? (failure as Error) : undefined;
   const done = fetched.next === null && !failure;
+  const goOn = !failure && !done && !fetched.notBeforeMs && Date.now() < turn.endsAt && !ctx.signal.aborted;
+  const following = goOn ? fetchFollowingStep(turn, inHand) : undefined;
 
-  const committed = await commitStep(deps, { run, shop, source: connector.name, session, fetched, done, refused }, log).catch((err: unknown) => {
+  const committed = await commitStep(deps, { run, shop, source: turn.source, session, fetched, done, refused, keepClaim: goOn }, log).catch(async (err: unknown) => {
+    await following?.stop();
     // Requests this step sent are in no saved state now: its retry must wait them out like anyone's.
-    ctx.setPayload({ sync_run_id: payload.sync_run_id, step: payload.step });
+    ctx.setPayload({ sync_run_id: run.id, step: run.step });
     throw err;
   });
   if (!committed) {
+    await following?.stop();
     log.info('step already committed by another delivery; dropping this one');
-    return;
+    return undefined;
   }
 
   const nextPayload = { sync_run_id: run.id, step: run.step + 1 };
   log.info({ pages: fetched.pagesFetched, records: fetched.records.length, requests: session.requests(), done, failure: failure ? String(failure) : undefined }, 'sync step committed');
-  if (refused) return;
+  if (refused) return undefined;
   if (failure) {
     // Progress is saved; the retry resumes from the new step, with the wrapper's delay policy.
     ctx.setPayload(nextPayload);
     throw failure;
   }
-  if (!done) await enqueue(deps.queue, 'sync.page', nextPayload, fetched.notBeforeMs ? { delayMs: Math.ceil(fetched.notBeforeMs) } : {});
+  if (following && !committed.shopActive) {
+    // Paused or being deleted meanwhile: what the next step fetched is dropped, and its job says why.
+    await following.stop();
+  }
+  if (!following || !committed.shopActive) {
+    if (!done) await enqueue(deps.queue, 'sync.page', nextPayload, fetched.notBeforeMs ? { delayMs: Math.ceil(fetched.notBeforeMs) } : {});
+    return undefined;
+  }
+  // The next step's requests are in no saved state until it commits: a retry must wait them out.
+  ctx.setPayload(nextPayload);
+  return following.step;
+}
+
+/**
+ * Starts fetching the run's step after `inHand`, on the rate state `inHand` leaves. `stop()`
+ * drops what it has not sent (the commit before it failed, or found the shop no longer active)
+ * and waits for it to settle.
+ */
+function fetchFollowingStep(turn: Turn, inHand: StepInHand): { step: Promise<StepInHand>; stop(): Promise<void> } {
+  const stopper = new AbortController();
+  const forward = () => stopper.abort();
+  turn.ctx.signal.addEventListener('abort', forward, { once: true });
+  const { run, session, fetched } = inHand;
+  const step = (async () => {
+    try {
+      const next: RunAtStep = { ...run, step: run.step + 1, checkpoint: fetched.next, cursor: fetched.cursor === undefined ? run.cursor : fetched.cursor };
+      return await fetchStep(turn, next, { rateState: session.rateState(), redelivered: false, signal: stopper.signal, uncommitted: new Set(fetched.records.map((r) => r.platformId)) });
+    } finally {
+      turn.ctx.signal.removeEventListener('abort', forward);
+    }
+  })();
+  // Awaited only after the commit before it: until then a failure must not count as unhandled.
+  step.catch(() => undefined);
+  return {
+    step,
+    stop: async () => {
+      stopper.abort();
+      await step.catch(() => undefined);
+    },
+  };
 }
 
 /**
@@ -172,7 +281,7 @@ function readStoredJson(raw: string | null): unknown {
 }
 
 interface StepCommit {
-  run: SyncRun;
+  run: RunAtStep;
   shop: Shop;
   /** The platform's name, written on every shipment as its `source`. */
   source: string;
@@ -180,21 +289,45 @@ interface StepCommit {
   fetched: StepFetch;
   done: boolean;
   refused: Error | undefined;
+  /** The run's next step is already sending: the shop's claim stays (its commit clears it). */
+  keepClaim: boolean;
 }
 
+/** A step's commit: undefined when another delivery of this step committed first (this one rolled back). */
+type Committed = { shopActive: boolean } | undefined;
+
 /**
- * Records + checkpoint + counters + the shop's rate-limit position, in one transaction; false
- * when another delivery of this step committed first (this one then rolls back).
+ * Records + checkpoint + counters + the shop's rate-limit position, in one transaction; also
+ * whether the shop is still active (paused or being deleted meanwhile: the turn stops).
  */
-async function commitStep(deps: SyncPageDeps, step: StepCommit, log: Logger): Promise<boolean> {
+async function commitStep(deps: SyncPageDeps, step: StepCommit, log: Logger): Promise<Committed> {
   // A lock conflict with another shop's commit (or a tracking poll's) rolls the whole transaction
   // back, and a pool with no connection free in time runs none of it; either is run again with the
   // records in hand, so neither costs a provider call.
-  return retryOnLockConflict(() => commitStepOnce(deps, step), {
-    ...BUSY_DATABASE_RETRY,
-    onConflict: (err, attempt) => log.warn({ err: String(err), attempt }, 'sync step commit lost a lock conflict or waited too long for a connection; committing again'),
-  });
+  return commitGate(deps.knex).pass(() =>
+    retryOnLockConflict(() => commitStepOnce(deps, step), {
+      ...BUSY_DATABASE_RETRY,
+      onConflict: (err, attempt) => log.warn({ err: String(err), attempt }, 'sync step commit lost a lock conflict or waited too long for a connection; committing again'),
+    }),
+  );
 }
+
+/**
+ * Commits at once per database pool: all but two of its connections. Hundreds of steps in hand
+ * commit in waves (shops started together reach their page ends together), and a wave holding
+ * every connection would make the short reads that start each step (a token, a page's stored ids)
+ * queue behind it, pausing every shop's pace for as long as the wave lasts.
+ */
+function commitGate(knex: Knex): Gate {
+  let gate = commitGates.get(knex);
+  if (!gate) {
+    const poolMax = (knex.client.config.pool as { max?: number } | undefined)?.max ?? 1;
+    gate = createGate(Math.max(1, poolMax - 2));
+    commitGates.set(knex, gate);
+  }
+  return gate;
+}
+const commitGates = new WeakMap<Knex, Gate>();
 
 /**
  * How a step's database work is run again when the database is busy (a lock conflict, no pool
@@ -206,7 +339,7 @@ const BUSY_DATABASE_RETRY = {
   pauseMs: (attempt: number) => Math.round(Math.random() * 50 * attempt),
 };
 
-async function commitStepOnce(deps: SyncPageDeps, step: StepCommit): Promise<boolean> {
+async function commitStepOnce(deps: SyncPageDeps, step: StepCommit): Promise<Committed> {
   const { run, shop, session, fetched, refused, done } = step;
   return deps.knex
     .transaction(async (trx) => {
@@ -222,17 +355,18 @@ async function commitStepOnce(deps: SyncPageDeps, step: StepCommit): Promise<boo
         now,
       });
       if (!moved) throw new StaleStep();
-      await saveShopStepState(trx, shop.id, {
+      const shopActive = await saveShopStepState(trx, shop.id, {
         rateState: JSON.stringify(session.rateState()),
+        keepClaim: step.keepClaim,
         now,
         syncedAt: done ? now : undefined,
         refusedReason: fetched.failure instanceof AuthError ? fetched.failure.message : undefined,
       });
       if (refused || done) await recordSyncOutcome(trx, run.id);
-      return true;
+      return { shopActive };
     }, commitIsolation(deps.knex))
     .catch((err: unknown) => {
-      if (err instanceof StaleStep) return false;
+      if (err instanceof StaleStep) return undefined;
       throw err;
     });
 }

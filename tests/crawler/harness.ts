@@ -22,7 +22,7 @@ export interface CrawlHarness {
   secretsKey: string;
   secretBox: SecretBox;
   addShop(credentials: { clientId: string; clientSecret: string }): Promise<Shop>;
-  startWorker(opts?: { prefetch?: number; pacedJobs?: number; maxAttempts?: number; queue?: Queue }): Promise<Worker>;
+  startWorker(opts?: { prefetch?: number; pacedJobs?: number; maxAttempts?: number; queue?: Queue; turnMs?: number }): Promise<Worker>;
   startSync(shopId: number, type: SyncType): Promise<SyncRun>;
   waitForRun(id: number, opts?: { timeoutMs?: number; until?: (run: SyncRun) => boolean }): Promise<SyncRun>;
   storedPlatformIds(shopId: number): Promise<string[]>;
@@ -67,7 +67,7 @@ export function crawlHarness(env: AdapterEnv, bol: BolSandbox): CrawlHarness {
 /** A production worker as crawler tests run it: short retry delays, a wider jitter allowance. */
 export async function startTestWorker(
   deps: { knex: Knex; queue: Queue; secretBox: SecretBox; logger: ReturnType<typeof createLogger>; platforms: Platforms },
-  opts: { prefetch?: number; maxAttempts?: number; pacedJobs?: number } = {},
+  opts: { prefetch?: number; maxAttempts?: number; pacedJobs?: number; turnMs?: number } = {},
 ): Promise<Worker> {
   const worker = createWorker({
     ...deps,
@@ -76,6 +76,7 @@ export async function startTestWorker(
     rateMargin: { ratio: 0.03, jitterMs: 150 },
     prefetch: opts.prefetch ?? 2,
     pacedJobs: opts.pacedJobs,
+    turnMs: opts.turnMs,
     retryPolicy: { baseDelayMs: 100, maxDelayMs: 1_000, maxAttempts: opts.maxAttempts ?? 8 },
     providerRetryMinDelayMs: 20,
   });

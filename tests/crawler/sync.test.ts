@@ -8,6 +8,9 @@ import { buildSchedules } from '../../scheduler/schedules.ts';
 import { loseJobs, refusingOnce } from '../helpers/lose-jobs.ts';
 import { CountingQueue, MINUTE_MS, SimTime, silentLogger, testClock } from '../scheduler/sim.ts';
 import { newClient, sandboxIds, setupCrawl } from './harness.ts';
+import { createLogger } from '../../config/logger.ts';
+import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
+import { handleSyncPage } from '../../crawler/handlers/sync-page.ts';
 
 /**
  * Fires detail requests with the shop's own credentials, `rounds` windows in a row, so the
@@ -186,10 +189,39 @@ eachAdapterSet((set) => {
     const { bol, env, h } = await setupCrawl(t, set, { seed: 15, shipments: 160, clients: [client], limits: { list: { capacity: 20, windowMs: 200 }, detail: { capacity: 40, windowMs: 200 } } });
     const shop = await h.addShop(client);
     const queue = refusingOnce(env.queue, (name, payload) => name === 'sync.page' && (payload as { step: number }).step === 2);
-    await h.startWorker({ queue });
+    // One step per job, so each step publishes the next.
+    await h.startWorker({ queue, turnMs: 0 });
     const done = await h.waitForRun((await h.startSync(shop.id, 'initial')).id);
 
     t.is(queue.refused, 1, 'the publish of step 2 was refused after step 1 committed');
+    t.is(done.status, 'succeeded', done.error ?? '');
+    t.deepEqual(await h.storedPlatformIds(shop.id), sandboxIds(bol));
+    for (const [id, c] of Object.entries(bol.stats().detailByShipmentId)) t.is(c.ok, 1, `details of ${id} fetched once`);
+  });
+
+  test.serial(`${set.name}: a job redelivered after its worker died several steps into its turn publishes the run's next step`, async (t) => {
+    const client = newClient();
+    const { bol, env, h } = await setupCrawl(t, set, { seed: 18, shipments: 240, clients: [client], limits: { list: { capacity: 20, windowMs: 200 }, detail: { capacity: 40, windowMs: 200 } } });
+    const shop = await h.addShop(client);
+    // A turn that committed steps 0 and 1 (and maybe more) and died before publishing the next:
+    // the steps are done one per job here, then the worker stops and the next job is lost.
+    const worker = await h.startWorker({ turnMs: 0 });
+    const run = await h.startSync(shop.id, 'initial');
+    await h.waitForRun(run.id, { until: (r) => r.step >= 2 });
+    await worker.stop(5_000);
+    const stuck = await h.waitForRun(run.id, { until: () => true });
+    t.is(stuck.status, 'running');
+    await loseJobs(env.queue, 1);
+
+    // The broker hands the turn's own job (step 0) to another worker.
+    const published: unknown[] = [];
+    const queue = { ...env.queue, publish: async (name: string, payload: unknown, opts?: Parameters<typeof env.queue.publish>[2]) => (published.push(payload), env.queue.publish(name, payload, opts)) };
+    const deps = { knex: env.knex, queue, secretBox: h.secretBox, logger: createLogger({ level: 'silent' }), platforms: platformsFromEnv({ BOL_LOGIN_URL: bol.url, BOL_API_URL: bol.url }), rateMargin: { ratio: 0.03, jitterMs: 150 } };
+    await handleSyncPage(deps, { sync_run_id: run.id, step: 0 }, { redelivered: true, attempt: 0, signal: new AbortController().signal, setPayload: () => undefined });
+    t.deepEqual(published, [{ sync_run_id: run.id, step: stuck.step }]);
+
+    await h.startWorker();
+    const done = await h.waitForRun(run.id, { timeoutMs: 30_000 });
     t.is(done.status, 'succeeded', done.error ?? '');
     t.deepEqual(await h.storedPlatformIds(shop.id), sandboxIds(bol));
     for (const [id, c] of Object.entries(bol.stats().detailByShipmentId)) t.is(c.ok, 1, `details of ${id} fetched once`);
