@@ -18,16 +18,32 @@ export interface InPlaceRetry {
  * p-retry's own `signal` would reject at once and drop an answer already on its way, which the
  * next worker would then ask for again.
  */
-export function retryTransient<T>(attempt: () => Promise<T>, opts: InPlaceRetry): Promise<T> {
+export async function retryTransient<T>(attempt: () => Promise<T>, opts: InPlaceRetry): Promise<T> {
+  // The first attempt runs bare: it is every provider call a worker makes (thousands a second
+  // with many shops), and nearly all of them need no retry machinery.
+  let first: unknown;
+  try {
+    return await attempt();
+  } catch (err) {
+    first = err;
+  }
+  if (!(first instanceof TransientError) || opts.retries === 0 || opts.signal?.aborted) throw asJobError(first);
+  // The backoff p-retry would have waited before its second attempt, then its own from the third.
+  await new Promise((r) => setTimeout(r, Math.min(opts.maxDelayMs, Math.round((Math.random() + 1) * opts.minDelayMs))));
+  if (opts.signal?.aborted) throw asJobError(first);
   return pRetry(attempt, {
-    retries: opts.retries,
-    minTimeout: opts.minDelayMs,
+    retries: opts.retries - 1,
+    minTimeout: opts.minDelayMs * 2,
     maxTimeout: opts.maxDelayMs,
     factor: 2,
     randomize: true,
     shouldRetry: ({ error }) => error instanceof TransientError && !opts.signal?.aborted,
   }).catch((err: unknown) => {
-    if (err instanceof TransientError) throw new RetryableError(err.message, { cause: err });
-    throw err;
+    throw asJobError(err);
   });
+}
+
+/** Retries run out: a transient failure becomes a RetryableError, so the job comes back later. */
+function asJobError(err: unknown): unknown {
+  return err instanceof TransientError ? new RetryableError(err.message, { cause: err }) : err;
 }
