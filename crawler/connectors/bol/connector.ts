@@ -63,7 +63,11 @@ export const bolConnector: PlatformConnector<BolShopCredentials, BolSettings, Bo
     let requests = 0;
     const countRequest = () => void requests++;
     const rateState = readRateState(opening.rateState);
+    const { client_id: clientId, client_secret: clientSecret } = opening.credentials;
+    const tokens = new BolTokens(s.loginUrl, { clientId, clientSecret }, opening.tokens, countRequest, opening.signal);
     if (!rateState.limits || (rateState.limitsFetchedAt ?? 0) + PUBLISHED_LIMITS_TTL_MS < Date.now()) {
+      // The first call's token comes in while the limits do (the limits endpoint needs none).
+      tokens.warmUp();
       const published = await fetchPublishedLimits(s.apiUrl, countRequest, opening.signal);
       rateState.limits = { ...DOCUMENTED_LIMITS, ...rateState.limits, ...published };
       rateState.limitsFetchedAt = Date.now();
@@ -74,8 +78,6 @@ export const bolConnector: PlatformConnector<BolShopCredentials, BolSettings, Bo
       // are in no saved state. Waiting one window on every lane lets them age out of the provider's.
       for (const [lane, rule] of Object.entries(rateState.limits)) limiter.blockUntil(lane, Date.now() + rule.windowMs);
     }
-    const { client_id: clientId, client_secret: clientSecret } = opening.credentials;
-    const tokens = new BolTokens(s.loginUrl, { clientId, clientSecret }, opening.tokens, countRequest, opening.signal);
     const client = createBolClient({ apiUrl: s.apiUrl, tokens, limiter, onRequest: countRequest, signal: opening.signal, retryMinDelayMs: opening.retryMinDelayMs });
     return {
       client,

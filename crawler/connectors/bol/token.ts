@@ -75,8 +75,25 @@ export class BolTokens {
     private readonly signal?: AbortSignal,
   ) {}
 
+  private warming: Promise<string> | null = null;
+
+  /**
+   * Starts getting a token now, for the first call to have it sooner (while the session loads the
+   * published limits); that call is answered with this one's token or its error.
+   */
+  warmUp(): void {
+    const warming = this.current();
+    warming.catch(() => undefined);
+    this.warming = warming;
+  }
+
   /** A token outside its refresh margin (crawler/connectors/token-margin.ts). */
   async current(): Promise<string> {
+    if (this.warming) {
+      const warming = this.warming;
+      this.warming = null;
+      return warming;
+    }
     if (!tokenUsable(this.token)) this.token = await this.store.load();
     if (tokenUsable(this.token)) return this.token!.accessToken;
     return (await this.fetchOnce()).accessToken;
