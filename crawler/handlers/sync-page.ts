@@ -64,7 +64,9 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
     if (mayHaveLostSuccessor(ctx) && run.step > payload.step) await enqueue(deps.queue, 'sync.page', { sync_run_id: run.id, step: run.step });
     return;
   }
-  const shop = await findShop(deps.knex, run.shop_id);
+  // Independent reads and writes go out together: hundreds of steps start at once when many
+  // shops' syncs do, and each round trip then waits its turn for a pool connection.
+  const [shop, stored] = await Promise.all([findShop(deps.knex, run.shop_id), loadShopCredentials(deps.knex, deps.secretBox, run.shop_id)]);
   if (!shop || shop.status !== 'active') {
     await failRun(deps.knex, run, shop ? `The shop is ${shop.status.replace('_', ' ')}${shop.status_reason ? `: ${shop.status_reason}` : ''}.` : 'The shop was deleted.');
     return;
@@ -76,7 +78,6 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
     return;
   }
   const { connector, settings } = platform;
-  const stored = await loadShopCredentials(deps.knex, deps.secretBox, shop.id);
   const credentials = stored ? connector.credentials.safeParse(stored) : undefined;
   if (!credentials) {
     await failRun(deps.knex, run, 'The shop has no credentials; add them with PATCH /shops/:id.');
@@ -86,9 +87,7 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
     await failRun(deps.knex, run, `The shop's stored credentials are not ${shop.platform} credentials; replace them with PATCH /shops/:id.`);
     return;
   }
-  if (run.status === 'queued') await markSyncRunRunning(deps.knex, run.id);
-
-  const { claimedAt, interrupted } = await claimSending(deps.knex, shop, payload);
+  const [{ claimedAt, interrupted }] = await Promise.all([claimSending(deps.knex, shop, payload), run.status === 'queued' ? markSyncRunRunning(deps.knex, run.id) : undefined]);
   // A retry of this job before its fetch sent anything finds its own claim and need not wait.
   ctx.setPayload({ ...payload, claimed_at: claimedAt });
   const turn: Turn = { deps, ctx, shop, source: connector.name, open: sessionOpener(deps, shop, connector, settings, credentials.data), stream, claimedAt, endsAt: Date.now() + (deps.turnMs ?? TURN_MS) };
