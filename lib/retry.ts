@@ -27,23 +27,24 @@ export async function retryTransient<T>(attempt: () => Promise<T>, opts: InPlace
   } catch (err) {
     first = err;
   }
-  if (!(first instanceof TransientError) || opts.retries === 0 || opts.signal?.aborted) throw asJobError(first);
-  // The backoff p-retry would have waited before its second attempt, then its own from the third.
-  await new Promise((r) => setTimeout(r, Math.min(opts.maxDelayMs, Math.round((Math.random() + 1) * opts.minDelayMs))));
-  if (opts.signal?.aborted) throw asJobError(first);
-  return pRetry(attempt, {
-    retries: opts.retries - 1,
-    minTimeout: opts.minDelayMs * 2,
+  // p-retry takes over from the failure in hand, as its own first attempt: its retry count and
+  // backoff stay exactly as if it had run that attempt itself.
+  let replay: unknown = first;
+  const attempts = async (): Promise<T> => {
+    if (replay === undefined) return attempt();
+    const err = replay;
+    replay = undefined;
+    throw err;
+  };
+  return pRetry(attempts, {
+    retries: opts.retries,
+    minTimeout: opts.minDelayMs,
     maxTimeout: opts.maxDelayMs,
     factor: 2,
     randomize: true,
     shouldRetry: ({ error }) => error instanceof TransientError && !opts.signal?.aborted,
   }).catch((err: unknown) => {
-    throw asJobError(err);
+    if (err instanceof TransientError) throw new RetryableError(err.message, { cause: err });
+    throw err;
   });
-}
-
-/** Retries run out: a transient failure becomes a RetryableError, so the job comes back later. */
-function asJobError(err: unknown): unknown {
-  return err instanceof TransientError ? new RetryableError(err.message, { cause: err }) : err;
 }

@@ -14,6 +14,8 @@ export const SHIPMENT_STATUSES = [
   'expired',
 ] as const;
 export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
+/** A shipment's status until an event says otherwise (the column's default). */
+export const INITIAL_STATUS: ShipmentStatus = 'pending';
 export const FINAL_STATUSES: readonly ShipmentStatus[] = ['delivered', 'returned', 'expired'];
 
 export class ShipmentItem extends Model {

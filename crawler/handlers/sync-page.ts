@@ -91,7 +91,7 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
   // A retry of this job before its fetch sent anything finds its own claim and need not wait.
   ctx.setPayload({ ...payload, claimed_at: claimedAt });
   const turn: Turn = { deps, ctx, shop, source: connector.name, open: sessionOpener(deps, shop, connector, settings, credentials.data), stream, claimedAt, endsAt: Date.now() + (deps.turnMs ?? TURN_MS) };
-  let inHand: StepInHand | undefined = await fetchStep(turn, run, { rateState: readStoredJson(shop.rate_state), redelivered: interrupted, signal: ctx.signal, uncommitted: new Set() });
+  let inHand: StepInHand | undefined = await openAndFetchStep(turn, run, { rateState: readStoredJson(shop.rate_state), redelivered: interrupted, signal: ctx.signal, uncommitted: new Set() });
   while (inHand) inHand = await commitAndGoOn(turn, inHand);
 }
 
@@ -146,7 +146,7 @@ function sessionOpener(deps: SyncPageDeps, shop: Shop, connector: PlatformConnec
  * Opens a session and fetches the run's step. `uncommitted`: ids of the step before, still being
  * committed, which count as stored (a page shifted by new records repeats a few).
  */
-async function fetchStep(turn: Turn, run: RunAtStep, opening: SessionOpening & { uncommitted: ReadonlySet<string> }): Promise<StepInHand> {
+async function openAndFetchStep(turn: Turn, run: RunAtStep, opening: SessionOpening & { uncommitted: ReadonlySet<string> }): Promise<StepInHand> {
   const { knex } = turn.deps;
   const { uncommitted, ...sessionOpening } = opening;
   const session = await turn.open(sessionOpening);
@@ -235,7 +235,7 @@ function fetchFollowingStep(turn: Turn, inHand: StepInHand): { step: Promise<Ste
   const step = (async () => {
     try {
       const next: RunAtStep = { ...run, step: run.step + 1, checkpoint: fetched.next, cursor: fetched.cursor === undefined ? run.cursor : fetched.cursor };
-      return await fetchStep(turn, next, { rateState: session.rateState(), redelivered: false, signal: stopper.signal, uncommitted: new Set(fetched.records.map((r) => r.platformId)) });
+      return await openAndFetchStep(turn, next, { rateState: session.rateState(), redelivered: false, signal: stopper.signal, uncommitted: new Set(fetched.records.map((r) => r.platformId)) });
     } finally {
       turn.ctx.signal.removeEventListener('abort', forward);
     }

@@ -3,6 +3,7 @@ import type { ShipmentItemRecord, TrackingEventRecord } from '../../models/recor
 import { findFileShipmentRows, findShipmentsByReference, markShipmentsChanged, upsertFileShipmentRows, type FileShipmentRow, type StoredFileShipment } from '../../models/shipments.ts';
 import { findStoredEventKeys, insertTrackingEvents, type TrackingEventRow } from '../../models/tracking-events.ts';
 import { eventRow, refreshCurrentStatus, upsertShipmentItems } from './shipments.ts';
+import { INITIAL_STATUS } from '../../models/shipment.ts';
 
 /**
  * How rows of uploaded files become shipments, items and tracking events, with the row
@@ -76,7 +77,7 @@ export async function upsertFileShipments(trx: Knex.Transaction, records: FileSh
     receiver_country: r.receiver.country,
     receiver_phone: r.receiver.phone,
     phone_key: r.receiver.phoneKey,
-    status: 'pending',
+    status: INITIAL_STATUS,
     created_at: now,
     updated_at: now,
   }));

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { presentShipmentEvent, presentTrackingEvent } from '../../api/present.ts';
 import { recordEvents, type DomainEvent } from '../../models/domain-events.ts';
 import { phoneKey } from '../../models/phone-key.ts';
+import { INITIAL_STATUS } from '../../models/shipment.ts';
 import type { ShipmentItemRecord, ShipmentRecord, TrackingEventRecord } from '../../models/records.ts';
 import type { CarrierDeliveryInfo } from '../connectors/carrier-connector.ts';
 import {
@@ -90,7 +91,7 @@ export async function upsertShipments(trx: Knex.Transaction, opts: { shopId: num
  * The status of a shipment whose only events are `events`, by the rule the database applies
  * (updateStatusesFromEvents): its latest status event by `occurred_at`, the later-inserted one of
  * a tie; an event repeated within the list is stored once, where it first appears. No status
- * event: `pending`, the column's default.
+ * event: INITIAL_STATUS.
  */
 export function latestStatus(events: readonly TrackingEventRow[]): { status: string; status_at: number | null } {
   const seen = new Set<string>();
@@ -100,7 +101,7 @@ export function latestStatus(events: readonly TrackingEventRow[]): { status: str
     seen.add(e.dedupe_key);
     if (e.status !== null && (latest === undefined || e.occurred_at >= latest.occurred_at)) latest = e;
   }
-  return latest ? { status: latest.status!, status_at: latest.occurred_at } : { status: 'pending', status_at: null };
+  return latest ? { status: latest.status!, status_at: latest.occurred_at } : { status: INITIAL_STATUS, status_at: null };
 }
 
 /** What a `shipment.created` event says of a shipment just inserted as `row` with id `id`. */
@@ -176,22 +177,13 @@ export async function refreshCurrentStatus(
   opts: { created?: ReadonlySet<number>; createdRows?: readonly ShipmentEventRow[] } = {},
 ): Promise<void> {
   const createdRows = opts.createdRows ?? [];
-  if (shipmentIds.length === 0 && createdRows.length === 0) return;
   const created = opts.created ?? new Set<number>();
-  const before = shipmentIds.length > 0 ? await findShipmentStatusesForUpdate(trx, shipmentIds) : new Map<number, string>();
-  if (shipmentIds.length > 0) await updateStatusesFromEvents(trx, shipmentIds);
-  await recordShipmentEvents(trx, shipmentIds, before, created, createdRows);
-}
-
-async function recordShipmentEvents(trx: Knex.Transaction, shipmentIds: number[], before: Map<number, string>, created: ReadonlySet<number>, createdRows: readonly ShipmentEventRow[]): Promise<void> {
-  const after = shipmentIds.length > 0 ? await findShipmentEventRows(trx, shipmentIds) : [];
+  const { before, after } = shipmentIds.length > 0 ? await refreshStatuses(trx, shipmentIds) : { before: new Map<number, string>(), after: [] };
   const moved = after.filter((r) => !created.has(Number(r.id)) && before.has(Number(r.id)) && before.get(Number(r.id)) !== r.status);
-  if (moved.length === 0 && created.size === 0 && createdRows.length === 0) return;
+  const announced = [...createdRows, ...after.filter((r) => created.has(Number(r.id)))];
+  if (moved.length === 0 && announced.length === 0) return;
   const causes = await findDecidingEvents(trx, moved.map((r) => Number(r.id)));
-  const events: DomainEvent[] = [];
-  for (const row of [...createdRows, ...after.filter((r) => created.has(Number(r.id)))]) {
-    events.push({ type: 'shipment.created', data: { shipment: presentShipmentEvent(row) } });
-  }
+  const events: DomainEvent[] = announced.map((row) => ({ type: 'shipment.created', data: { shipment: presentShipmentEvent(row) } }));
   for (const row of moved) {
     const cause = causes.get(Number(row.id));
     events.push({
@@ -200,6 +192,13 @@ async function recordShipmentEvents(trx: Knex.Transaction, shipmentIds: number[]
     });
   }
   await recordEvents(trx, events);
+}
+
+/** Each shipment's status before and its event row after the refresh from its stored events. */
+async function refreshStatuses(trx: Knex.Transaction, shipmentIds: number[]): Promise<{ before: Map<number, string>; after: ShipmentEventRow[] }> {
+  const before = await findShipmentStatusesForUpdate(trx, shipmentIds);
+  await updateStatusesFromEvents(trx, shipmentIds);
+  return { before, after: await findShipmentEventRows(trx, shipmentIds) };
 }
 
 /**

@@ -65,15 +65,19 @@ export function crawlHarness(env: AdapterEnv, bol: BolSandbox): CrawlHarness {
 }
 
 /** A production worker as crawler tests run it: short retry delays, a wider jitter allowance. */
+/**
+ * A wider jitter allowance than production: test files share two cores, and a stalled event loop
+ * bunches requests up just as network jitter would.
+ */
+export const TEST_RATE_MARGIN = { ratio: 0.03, jitterMs: 150 };
+
 export async function startTestWorker(
   deps: { knex: Knex; queue: Queue; secretBox: SecretBox; logger: ReturnType<typeof createLogger>; platforms: Platforms },
   opts: { prefetch?: number; maxAttempts?: number; pacedJobs?: number; turnMs?: number } = {},
 ): Promise<Worker> {
   const worker = createWorker({
     ...deps,
-    // A wider jitter allowance than production: test files share two cores, and a stalled event
-    // loop bunches requests up just as network jitter would.
-    rateMargin: { ratio: 0.03, jitterMs: 150 },
+    rateMargin: TEST_RATE_MARGIN,
     prefetch: opts.prefetch ?? 2,
     pacedJobs: opts.pacedJobs,
     turnMs: opts.turnMs,

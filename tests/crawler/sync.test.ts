@@ -7,7 +7,7 @@ import { SyncRun } from '../../models/sync-runs.ts';
 import { buildSchedules } from '../../scheduler/schedules.ts';
 import { loseJobs, refusingOnce } from '../helpers/lose-jobs.ts';
 import { CountingQueue, MINUTE_MS, SimTime, silentLogger, testClock } from '../scheduler/sim.ts';
-import { newClient, sandboxIds, setupCrawl } from './harness.ts';
+import { newClient, sandboxIds, setupCrawl, TEST_RATE_MARGIN } from './harness.ts';
 import { createLogger } from '../../config/logger.ts';
 import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
 import { handleSyncPage } from '../../crawler/handlers/sync-page.ts';
@@ -216,7 +216,7 @@ eachAdapterSet((set) => {
     // The broker hands the turn's own job (step 0) to another worker.
     const published: unknown[] = [];
     const queue = { ...env.queue, publish: async (name: string, payload: unknown, opts?: Parameters<typeof env.queue.publish>[2]) => (published.push(payload), env.queue.publish(name, payload, opts)) };
-    const deps = { knex: env.knex, queue, secretBox: h.secretBox, logger: createLogger({ level: 'silent' }), platforms: platformsFromEnv({ BOL_LOGIN_URL: bol.url, BOL_API_URL: bol.url }), rateMargin: { ratio: 0.03, jitterMs: 150 } };
+    const deps = { knex: env.knex, queue, secretBox: h.secretBox, logger: createLogger({ level: 'silent' }), platforms: platformsFromEnv({ BOL_LOGIN_URL: bol.url, BOL_API_URL: bol.url }), rateMargin: TEST_RATE_MARGIN };
     await handleSyncPage(deps, { sync_run_id: run.id, step: 0 }, { redelivered: true, attempt: 0, signal: new AbortController().signal, setPayload: () => undefined });
     t.deepEqual(published, [{ sync_run_id: run.id, step: stuck.step }]);
 
