@@ -116,7 +116,7 @@ interface SessionOpening {
 }
 
 /** The run as a step sees it: the step it fetches from, and where that step starts. */
-type RunAtStep = Pick<SyncRun, 'id' | 'shop_id' | 'type' | 'step' | 'active_key' | 'checkpoint' | 'cursor'>;
+type RunAtStep = Pick<SyncRun, 'id' | 'shop_id' | 'type' | 'step' | 'active_key' | 'checkpoint' | 'cursor' | 'records_upserted'>;
 
 /** A step fetched and not yet committed. */
 interface StepInHand {
@@ -156,7 +156,9 @@ async function openAndFetchStep(turn: Turn, run: RunAtStep, opening: SessionOpen
     // The list answer is in hand: a busy database (a lock conflict, no pool connection in time)
     // is asked again rather than failing the step, whose retry would list the page again.
     findStored: async (ids) => {
-      const known = await retryOnLockConflict(() => findKnownPlatformIds(knex, run.shop_id, ids, run.type === 'initial' ? run.id : undefined), BUSY_DATABASE_RETRY);
+      // An initial run that has stored nothing yet (its first step) has nothing to skip: no look-up.
+      const nothingStored = run.type === 'initial' && run.records_upserted === 0;
+      const known = nothingStored ? new Set<string>() : await retryOnLockConflict(() => findKnownPlatformIds(knex, run.shop_id, ids, run.type === 'initial' ? run.id : undefined), BUSY_DATABASE_RETRY);
       for (const id of ids) if (uncommitted.has(id)) known.add(id);
       return known;
     },
@@ -234,7 +236,14 @@ function fetchFollowingStep(turn: Turn, inHand: StepInHand): { step: Promise<Ste
   const { run, session, fetched } = inHand;
   const step = (async () => {
     try {
-      const next: RunAtStep = { ...run, step: run.step + 1, checkpoint: fetched.next, cursor: fetched.cursor === undefined ? run.cursor : fetched.cursor };
+      const next: RunAtStep = {
+        ...run,
+        step: run.step + 1,
+        checkpoint: fetched.next,
+        cursor: fetched.cursor === undefined ? run.cursor : fetched.cursor,
+        // As the commit before it leaves them (it is dropped if that commit does not happen).
+        records_upserted: run.records_upserted + fetched.records.length,
+      };
       return await openAndFetchStep(turn, next, { rateState: session.rateState(), redelivered: false, signal: stopper.signal, uncommitted: new Set(fetched.records.map((r) => r.platformId)) });
     } finally {
       turn.ctx.signal.removeEventListener('abort', forward);
