@@ -12,7 +12,8 @@ import { presentSyncRun } from '../../api/present.ts';
 import { recordEvents } from '../../models/domain-events.ts';
 import { dialectOf, isPoolTimeout, retryOnLockConflict } from '../../models/db.ts';
 import type { Platforms } from '../connectors/platforms.ts';
-import type { PlatformConnector, PlatformSession, PlatformStream, StepFetch, TokenStore } from '../connectors/types.ts';
+import type { PlatformConnector, PlatformSession, PlatformStream, StepFetch, StoredToken, TokenStore } from '../connectors/types.ts';
+import { tokenUsable } from '../connectors/token-margin.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
 import { createGate, type Gate } from '../../lib/gate.ts';
 import { findKnownPlatformIds, upsertShipments } from '../sync/shipments.ts';
@@ -127,14 +128,26 @@ interface StepInHand {
 
 function sessionOpener(deps: SyncPageDeps, shop: Shop, connector: PlatformConnector, settings: unknown, credentials: unknown): Turn['open'] {
   const countTokenRefresh = () => void tokenRefreshes.inc({ platform: shop.platform });
+  // The token as this job last read or stored it: the steps of a turn each open a session, and a
+  // still usable token need not be read from the row again by every one of them. A refresh claim
+  // forgets it, so whoever waits for another worker's refresh reads the row.
+  let held: StoredToken | null = null;
   const tokens: TokenStore = {
-    load: () => loadShopToken(deps.knex, deps.secretBox, shop.id),
-    save: (t) => (countTokenRefresh(), saveShopToken(deps.knex, deps.secretBox, shop.id, t)),
-    claimRefresh: (seen, forMs) => claimTokenRefresh(deps.knex, shop.id, seen, forMs),
+    load: async () => (held && tokenUsable(held) ? held : (held = await loadShopToken(deps.knex, deps.secretBox, shop.id))),
+    save: async (t) => {
+      held = t;
+      countTokenRefresh();
+      await saveShopToken(deps.knex, deps.secretBox, shop.id, t);
+    },
+    claimRefresh: (seen, forMs) => {
+      held = null;
+      return claimTokenRefresh(deps.knex, shop.id, seen, forMs);
+    },
     releaseRefresh: (seen) => releaseTokenRefresh(deps.knex, shop.id, seen),
     replace: async (seen, next) => {
       const replaced = await replaceShopToken(deps.knex, deps.secretBox, shop.id, seen, next);
       if (replaced) countTokenRefresh();
+      held = replaced ? next : null;
       return replaced;
     },
   };
