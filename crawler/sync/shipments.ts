@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { presentShipmentEvent, presentTrackingEvent } from '../../api/present.ts';
 import { recordEvents, type DomainEvent } from '../../models/domain-events.ts';
@@ -29,10 +29,8 @@ import { findDecidingEvents, findStoredEventKeys, insertTrackingEvents, type Tra
  */
 
 export function eventDedupeKey(e: TrackingEventRecord): string {
-  return createHash('sha256')
-    .update([e.source, e.rawStatus, e.occurredAt, e.description ?? '', e.location ?? ''].join('\u0000'))
-    .digest('hex')
-    .slice(0, 40);
+  // One-shot hash: this runs for every event of every shipment a sync stores.
+  return hash('sha256', [e.source, e.rawStatus, e.occurredAt, e.description ?? '', e.location ?? ''].join('\u0000'), 'hex').slice(0, 40);
 }
 
 /** Which of `platformIds` the shop already has (optionally: stored by sync run `runId`). */
