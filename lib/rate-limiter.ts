@@ -22,7 +22,11 @@ export interface RateKeyState {
   nextAt: number;
   /** The provider told us to wait until this epoch ms (429 or remaining = 0). */
   blockedUntil: number;
-  /** Start times of our own requests within the last window, oldest first. */
+  /**
+   * When our own latest requests were answered (or failed), oldest first. A request is counted by
+   * the provider no later than it answers, so a window reckoned from the answers holds whatever
+   * the time between our send and the provider's count (a busy event loop, a slow network).
+   */
   recent?: number[];
 }
 
@@ -37,6 +41,8 @@ export interface RateObservation {
 /**
  * How much slower than the published limit we pace: a share of the window, plus a fixed time per
  * window for the jitter between when we send and when the provider counts (event loops, network).
+ * The window guard holds the limit whatever that jitter (it reckons from the answers); the margin
+ * keeps the even pace clear of the guard, so calls seldom wait on it.
  * With bol's 60 s windows the share dominates; with the sandbox's sub-second windows the fixed part does.
  */
 export interface RateMargin {
@@ -53,7 +59,7 @@ export function leastTimeMs(requests: number, rule: RateRule): number {
   return (requests * rule.windowMs) / rule.capacity;
 }
 
-function recentStarts(state: RateKeyState, now: number): number[] {
+function recentAnswers(state: RateKeyState, now: number): number[] {
   return (state.recent ?? []).filter((at) => at > now - state.rule.windowMs);
 }
 
@@ -61,6 +67,10 @@ interface Lane {
   state: RateKeyState;
   /** The lane's `maxConcurrent` places: a call holds one while it sleeps until its slot and while it is in flight. */
   places: Gate;
+  /** Calls sent and not answered yet: each counts as if the provider counted it just now. */
+  inFlight: number;
+  /** When the lane's last call was sent (epoch ms). */
+  lastSentAt: number;
 }
 
 /** A call the limiter dropped unsent because it was stopped. */
@@ -112,11 +122,17 @@ export class RateLimiter {
       await this.sleep(slot - Date.now());
       for (let waitMs = this.mustWaitMs(lane); waitMs > 0 && !this.stopped; waitMs = this.mustWaitMs(lane)) await this.sleep(waitMs);
       if (this.stopped) throw new LimiterStoppedError();
-      // The last `capacity` starts, however old: the guard looks a little further back than a window.
-      const recent = lane.state.recent ?? (lane.state.recent = []);
-      recent.push(Date.now());
-      if (recent.length > lane.state.rule.capacity) recent.splice(0, recent.length - lane.state.rule.capacity);
-      return fn();
+      lane.lastSentAt = Date.now();
+      lane.inFlight++;
+      try {
+        return await fn();
+      } finally {
+        lane.inFlight--;
+        // The last `capacity` answers, however old: the guard looks a little further back than a window.
+        const recent = lane.state.recent ?? (lane.state.recent = []);
+        recent.push(Date.now());
+        if (recent.length > lane.state.rule.capacity) recent.splice(0, recent.length - lane.state.rule.capacity);
+      }
     });
   }
 
@@ -125,18 +141,24 @@ export class RateLimiter {
    * lane's last window plus the margin holds fewer than `capacity` of its calls (the bound even
    * pacing keeps), and at least half a spacing has passed since the call before it, so calls
    * bunched behind a late timer still reach the provider spread out. 0: send now.
+   *
+   * The window is reckoned from when calls were answered, and calls in flight count as now: the
+   * provider counted each of them by then at the latest. Reckoned from when they were sent, a call
+   * that reached the provider late (ours queued behind a busy event loop, or the network's) and
+   * one that reached it early could fall in one provider window with `capacity` others.
    */
   private mustWaitMs(lane: Lane): number {
     const { capacity } = lane.state.rule;
     const spacing = spacingMs(lane.state.rule, this.margin);
     const now = Date.now();
     const recent = lane.state.recent ?? [];
-    const last = recent[recent.length - 1];
-    const gapMs = last === undefined ? 0 : last + spacing / 2 - now;
+    const gapMs = lane.lastSentAt + spacing / 2 - now;
     const guardMs = spacing * capacity;
-    // `recent` is oldest first: the capacity-th newest start decides whether the guard window is full.
-    const nth = recent.length >= capacity ? recent[recent.length - capacity]! : undefined;
-    const fullMs = nth !== undefined && nth > now - guardMs ? nth + guardMs - now : 0;
+    // `recent` is oldest first; with the calls in flight as the newest, the capacity-th newest decides
+    // whether the guard window is full. All of them in flight: it is, until one answers.
+    const answered = capacity - lane.inFlight;
+    const nth = answered <= 0 ? now : recent.length >= answered ? recent[recent.length - answered]! : undefined;
+    const fullMs = nth !== undefined && nth > now - guardMs ? Math.min(nth + guardMs - now, answered <= 0 ? spacing : Infinity) : 0;
     return Math.max(0, Math.ceil(Math.max(gapMs, fullMs, lane.state.blockedUntil - now)));
   }
 
@@ -167,7 +189,7 @@ export class RateLimiter {
       lane.state.rule = { ...lane.state.rule, capacity: seen.limit };
     }
     if (seen.remaining === 0 && seen.resetMs !== undefined) {
-      const ours = recentStarts(lane.state, Date.now()).length;
+      const ours = recentAnswers(lane.state, Date.now()).length + lane.inFlight;
       if (ours < lane.state.rule.capacity - 1) this.blockUntil(key, Date.now() + seen.resetMs);
     }
   }
@@ -193,11 +215,10 @@ export class RateLimiter {
     const out: RateState = {};
     const now = Date.now();
     for (const [key, lane] of this.lanes) {
-      const recent = recentStarts(lane.state, now);
+      const recent = recentAnswers(lane.state, now);
       // Slots taken by calls that were dropped unsent (stop) are handed back: the next job's pace
       // follows from the last call actually sent.
-      const last = recent[recent.length - 1];
-      const nextAt = last === undefined ? lane.state.nextAt : Math.min(lane.state.nextAt, last + spacingMs(lane.state.rule, this.margin));
+      const nextAt = lane.lastSentAt > now - lane.state.rule.windowMs ? Math.min(lane.state.nextAt, lane.lastSentAt + spacingMs(lane.state.rule, this.margin)) : lane.state.nextAt;
       out[key] = { ...lane.state, nextAt, rule: { ...lane.state.rule }, recent };
     }
     return out;
@@ -211,7 +232,7 @@ export class RateLimiter {
   }
 
   private addLane(key: string, state: RateKeyState): void {
-    this.lanes.set(key, { state, places: createGate(this.maxConcurrent) });
+    this.lanes.set(key, { state, places: createGate(this.maxConcurrent), inFlight: 0, lastSentAt: state.recent?.at(-1) ?? 0 });
   }
 
   private lane(key: string): Lane {

@@ -84,3 +84,21 @@ test('stop drops every call not yet sent, also those waiting for one of the lane
   t.is(sent, 1, 'only the first call had its slot');
   t.is(outcomes.filter((o) => o.status === 'rejected' && (o.reason as Error).name === 'LimiterStoppedError').length, 4);
 });
+
+test('a call the provider counts late does not put more than the capacity in one of its windows', async (t) => {
+  const rule = { capacity: 5, windowMs: 500 };
+  const limiter = new RateLimiter({ a: rule }, { margin: { ratio: 0, jitterMs: 0 } });
+  // The first call takes 400 ms to reach the provider (queued behind a busy event loop, a slow
+  // network); the others arrive at once. The provider counts each call when it arrives.
+  const counted: number[] = [];
+  const call = (transitMs: number) => limiter.schedule('a', async () => {
+    await new Promise((r) => setTimeout(r, transitMs));
+    counted.push(Date.now());
+  });
+  await Promise.all(Array.from({ length: 12 }, (_, i) => call(i === 0 ? 400 : 0)));
+  counted.sort((x, y) => x - y);
+  for (let i = 0; i + rule.capacity < counted.length; i++) {
+    t.true(counted[i + rule.capacity]! - counted[i]! >= rule.windowMs, `calls ${i}..${i + rule.capacity} counted within one window`);
+  }
+  await limiter.stop();
+});
