@@ -141,11 +141,13 @@ eachAdapterSet((set) => {
     t.teardown(() => receiver.close());
     const webhook = await createWebhook(h, { url: receiver.url, events: ['sync.failed'] });
 
+    const sentAt = Date.now();
     const ok = await h.request('POST', `/webhooks/${webhook.id}/test`);
+    const answeredInMs = Date.now() - sentAt;
     t.is(ok.status, 200, ok.text);
     WebhookTestResult.parse(ok.body);
     t.like(ok.body, { success: true, status_code: 200, error: null });
-    t.true(ok.body.duration_ms >= 0 && ok.body.duration_ms < 500);
+    t.true(ok.body.duration_ms >= 0 && ok.body.duration_ms <= answeredInMs, 'the delivery took part of the request\'s time');
     t.is(receiver.received.length, 1);
     const body = verify(webhook.secret, receiver.received[0]!);
     t.is(body.type, 'webhook.test');
