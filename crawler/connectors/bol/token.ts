@@ -3,6 +3,7 @@ import { send, parseJson } from '../../../lib/http.ts';
 import { z } from 'zod';
 import type { StoredToken, TokenStore } from '../types.ts';
 import { tokenUsable } from '../token-margin.ts';
+import { singleFlight } from '../../../lib/single-flight.ts';
 
 /**
  * bol client-credentials tokens (shared contract: bol-retailer-v10.md §1). A token lives about
@@ -65,7 +66,6 @@ export async function requestBolToken(loginUrl: string, credentials: BolCredenti
 
 export class BolTokens {
   private token: StoredToken | null = null;
-  private inflight: Promise<StoredToken> | null = null;
 
   constructor(
     private readonly loginUrl: string,
@@ -108,18 +108,11 @@ export class BolTokens {
     return (await this.fetchOnce()).accessToken;
   }
 
-  private fetchOnce(): Promise<StoredToken> {
-    this.inflight ??= (async () => {
-      try {
-        this.onRequest();
-        const token = await requestBolToken(this.loginUrl, this.credentials, { signal: this.signal });
-        this.token = token;
-        await this.store.save(token);
-        return token;
-      } finally {
-        this.inflight = null;
-      }
-    })();
-    return this.inflight;
-  }
+  private readonly fetchOnce = singleFlight(async (): Promise<StoredToken> => {
+    this.onRequest();
+    const token = await requestBolToken(this.loginUrl, this.credentials, { signal: this.signal });
+    this.token = token;
+    await this.store.save(token);
+    return token;
+  });
 }

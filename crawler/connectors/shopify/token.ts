@@ -4,6 +4,7 @@ import { parseJson, send } from '../../../lib/http.ts';
 import { tokenUsable } from '../token-margin.ts';
 import type { StoredToken, TokenStore } from '../types.ts';
 import { tokenUrl, type ShopifyAuth } from './credentials.ts';
+import { singleFlight } from '../../../lib/single-flight.ts';
 
 /**
  * Shopify access tokens for the three ways a shop connects (credentials.ts):
@@ -74,7 +75,6 @@ export async function requestShopifyToken(base: string, client: { clientId: stri
 
 export class ShopifyTokens {
   private token: StoredToken | null = null;
-  private inflight: Promise<StoredToken> | null = null;
 
   constructor(
     private readonly base: string,
@@ -110,18 +110,11 @@ export class ShopifyTokens {
   }
 
   /** One renewal in flight per session; across workers, the store's claim decides who refreshes. */
-  private renew(seen: StoredToken | null): Promise<StoredToken> {
-    this.inflight ??= (async () => {
-      try {
-        const next = this.auth.kind === 'refresh_token' ? await this.rotate(seen) : await this.grant();
-        this.token = next;
-        return next;
-      } finally {
-        this.inflight = null;
-      }
-    })();
-    return this.inflight;
-  }
+  private readonly renew = singleFlight(async (seen: StoredToken | null): Promise<StoredToken> => {
+    const next = this.auth.kind === 'refresh_token' ? await this.rotate(seen) : await this.grant();
+    this.token = next;
+    return next;
+  });
 
   private async grant(): Promise<StoredToken> {
     const auth = this.auth as Extract<ShopifyAuth, { kind: 'client_credentials' }>;
