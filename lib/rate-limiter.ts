@@ -63,14 +63,19 @@ function recentAnswers(state: RateKeyState, now: number): number[] {
   return (state.recent ?? []).filter((at) => at > now - state.rule.windowMs);
 }
 
+/** mustWaitMs: wait for a call in flight to be answered. */
+const UNTIL_ANSWERED = Infinity;
+
 interface Lane {
   state: RateKeyState;
   /** The lane's `maxConcurrent` places: a call holds one while it sleeps until its slot and while it is in flight. */
   places: Gate;
   /** Calls sent and not answered yet: each counts as if the provider counted it just now. */
   inFlight: number;
-  /** When the lane's last call was sent (epoch ms). */
+  /** When the lane's last call was sent (epoch ms); a carried state's last answer until then. */
   lastSentAt: number;
+  /** Calls waiting for one of `inFlight` to be answered (every call of the guard window is in flight). */
+  awaitingAnswer: (() => void)[];
 }
 
 /** A call the limiter dropped unsent because it was stopped. */
@@ -120,7 +125,9 @@ export class RateLimiter {
       const slot = Math.max(Date.now(), lane.state.nextAt, lane.state.blockedUntil);
       lane.state.nextAt = slot + spacingMs(lane.state.rule, this.margin);
       await this.sleep(slot - Date.now());
-      for (let waitMs = this.mustWaitMs(lane); waitMs > 0 && !this.stopped; waitMs = this.mustWaitMs(lane)) await this.sleep(waitMs);
+      for (let waitMs = this.mustWaitMs(lane); waitMs > 0 && !this.stopped; waitMs = this.mustWaitMs(lane)) {
+        await (waitMs === UNTIL_ANSWERED ? this.nextAnswer(lane) : this.sleep(waitMs));
+      }
       if (this.stopped) throw new LimiterStoppedError();
       lane.lastSentAt = Date.now();
       lane.inFlight++;
@@ -132,6 +139,7 @@ export class RateLimiter {
         const recent = lane.state.recent ?? (lane.state.recent = []);
         recent.push(Date.now());
         if (recent.length > lane.state.rule.capacity) recent.splice(0, recent.length - lane.state.rule.capacity);
+        for (const wake of lane.awaitingAnswer.splice(0)) wake();
       }
     });
   }
@@ -140,7 +148,8 @@ export class RateLimiter {
    * How long a call that caught up must still wait: until the provider's block is over, the
    * lane's last window plus the margin holds fewer than `capacity` of its calls (the bound even
    * pacing keeps), and at least half a spacing has passed since the call before it, so calls
-   * bunched behind a late timer still reach the provider spread out. 0: send now.
+   * bunched behind a late timer still reach the provider spread out. 0: send now;
+   * UNTIL_ANSWERED: the guard window holds `capacity` calls in flight, so nothing is known until one answers.
    *
    * The window is reckoned from when calls were answered, and calls in flight count as now: the
    * provider counted each of them by then at the latest. Reckoned from when they were sent, a call
@@ -155,11 +164,23 @@ export class RateLimiter {
     const gapMs = lane.lastSentAt + spacing / 2 - now;
     const guardMs = spacing * capacity;
     // `recent` is oldest first; with the calls in flight as the newest, the capacity-th newest decides
-    // whether the guard window is full. All of them in flight: it is, until one answers.
+    // whether the guard window is full.
     const answered = capacity - lane.inFlight;
-    const nth = answered <= 0 ? now : recent.length >= answered ? recent[recent.length - answered]! : undefined;
-    const fullMs = nth !== undefined && nth > now - guardMs ? Math.min(nth + guardMs - now, answered <= 0 ? spacing : Infinity) : 0;
+    if (answered <= 0) return UNTIL_ANSWERED;
+    const nth = recent[recent.length - answered];
+    const fullMs = nth !== undefined && nth > now - guardMs ? nth + guardMs - now : 0;
     return Math.max(0, Math.ceil(Math.max(gapMs, fullMs, lane.state.blockedUntil - now)));
+  }
+
+  private nextAnswer(lane: Lane): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      lane.awaitingAnswer.push(wake);
+      this.sleepers.add(wake);
+    });
   }
 
   private sleep(ms: number): Promise<void> {
@@ -232,7 +253,7 @@ export class RateLimiter {
   }
 
   private addLane(key: string, state: RateKeyState): void {
-    this.lanes.set(key, { state, places: createGate(this.maxConcurrent), inFlight: 0, lastSentAt: state.recent?.at(-1) ?? 0 });
+    this.lanes.set(key, { state, places: createGate(this.maxConcurrent), inFlight: 0, lastSentAt: state.recent?.at(-1) ?? 0, awaitingAnswer: [] });
   }
 
   private lane(key: string): Lane {

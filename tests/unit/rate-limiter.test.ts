@@ -102,3 +102,21 @@ test('a call the provider counts late does not put more than the capacity in one
   }
   await limiter.stop();
 });
+
+test('with a whole window of calls in flight, the next call waits for their answers, then a window from them', async (t) => {
+  // A capacity below the lane's places: the window's two calls take 400 ms to reach the provider,
+  // so both are still on their way when the third is due; the calls after them arrive at once.
+  const rule = { capacity: 2, windowMs: 300 };
+  const limiter = new RateLimiter({ a: rule }, { margin: { ratio: 0, jitterMs: 0 } });
+  const counted: number[] = [];
+  await Promise.all(Array.from({ length: 5 }, (_, i) => limiter.schedule('a', async () => {
+    await new Promise((r) => setTimeout(r, i < 2 ? 400 : 0));
+    counted.push(Date.now());
+  })));
+  counted.sort((x, y) => x - y);
+  t.is(counted.length, 5);
+  for (let i = 0; i + rule.capacity < counted.length; i++) {
+    t.true(counted[i + rule.capacity]! - counted[i]! >= rule.windowMs, `calls ${i}..${i + rule.capacity} counted within one window`);
+  }
+  await limiter.stop();
+});

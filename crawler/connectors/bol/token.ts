@@ -1,9 +1,9 @@
 import { AuthError, NetworkError, RetryableError } from '../../../lib/errors.ts';
 import { send, parseJson } from '../../../lib/http.ts';
+import { singleFlight } from '../../../lib/single-flight.ts';
 import { z } from 'zod';
 import type { StoredToken, TokenStore } from '../types.ts';
 import { tokenUsable } from '../token-margin.ts';
-import { singleFlight } from '../../../lib/single-flight.ts';
 
 /**
  * bol client-credentials tokens (shared contract: bol-retailer-v10.md §1). A token lives about

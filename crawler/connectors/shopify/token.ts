@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { AuthError, NetworkError, RetryableError, ShutdownError } from '../../../lib/errors.ts';
 import { parseJson, send } from '../../../lib/http.ts';
+import { singleFlight } from '../../../lib/single-flight.ts';
 import { tokenUsable } from '../token-margin.ts';
 import type { StoredToken, TokenStore } from '../types.ts';
 import { tokenUrl, type ShopifyAuth } from './credentials.ts';
-import { singleFlight } from '../../../lib/single-flight.ts';
 
 /**
  * Shopify access tokens for the three ways a shop connects (credentials.ts):
