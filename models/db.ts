@@ -11,6 +11,15 @@ import { NotFoundError } from '../lib/errors.ts';
  */
 export type Dialect = 'mysql' | 'sqlite';
 
+/**
+ * Every MySQL transaction reads committed data, set once per connection rather than as a statement
+ * before each transaction (thousands of sync steps commit a minute). Every write names its rows by
+ * key and every lock is a row lock by key, so repeatable read's snapshots and gap locks bought
+ * nothing but next-key locks on gaps bordering other shops' rows, and deadlocks between
+ * their commits; read committed takes none, and each statement sees what others committed before it.
+ */
+const READ_COMMITTED = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
+
 /** Builds the knex config for MySQL/MariaDB (`DATABASE_URL`) or the embedded SQLite file. */
 export function knexConfig(opts: { databaseUrl?: string; sqliteFile?: string; poolMax?: number }): Knex.Config {
   if (opts.databaseUrl) {
@@ -28,7 +37,13 @@ export function knexConfig(opts: { databaseUrl?: string; sqliteFile?: string; po
         supportBigNumbers: true,
         bigNumberStrings: false,
       },
-      pool: { min: 0, max: opts.poolMax ?? 10 },
+      pool: {
+        min: 0,
+        max: opts.poolMax ?? 10,
+        afterCreate(conn: { query(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
+          conn.query(READ_COMMITTED, (err) => done(err, conn));
+        },
+      },
     };
   }
   const file = opts.sqliteFile ?? path.join('data', 'shipsync.sqlite');

@@ -10,7 +10,7 @@ import { claimTokenRefresh, loadShopCredentials, releaseTokenRefresh, loadShopTo
 import { commitSyncRunStep, failSyncRun, findSyncRun, markSyncRunRunning, type SyncRun } from '../../models/sync-runs.ts';
 import { presentSyncRun } from '../../api/present.ts';
 import { recordEvents } from '../../models/domain-events.ts';
-import { dialectOf, isPoolTimeout, retryOnLockConflict } from '../../models/db.ts';
+import { isPoolTimeout, retryOnLockConflict } from '../../models/db.ts';
 import type { Platforms } from '../connectors/platforms.ts';
 import type { PlatformConnector, PlatformSession, PlatformStream, StepFetch, StoredToken, TokenStore } from '../connectors/types.ts';
 import { tokenUsable } from '../connectors/token-margin.ts';
@@ -385,21 +385,11 @@ async function commitStepOnce(deps: SyncPageDeps, step: StepCommit): Promise<Com
       });
       if (refused || done) await recordSyncOutcome(trx, run.id);
       return { shopActive };
-    }, commitIsolation(deps.knex))
+    })
     .catch((err: unknown) => {
       if (err instanceof StaleStep) return undefined;
       throw err;
     });
-}
-
-/**
- * MySQL: READ COMMITTED. The commit's statements name their rows by key, and under REPEATABLE
- * READ the reads inside its statements (the events a status comes from) would take next-key
- * locks on gaps that border other shops' rows; read committed takes none, and each statement still
- * sees what other transactions committed before it (the row locks order status refreshes).
- */
-function commitIsolation(knex: Knex): Knex.TransactionConfig | undefined {
-  return dialectOf(knex) === 'mysql' ? { isolationLevel: 'read committed' } : undefined;
 }
 
 class StaleStep extends Error {}

@@ -132,11 +132,11 @@ interface OpenBatch {
 }
 
 /**
- * READ COMMITTED on MySQL: a transaction opened ahead must read what the batch before it
- * committed, not a snapshot from before.
+ * A transaction opened ahead must read what the batch before it committed, not a snapshot from
+ * before: MySQL connections read committed (models/db.ts), SQLite's one writer waits for it.
  */
 async function openBatch(knex: Knex, imp: Import, batch: PreparedBatch, hint: BatchHint): Promise<OpenBatch> {
-  const trx = dialectOf(knex) === 'mysql' ? await knex.transaction({ isolationLevel: 'read committed' }) : await knex.transaction();
+  const trx = await knex.transaction();
   const processor = PROCESSORS[imp.type];
   const begun = processor.begin ? processor.begin(trx, batch.prepared, hint) : Promise.resolve(undefined);
   begun.catch(() => {});

@@ -1,6 +1,5 @@
 import { syncRunsFinished } from '../../lib/metrics.ts';
 import type { Knex } from 'knex';
-import { dialectOf } from '../../models/db.ts';
 import type { Logger } from '../../config/logger.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import { claimNewEvents } from '../../models/domain-events.ts';
@@ -131,7 +130,6 @@ export async function fanOutBatch(deps: RelayDeps): Promise<number> {
       const inserted = await insertFirstAttempts(trx, rows);
       return { events: events.length, types: events.map((e) => e.type), deliveries: inserted.map((r) => ({ ...r, scheduledAt: now })) };
     },
-    dialectOf(knex) === 'mysql' ? { isolationLevel: 'read committed' } : undefined,
   );
   countFinishedSyncRuns(claimed.types);
   await publishDeliveries(deps.queue, claimed.deliveries);

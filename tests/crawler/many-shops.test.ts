@@ -1,5 +1,5 @@
 import test from 'ava';
-import { eachAdapterSet } from '../helpers/adapters.ts';
+import { ADAPTER_SETS, eachAdapterSet } from '../helpers/adapters.ts';
 import { requestBolToken } from '../../crawler/connectors/bol/token.ts';
 import { newClient, sandboxIds, setupCrawl } from './harness.ts';
 
@@ -66,5 +66,20 @@ eachAdapterSet((set) => {
     t.deepEqual(await h.storedPlatformIds(shop.id), sandboxIds(bol));
     const after = await env.knex('shops').where({ id: shop.id }).first();
     t.is(after.sending_since, null, 'the last commit accounted for every call');
+  });
+});
+
+test('mysql+rabbitmq: a transaction reads what others committed after it began (read committed), so commits of different shops take no gap locks', async (t) => {
+  const mysql = ADAPTER_SETS.find((s) => s.dialect === 'mysql')!;
+  const env = await mysql.setup();
+  t.teardown(() => env.teardown());
+  const now = Date.now();
+  const names = async (db: typeof env.knex) => ((await db('shops').select('name').orderBy('id')) as { name: string }[]).map((r) => r.name);
+  await env.knex.transaction(async (trx) => {
+    t.deepEqual(await names(trx), [], 'no shops yet');
+    // Another connection commits while this transaction is open: repeatable read would keep
+    // showing the first read's snapshot.
+    await env.knex('shops').insert({ name: 'Committed meanwhile', platform: 'bol', status: 'active', sync_interval_minutes: 15, created_at: now, updated_at: now });
+    t.deepEqual(await names(trx), ['Committed meanwhile']);
   });
 });
