@@ -60,7 +60,20 @@ const NO_TOKEN = { token_key_id: null, token_sealed: null, token_expires_at: nul
 
 export async function loadShopToken(knex: Knex, box: SecretBox, shopId: number): Promise<StoredToken | null> {
   const row = await ShopCredential.query(knex).findById(shopId);
-  if (!row?.token_sealed || !row.token_expires_at) return null;
+  return row ? tokenOf(box, row) : null;
+}
+
+/**
+ * The credentials and the token as stored, from one read of the row: a sync step needs both as
+ * it starts, and hundreds of steps start together when many shops' syncs do.
+ */
+export async function loadShopCredentialsAndToken(knex: Knex, box: SecretBox, shopId: number): Promise<{ credentials: ShopCredentials; token: StoredToken | null } | null> {
+  const row = await ShopCredential.query(knex).findById(shopId);
+  return row ? { credentials: JSON.parse(box.open(row.sealed)) as ShopCredentials, token: tokenOf(box, row) } : null;
+}
+
+function tokenOf(box: SecretBox, row: ShopCredential): StoredToken | null {
+  if (!row.token_sealed || !row.token_expires_at) return null;
   return {
     accessToken: box.open(row.token_sealed),
     expiresAt: Number(row.token_expires_at),

@@ -6,7 +6,7 @@ import type { SecretBox } from '../../lib/secret-box.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import type { Logger } from '../../config/logger.ts';
 import { claimShopSending, findShop, saveShopRateState, saveShopStepState, type Shop } from '../../models/shops.ts';
-import { claimTokenRefresh, loadShopCredentials, releaseTokenRefresh, loadShopToken, replaceShopToken, saveShopToken } from '../../models/shop-credentials.ts';
+import { claimTokenRefresh, loadShopCredentialsAndToken, releaseTokenRefresh, loadShopToken, replaceShopToken, saveShopToken } from '../../models/shop-credentials.ts';
 import { commitSyncRunStep, failSyncRun, findSyncRun, markSyncRunRunning, type SyncRun } from '../../models/sync-runs.ts';
 import { presentSyncRun } from '../../api/present.ts';
 import { recordEvents } from '../../models/domain-events.ts';
@@ -67,7 +67,7 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
   }
   // Independent reads and writes go out together: hundreds of steps start at once when many
   // shops' syncs do, and each round trip then waits its turn for a pool connection.
-  const [shop, stored] = await Promise.all([findShop(deps.knex, run.shop_id), loadShopCredentials(deps.knex, deps.secretBox, run.shop_id)]);
+  const [shop, stored] = await Promise.all([findShop(deps.knex, run.shop_id), loadShopCredentialsAndToken(deps.knex, deps.secretBox, run.shop_id)]);
   if (!shop || shop.status !== 'active') {
     await failRun(deps.knex, run, shop ? `The shop is ${shop.status.replace('_', ' ')}${shop.status_reason ? `: ${shop.status_reason}` : ''}.` : 'The shop was deleted.');
     return;
@@ -79,7 +79,7 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
     return;
   }
   const { connector, settings } = platform;
-  const credentials = stored ? connector.credentials.safeParse(stored) : undefined;
+  const credentials = stored ? connector.credentials.safeParse(stored.credentials) : undefined;
   if (!credentials) {
     await failRun(deps.knex, run, 'The shop has no credentials; add them with PATCH /shops/:id.');
     return;
@@ -91,7 +91,7 @@ export async function handleSyncPage(deps: SyncPageDeps, payload: Payload, ctx: 
   const [{ claimedAt, interrupted }] = await Promise.all([claimSending(deps.knex, shop, payload), run.status === 'queued' ? markSyncRunRunning(deps.knex, run.id) : undefined]);
   // A retry of this job before its fetch sent anything finds its own claim and need not wait.
   ctx.setPayload({ ...payload, claimed_at: claimedAt });
-  const turn: Turn = { deps, ctx, shop, source: connector.name, open: sessionOpener(deps, shop, connector, settings, credentials.data), stream, claimedAt, endsAt: Date.now() + (deps.turnMs ?? TURN_MS) };
+  const turn: Turn = { deps, ctx, shop, source: connector.name, open: sessionOpener(deps, shop, connector, settings, credentials.data, stored?.token ?? null), stream, claimedAt, endsAt: Date.now() + (deps.turnMs ?? TURN_MS) };
   let inHand: StepInHand | undefined = await openAndFetchStep(turn, run, { rateState: readStoredJson(shop.rate_state), redelivered: interrupted, signal: ctx.signal, uncommitted: new Set() });
   while (inHand) inHand = await commitAndGoOn(turn, inHand);
 }
@@ -126,14 +126,23 @@ interface StepInHand {
   fetched: StepFetch;
 }
 
-function sessionOpener(deps: SyncPageDeps, shop: Shop, connector: PlatformConnector, settings: unknown, credentials: unknown): Turn['open'] {
+/** `stored`: the token as read with the credentials when the job started (null: none stored). */
+function sessionOpener(deps: SyncPageDeps, shop: Shop, connector: PlatformConnector, settings: unknown, credentials: unknown, stored: StoredToken | null): Turn['open'] {
   const countTokenRefresh = () => void tokenRefreshes.inc({ platform: shop.platform });
   // The token as this job last read or stored it: the steps of a turn each open a session, and a
-  // still usable token need not be read from the row again by every one of them. A refresh claim
-  // forgets it, so whoever waits for another worker's refresh reads the row.
-  let held: StoredToken | null = null;
+  // still usable token need not be read from the row again by every one of them; the first
+  // session takes the one read with the credentials, usable or not (nor is the row newer). A
+  // refresh claim forgets it, so whoever waits for another worker's refresh reads the row.
+  let held: StoredToken | null = stored;
+  let seeded = true;
   const tokens: TokenStore = {
-    load: async () => (held && tokenUsable(held) ? held : (held = await loadShopToken(deps.knex, deps.secretBox, shop.id))),
+    load: async () => {
+      if (seeded || (held && tokenUsable(held))) {
+        seeded = false;
+        return held;
+      }
+      return (held = await loadShopToken(deps.knex, deps.secretBox, shop.id));
+    },
     save: async (t) => {
       held = t;
       countTokenRefresh();
@@ -141,6 +150,7 @@ function sessionOpener(deps: SyncPageDeps, shop: Shop, connector: PlatformConnec
     },
     claimRefresh: (seen, forMs) => {
       held = null;
+      seeded = false;
       return claimTokenRefresh(deps.knex, shop.id, seen, forMs);
     },
     releaseRefresh: (seen) => releaseTokenRefresh(deps.knex, shop.id, seen),
