@@ -9,6 +9,9 @@
  *   extra requests (made − needed) and repeated ones (a page or a shipment answered twice to one shop)  target 0
  *   the slowest and the median shop's time, worker peak memory (VmHWM)    target ≤ 300 MB each
  *   database connections in use (the most seen at once, this database's)
+ *   the CPU each process used (the workers, the sandbox, and the database server and the broker
+ *     when they run on this machine), and this machine's floor: all of it over every core, the
+ *     least time any run could take here
  * and then the clock at scale (bench/clock-fires.ts): `shops.sync` fires over seeded shops.
  *
  *   npm run bench:many-shops                 # 100 shops
@@ -33,7 +36,7 @@ import { createSecretBox } from '../lib/secret-box.ts';
 import { leastTimeMs } from '../lib/rate-limiter.ts';
 import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
 import { saveShopCredentials } from '../models/shop-credentials.ts';
-import { cpuSeconds, createBenchDatabase, listPagesNeeded, median, parseLimit, peakRssMb, spawnProcfileProcess, stopProcess } from './harness.ts';
+import { cpuSeconds, createBenchDatabase, findLocalProcess, listPagesNeeded, median, parseLimit, peakRssMb, spawnProcfileProcess, stopProcess } from './harness.ts';
 import { benchClockFires, type ClockFigures } from './clock-fires.ts';
 
 const sizes = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : [process.env.BENCH_SHOPS ?? '100']).map(Number);
@@ -65,7 +68,15 @@ interface SyncFigures {
   /** CPU seconds during the syncs: each worker, and this process (the sandbox and the polling). */
   workerCpuS: number[];
   benchCpuS: number;
+  /** The same for the database server and the broker, when they run on this machine. */
+  serviceCpuS: Record<string, number>;
 }
+
+/**
+ * The servers the benchmark shares the machine with, when they run on it: their CPU counts in
+ * the machine's floor (all the work done, spread over every core).
+ */
+const SERVICES = { database: ['mariadbd', 'mysqld'], broker: ['beam.smp'] };
 
 const results: SyncFigures[] = [];
 for (const shops of sizes.filter((n) => n > 0)) results.push(await benchManyShops(shops));
@@ -118,6 +129,10 @@ async function benchManyShops(shops: number): Promise<SyncFigures> {
   }, 500);
 
   // Every initial sync at once, as the API starts one (POST /shops/:id/syncs).
+  const services = Object.entries(SERVICES).flatMap(([name, commands]) => {
+    const pid = findLocalProcess(commands);
+    return pid === undefined ? [] : [{ name, pid, before: cpuSeconds(pid) }];
+  });
   const cpuBefore = { workers: workers.map((w) => cpuSeconds(w.pid!)), bench: process.cpuUsage() };
   const startedAt = Date.now();
   await Promise.all(shopIds.map((id) => startSyncRun({ knex, queue }, id, 'initial')));
@@ -126,6 +141,7 @@ async function benchManyShops(shops: number): Promise<SyncFigures> {
   const workerCpuS = workers.map((w, i) => cpuSeconds(w.pid!) - cpuBefore.workers[i]!);
   const benchUsage = process.cpuUsage(cpuBefore.bench);
   const benchCpuS = (benchUsage.user + benchUsage.system) / 1e6;
+  const serviceCpuS = Object.fromEntries(services.map((sv) => [sv.name, cpuSeconds(sv.pid) - sv.before]));
   const allSyncedMs = Math.max(...finished.map((r) => r.finished_at)) - startedAt;
   const perShop = finished.map((r) => r.finished_at - r.created_at).sort((a, b) => a - b);
 
@@ -151,6 +167,7 @@ async function benchManyShops(shops: number): Promise<SyncFigures> {
     dbConnectionsPeak,
     workerCpuS,
     benchCpuS,
+    serviceCpuS,
   };
   printSync(figures);
 
@@ -215,7 +232,13 @@ function printSync(f: SyncFigures): void {
   console.log(`  requests made / needed:          ${f.made} / ${f.needed}   (extra ${f.made - f.needed}; repeated ${f.repeated}; target 0)`);
   console.log(`  worker peak RSS:                 ${f.workerPeakMb.map((mb) => `${mb.toFixed(0)} MB`).join(', ')}   (target ≤ 300 MB each)`);
   console.log(`  DB connections in use (peak):    ${f.dbConnectionsPeak}   (this database's, workers and this process)`);
-  console.log(`  CPU during the syncs:            workers ${f.workerCpuS.map((s) => `${s.toFixed(1)} s`).join(', ')}; sandbox and bench ${f.benchCpuS.toFixed(1)} s; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
+  const services = Object.entries(f.serviceCpuS).map(([name, s]) => `; ${name} ${s.toFixed(1)} s`).join('');
+  console.log(`  CPU during the syncs:            workers ${f.workerCpuS.map((s) => `${s.toFixed(1)} s`).join(', ')}; sandbox and bench ${f.benchCpuS.toFixed(1)} s${services}; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
+  // All that work spread over every core without a gap: no run on this machine can be faster.
+  // A ratio near this floor is bound by the machine (the sandbox and the servers share it), not by the limits.
+  const allCpuS = [...f.workerCpuS, f.benchCpuS, ...Object.values(f.serviceCpuS)].reduce((a, b) => a + b, 0);
+  const floorMs = (allCpuS / cpus().length) * 1000;
+  console.log(`  this machine's floor:            ${allCpuS.toFixed(1)} CPU s of work / ${cpus().length} cores = ${seconds(floorMs)} = ${(floorMs / f.leastMs).toFixed(2)} of the least time`);
 }
 
 function printGrowth(all: SyncFigures[]): void {
