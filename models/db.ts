@@ -13,10 +13,11 @@ export type Dialect = 'mysql' | 'sqlite';
 
 /**
  * Every MySQL transaction reads committed data, set once per connection rather than as a statement
- * before each transaction (thousands of sync steps commit a minute). Every write names its rows by
- * key and every lock is a row lock by key, so repeatable read's snapshots and gap locks bought
- * nothing but next-key locks on gaps bordering other shops' rows, and deadlocks between
- * their commits; read committed takes none, and each statement sees what others committed before it.
+ * before each transaction (thousands of sync steps commit a minute). Writes name their rows by key
+ * and locks are taken on the rows a transaction names or claims (SKIP LOCKED), so repeatable
+ * read's snapshots and gap locks bought nothing but next-key locks on gaps bordering other shops'
+ * rows, and deadlocks between their commits; read committed takes none, and each statement sees
+ * what others committed before it (an import batch opened ahead reads the batch before it).
  */
 const READ_COMMITTED = 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
 

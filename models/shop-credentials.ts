@@ -32,12 +32,6 @@ export async function saveShopCredentials(knex: Knex, box: SecretBox, shopId: nu
   await knex('shop_credentials').insert(row).onConflict('shop_id').merge();
 }
 
-/** The credentials as saved; the connector's schema checks them again before use. */
-export async function loadShopCredentials(knex: Knex, box: SecretBox, shopId: number): Promise<ShopCredentials | null> {
-  const row = await ShopCredential.query(knex).findById(shopId);
-  return row ? (JSON.parse(box.open(row.sealed)) as ShopCredentials) : null;
-}
-
 /** Which of these shops have credentials stored. */
 export async function findShopIdsWithCredentials(knex: Knex, shopIds: number[]): Promise<Set<number>> {
   if (shopIds.length === 0) return new Set();
@@ -64,8 +58,9 @@ export async function loadShopToken(knex: Knex, box: SecretBox, shopId: number):
 }
 
 /**
- * The credentials and the token as stored, from one read of the row: a sync step needs both as
- * it starts, and hundreds of steps start together when many shops' syncs do.
+ * The credentials as saved (the connector's schema checks them again before use) and the token,
+ * from one read of the row: a sync step needs both as it starts, and hundreds of steps start
+ * together when many shops' syncs do.
  */
 export async function loadShopCredentialsAndToken(knex: Knex, box: SecretBox, shopId: number): Promise<{ credentials: ShopCredentials; token: StoredToken | null } | null> {
   const row = await ShopCredential.query(knex).findById(shopId);

@@ -130,9 +130,10 @@ interface StepInHand {
 function sessionOpener(deps: SyncPageDeps, shop: Shop, connector: PlatformConnector, settings: unknown, credentials: unknown, stored: StoredToken | null): Turn['open'] {
   const countTokenRefresh = () => void tokenRefreshes.inc({ platform: shop.platform });
   // The token as this job last read or stored it: the steps of a turn each open a session, and a
-  // still usable token need not be read from the row again by every one of them; the first
-  // session takes the one read with the credentials, usable or not (nor is the row newer). A
-  // refresh claim forgets it, so whoever waits for another worker's refresh reads the row.
+  // still usable token need not be read from the row again by every one of them. The first
+  // session takes the one read with the credentials even when it is missing or expired: the row
+  // read again a moment later would say the same. A refresh claim forgets it, so whoever waits
+  // for another worker's refresh reads the row.
   let held: StoredToken | null = stored;
   let seeded = true;
   const tokens: TokenStore = {

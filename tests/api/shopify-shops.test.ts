@@ -1,5 +1,5 @@
 import test from 'ava';
-import { loadShopCredentials, loadShopToken } from '../../models/shop-credentials.ts';
+import { loadShopCredentialsAndToken, loadShopToken } from '../../models/shop-credentials.ts';
 import { startShopifySandbox } from '../../sandbox/shopify/index.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
 import { startApi } from '../helpers/api.ts';
@@ -24,7 +24,7 @@ eachAdapterSet((set) => {
       t.is(answer.status, 201, `${form}: ${answer.text}`);
       t.like(answer.body, { platform: 'shopify', status: 'active', has_credentials: true });
       t.false(answer.text.includes(c.clientSecret) || answer.text.includes(c.staticAccessToken), 'secrets are write-only');
-      const saved = await loadShopCredentials(api.env.knex, api.secretBox, answer.body.id);
+      const saved = (await loadShopCredentialsAndToken(api.env.knex, api.secretBox, answer.body.id))?.credentials;
       t.is(saved?.shop_domain, c.shopDomain, 'stored as the bare domain');
       const token = await loadShopToken(api.env.knex, api.secretBox, answer.body.id);
       if (form === 'access_token') t.is(token, null, 'a custom-app token needs no other');

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Shop } from '../../api/schemas.ts';
 import { startWeb } from '../../api/create-web.ts';
-import { loadShopCredentials, loadShopToken } from '../../models/shop-credentials.ts';
+import { loadShopCredentialsAndToken, loadShopToken } from '../../models/shop-credentials.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
 import { createShop, perSetHarness } from '../helpers/api.ts';
 import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
@@ -24,7 +24,7 @@ eachAdapterSet((set) => {
     // Stored sealed, with the token bol gave during the check, so the first sync needs no new one.
     const row = await h.env.knex('shop_credentials').where({ shop_id: answer.body.id }).first();
     t.false(JSON.stringify(row).includes(h.bolClient.clientSecret), 'the secret is sealed at rest');
-    t.deepEqual(await loadShopCredentials(h.env.knex, h.secretBox, answer.body.id), { client_id: h.bolClient.clientId, client_secret: h.bolClient.clientSecret });
+    t.deepEqual((await loadShopCredentialsAndToken(h.env.knex, h.secretBox, answer.body.id))?.credentials, { client_id: h.bolClient.clientId, client_secret: h.bolClient.clientSecret });
     const token = await loadShopToken(h.env.knex, h.secretBox, answer.body.id);
     t.truthy(token?.accessToken);
     t.true(token!.expiresAt > Date.now());
