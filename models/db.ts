@@ -122,6 +122,35 @@ export function isPoolTimeout(err: unknown): boolean {
   return e?.name === 'KnexTimeoutError' && /acquiring a connection/i.test(e.message ?? '');
 }
 
+/**
+ * The database refused or dropped the attempt to connect (down, restarting, failing over): no
+ * statement of the work ran, so it may simply be run again once the database is back.
+ */
+export function isDatabaseUnreachable(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+}
+
+/**
+ * Runs `work` again while the database cannot be reached, for up to `forMs` in all, pausing a
+ * little longer each time (up to 2 s). For work whose inputs are costly to get again (records a
+ * provider answered): a database restart must not cost their calls. Stops at once when `signal`
+ * aborts (the process is shutting down) and the work's last failure is thrown.
+ */
+export async function retryWhileUnreachable<T>(work: () => Promise<T>, opts: { forMs: number; signal?: AbortSignal; onWait?: (err: unknown, waitedMs: number) => void }): Promise<T> {
+  const startedAt = Date.now();
+  for (let pauseMs = 100; ; pauseMs = Math.min(2_000, pauseMs * 2)) {
+    try {
+      return await work();
+    } catch (err) {
+      const waitedMs = Date.now() - startedAt;
+      if (!isDatabaseUnreachable(err) || waitedMs + pauseMs > opts.forMs || opts.signal?.aborted) throw err;
+      opts.onWait?.(err, waitedMs);
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  }
+}
+
 /** A unique index refused the write (objection's wrapper or the driver's own error). */
 export function isUniqueViolation(err: unknown): boolean {
   if (err instanceof UniqueViolationError) return true;

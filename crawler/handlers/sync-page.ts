@@ -10,7 +10,7 @@ import { claimTokenRefresh, loadShopCredentialsAndToken, releaseTokenRefresh, lo
 import { commitSyncRunStep, failSyncRun, findSyncRun, markSyncRunRunning, type SyncRun } from '../../models/sync-runs.ts';
 import { presentSyncRun } from '../../api/present.ts';
 import { recordEvents } from '../../models/domain-events.ts';
-import { isPoolTimeout, retryOnLockConflict } from '../../models/db.ts';
+import { isPoolTimeout, retryOnLockConflict, retryWhileUnreachable } from '../../models/db.ts';
 import type { Platforms } from '../connectors/platforms.ts';
 import type { PlatformConnector, PlatformSession, PlatformStream, StepFetch, StoredToken, TokenStore } from '../connectors/types.ts';
 import { tokenUsable } from '../connectors/token-margin.ts';
@@ -177,12 +177,14 @@ async function openAndFetchStep(turn: Turn, run: RunAtStep, opening: SessionOpen
   const fetched = await turn.stream.fetchStep(session, run.checkpoint ?? null, {
     type: run.type,
     // Initial: skip only what this run already stored. Incremental: everything the shop has.
-    // The list answer is in hand: a busy database (a lock conflict, no pool connection in time)
-    // is asked again rather than failing the step, whose retry would list the page again.
+    // The list answer is in hand: a busy or restarting database is asked again rather than
+    // failing the step, whose retry would list the page again.
     findStored: async (ids) => {
       // An initial run that has stored nothing yet (its first step) has nothing to skip: no look-up.
       const nothingStored = run.type === 'initial' && run.records_upserted === 0;
-      const known = nothingStored ? new Set<string>() : await retryOnLockConflict(() => findKnownPlatformIds(knex, run.shop_id, ids, run.type === 'initial' ? run.id : undefined), BUSY_DATABASE_RETRY);
+      const known = nothingStored
+        ? new Set<string>()
+        : await withAnswersInHand(() => findKnownPlatformIds(knex, run.shop_id, ids, run.type === 'initial' ? run.id : undefined), { signal: opening.signal, log: turn.deps.logger });
       for (const id of ids) if (uncommitted.has(id)) known.add(id);
       return known;
     },
@@ -215,7 +217,7 @@ async function commitAndGoOn(turn: Turn, inHand: StepInHand): Promise<StepInHand
   const goOn = !failure && !done && !fetched.notBeforeMs && Date.now() < turn.endsAt && !ctx.signal.aborted;
   const following = goOn ? fetchFollowingStep(turn, inHand) : undefined;
 
-  const committed = await commitStep(deps, { run, shop, source: turn.source, session, fetched, done, refused, keepClaim: goOn }, log).catch(async (err: unknown) => {
+  const committed = await commitStep(deps, { run, shop, source: turn.source, session, fetched, done, refused, keepClaim: goOn }, log, ctx.signal).catch(async (err: unknown) => {
     await following?.stop();
     // Requests this step sent are in no saved state now: its retry must wait them out like anyone's.
     ctx.setPayload({ sync_run_id: run.id, step: run.step });
@@ -332,13 +334,14 @@ type Committed = { shopActive: boolean } | undefined;
  * Records + checkpoint + counters + the shop's rate-limit position, in one transaction; also
  * whether the shop is still active (paused or being deleted meanwhile: the turn stops).
  */
-async function commitStep(deps: SyncPageDeps, step: StepCommit, log: Logger): Promise<Committed> {
+async function commitStep(deps: SyncPageDeps, step: StepCommit, log: Logger, signal: AbortSignal): Promise<Committed> {
   // A lock conflict with another shop's commit (or a tracking poll's) rolls the whole transaction
-  // back, and a pool with no connection free in time runs none of it; either is run again with the
-  // records in hand, so neither costs a provider call.
+  // back, and a pool with no connection free in time or a database restarting runs none of it;
+  // each is run again with the records in hand, so none costs a provider call.
   return commitGate(deps.knex).pass(() =>
-    retryOnLockConflict(() => commitStepOnce(deps, step), {
-      ...BUSY_DATABASE_RETRY,
+    withAnswersInHand(() => commitStepOnce(deps, step), {
+      signal,
+      log,
       onConflict: (err, attempt) => log.warn({ err: String(err), attempt }, 'sync step commit lost a lock conflict or waited too long for a connection; committing again'),
     }),
   );
@@ -370,6 +373,22 @@ const BUSY_DATABASE_RETRY = {
   alsoRetry: isPoolTimeout,
   pauseMs: (attempt: number) => Math.round(Math.random() * 50 * attempt),
 };
+
+/** How long a step holding provider answers waits for a database it cannot reach (a restart, a fail-over) before it fails. */
+const DATABASE_OUTAGE_MS = 60_000;
+
+/**
+ * Database work of a step that holds provider answers (a page's list, its records): run again
+ * when the database is busy (BUSY_DATABASE_RETRY) and while it cannot be reached, for up to
+ * DATABASE_OUTAGE_MS, so neither costs the calls that got those answers. Shutdown stops the wait.
+ */
+function withAnswersInHand<T>(work: () => Promise<T>, opts: { signal: AbortSignal; log: Logger; onConflict?: (err: unknown, attempt: number) => void }): Promise<T> {
+  return retryWhileUnreachable(() => retryOnLockConflict(work, { ...BUSY_DATABASE_RETRY, onConflict: opts.onConflict }), {
+    forMs: DATABASE_OUTAGE_MS,
+    signal: opts.signal,
+    onWait: (err, waitedMs) => opts.log.warn({ err: String(err), waited_ms: waitedMs }, 'the database cannot be reached; the step keeps what it fetched and tries again'),
+  });
+}
 
 async function commitStepOnce(deps: SyncPageDeps, step: StepCommit): Promise<Committed> {
   const { run, shop, session, fetched, refused, done } = step;

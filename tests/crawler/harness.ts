@@ -22,7 +22,8 @@ export interface CrawlHarness {
   secretsKey: string;
   secretBox: SecretBox;
   addShop(credentials: { clientId: string; clientSecret: string }): Promise<Shop>;
-  startWorker(opts?: { prefetch?: number; pacedJobs?: number; maxAttempts?: number; queue?: Queue; turnMs?: number }): Promise<Worker>;
+    /** `knex`: the worker's own database handle (default: the environment's). */
+  startWorker(opts?: { prefetch?: number; pacedJobs?: number; maxAttempts?: number; queue?: Queue; turnMs?: number; knex?: Knex }): Promise<Worker>;
   startSync(shopId: number, type: SyncType): Promise<SyncRun>;
   waitForRun(id: number, opts?: { timeoutMs?: number; until?: (run: SyncRun) => boolean }): Promise<SyncRun>;
   storedPlatformIds(shopId: number): Promise<string[]>;
@@ -45,7 +46,7 @@ export function crawlHarness(env: AdapterEnv, bol: BolSandbox): CrawlHarness {
       return shop;
     },
     async startWorker(opts = {}) {
-      const worker = await startTestWorker({ knex, queue: opts.queue ?? env.queue, secretBox, logger, platforms: platformsFromEnv({ BOL_LOGIN_URL: bol.url, BOL_API_URL: bol.url }) }, opts);
+      const worker = await startTestWorker({ knex: opts.knex ?? knex, queue: opts.queue ?? env.queue, secretBox, logger, platforms: platformsFromEnv({ BOL_LOGIN_URL: bol.url, BOL_API_URL: bol.url }) }, opts);
       workers.push(worker);
       return worker;
     },
