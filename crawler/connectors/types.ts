@@ -114,7 +114,16 @@ export interface StepContext {
    */
   cursor: unknown;
   signal: AbortSignal;
+  /**
+   * How long the step goes on sending: a connector whose step is many calls (bol's details of a
+   * page) stops then and hands back what came in, the rest in its `next`, so the run's counts move
+   * and a worker killed mid-step loses at most this much of the shop's calls. Unset: STEP_BUDGET_MS.
+   */
+  budgetMs?: number;
 }
+
+/** How long a step goes on sending before it commits what it has (StepContext.budgetMs). */
+export const STEP_BUDGET_MS = 15_000;
 
 export interface StepFetch {
   records: ShipmentRecord[];

@@ -33,6 +33,8 @@ export interface SyncPageDeps {
   retryMinDelayMs?: number;
   /** How long a job goes on with its run's steps; unset: TURN_MS. 0: one step per job. */
   turnMs?: number;
+  /** How long a step goes on sending before it commits (StepContext.budgetMs); tests shorten it. */
+  stepBudgetMs?: number;
 }
 
 type Payload = JobPayload<'sync.page'>;
@@ -190,6 +192,7 @@ async function openAndFetchStep(turn: Turn, run: RunAtStep, opening: SessionOpen
     },
     cursor: run.cursor ?? null,
     signal: opening.signal,
+    budgetMs: turn.deps.stepBudgetMs,
   });
   return { run, session, fetched };
 }

@@ -23,7 +23,7 @@ export interface CrawlHarness {
   secretBox: SecretBox;
   addShop(credentials: { clientId: string; clientSecret: string }): Promise<Shop>;
     /** `knex`: the worker's own database handle (default: the environment's). */
-  startWorker(opts?: { prefetch?: number; pacedJobs?: number; maxAttempts?: number; queue?: Queue; turnMs?: number; knex?: Knex }): Promise<Worker>;
+  startWorker(opts?: { prefetch?: number; pacedJobs?: number; maxAttempts?: number; queue?: Queue; turnMs?: number; stepBudgetMs?: number; knex?: Knex }): Promise<Worker>;
   startSync(shopId: number, type: SyncType): Promise<SyncRun>;
   waitForRun(id: number, opts?: { timeoutMs?: number; until?: (run: SyncRun) => boolean }): Promise<SyncRun>;
   storedPlatformIds(shopId: number): Promise<string[]>;
@@ -74,7 +74,7 @@ export const TEST_RATE_MARGIN = { ratio: 0.03, jitterMs: 150 };
 
 export async function startTestWorker(
   deps: { knex: Knex; queue: Queue; secretBox: SecretBox; logger: ReturnType<typeof createLogger>; platforms: Platforms },
-  opts: { prefetch?: number; maxAttempts?: number; pacedJobs?: number; turnMs?: number } = {},
+  opts: { prefetch?: number; maxAttempts?: number; pacedJobs?: number; turnMs?: number; stepBudgetMs?: number } = {},
 ): Promise<Worker> {
   const worker = createWorker({
     ...deps,
@@ -82,6 +82,7 @@ export async function startTestWorker(
     prefetch: opts.prefetch ?? 2,
     pacedJobs: opts.pacedJobs,
     turnMs: opts.turnMs,
+    stepBudgetMs: opts.stepBudgetMs,
     retryPolicy: { baseDelayMs: 100, maxDelayMs: 1_000, maxAttempts: opts.maxAttempts ?? 8 },
     providerRetryMinDelayMs: 20,
   });

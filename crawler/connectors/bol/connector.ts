@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { envUrl } from '../../../lib/env.ts';
 import { AuthError, UnprocessableError } from '../../../lib/errors.ts';
-import { RateLimiter } from '../../../lib/rate-limiter.ts';
+import { LimiterStoppedError, RateLimiter } from '../../../lib/rate-limiter.ts';
 import { PUBLISHED_LIMITS_TTL_MS, readRateState, type ShopRateState } from '../../sync/rate-state.ts';
-import type { PlatformConnector, PlatformSession, ShipmentRecord, StepContext, StepFetch } from '../types.ts';
+import { STEP_BUDGET_MS, type PlatformConnector, type PlatformSession, type ShipmentRecord, type StepContext, type StepFetch } from '../types.ts';
 import { followingPage, nextPage, readCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { createBolClient, fetchPublishedLimits, PAGE_SIZE, type BolClient } from './client.ts';
 import { DOCUMENTED_LIMITS, type BolEndpoint } from './limits.ts';
@@ -109,6 +109,13 @@ async function fetchShipmentsStep(session: BolSession, checkpoint: unknown, ctx:
   // At shutdown, requests still waiting for their slot are dropped at once; those in flight finish.
   const stopLimiter = () => void limiter.stop();
   ctx.signal.addEventListener('abort', stopLimiter, { once: true });
+  // A page slower than the step's budget (bol's production pace is 50 details a minute) stops the
+  // same way and commits what came in; the next step goes on with the page's remaining details.
+  let budgetSpent = false;
+  const budget = setTimeout(() => {
+    budgetSpent = true;
+    stopLimiter();
+  }, ctx.budgetMs ?? STEP_BUDGET_MS);
   let pagesFetched = 0;
   const records: ShipmentRecord[] = [];
   /** Pending ids whose details were answered (a record, or gone). */
@@ -142,8 +149,10 @@ async function fetchShipmentsStep(session: BolSession, checkpoint: unknown, ctx:
     const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (rejected) throw rejected.reason;
   } catch (err) {
-    failure = err;
+    // Calls the budget dropped unsent are no failure: their ids stay pending.
+    if (!(budgetSpent && err instanceof LimiterStoppedError && !ctx.signal.aborted)) failure = err;
   } finally {
+    clearTimeout(budget);
     ctx.signal.removeEventListener('abort', stopLimiter);
     await limiter.stop();
   }
