@@ -58,8 +58,9 @@ test.serial('mysql+rabbitmq: a database that refuses connections for 3 s mid-syn
   const hop = await startDatabaseHop(new URL(TEST_DATABASE_URL));
   const database = (env.knex.client.config.connection as { database: string }).database;
   const target = new URL(TEST_DATABASE_URL);
-  // The worker reaches the database through the hop, and lets idle connections go at once, so
-  // its statements during the outage need a new connection, as after a restart.
+  // The worker reaches the database through the hop, and its pool (tarn, set on the instance:
+  // createKnex takes no pool timings) lets idle connections go at once, so its statements during
+  // the outage need a new connection, as after a restart.
   const workerKnex = createKnex({ databaseUrl: `mysql://${target.username}@127.0.0.1:${hop.port}/${database}` });
   Object.assign(workerKnex.client.pool, { idleTimeoutMillis: 50, reapIntervalMillis: 20 });
   t.teardown(async () => {
