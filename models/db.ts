@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import knexFactory, { type Knex } from 'knex';
 import { UniqueViolationError } from 'objection';
 import { NotFoundError } from '../lib/errors.ts';
@@ -134,19 +135,21 @@ export function isDatabaseUnreachable(err: unknown): boolean {
 /**
  * Runs `work` again while the database cannot be reached, for up to `forMs` in all, pausing a
  * little longer each time (up to 2 s). For work whose inputs are costly to get again (records a
- * provider answered): a database restart must not cost their calls. Stops at once when `signal`
- * aborts (the process is shutting down) and the work's last failure is thrown.
+ * provider answered): a database restart must not cost their calls. `onWait` hears of the first
+ * failure that starts the wait. When `signal` aborts (the process is shutting down) the wait ends
+ * at once, with the work's last failure.
  */
-export async function retryWhileUnreachable<T>(work: () => Promise<T>, opts: { forMs: number; signal?: AbortSignal; onWait?: (err: unknown, waitedMs: number) => void }): Promise<T> {
+export async function retryWhileUnreachable<T>(work: () => Promise<T>, opts: { forMs: number; signal?: AbortSignal; onWait?: (err: unknown) => void }): Promise<T> {
   const startedAt = Date.now();
   for (let pauseMs = 100; ; pauseMs = Math.min(2_000, pauseMs * 2)) {
     try {
       return await work();
     } catch (err) {
-      const waitedMs = Date.now() - startedAt;
-      if (!isDatabaseUnreachable(err) || waitedMs + pauseMs > opts.forMs || opts.signal?.aborted) throw err;
-      opts.onWait?.(err, waitedMs);
-      await new Promise((r) => setTimeout(r, pauseMs));
+      if (!isDatabaseUnreachable(err) || Date.now() - startedAt + pauseMs > opts.forMs || opts.signal?.aborted) throw err;
+      if (pauseMs === 100) opts.onWait?.(err);
+      await sleep(pauseMs, undefined, { signal: opts.signal }).catch(() => {
+        throw err;
+      });
     }
   }
 }

@@ -389,7 +389,7 @@ function withAnswersInHand<T>(work: () => Promise<T>, opts: { signal: AbortSigna
   return retryWhileUnreachable(() => retryOnLockConflict(work, { ...BUSY_DATABASE_RETRY, onConflict: opts.onConflict }), {
     forMs: DATABASE_OUTAGE_MS,
     signal: opts.signal,
-    onWait: (err, waitedMs) => opts.log.warn({ err: String(err), waited_ms: waitedMs }, 'the database cannot be reached; the step keeps what it fetched and tries again'),
+    onWait: (err) => opts.log.warn({ err: String(err), for_ms: DATABASE_OUTAGE_MS }, 'the database cannot be reached; the step keeps what it fetched and tries again'),
   });
 }
 

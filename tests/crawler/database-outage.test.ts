@@ -1,6 +1,7 @@
 import test from 'ava';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { createKnex } from '../../models/db.ts';
+import knexFactory from 'knex';
+import { knexConfig } from '../../models/db.ts';
 import { ADAPTER_SETS, TEST_DATABASE_URL } from '../helpers/adapters.ts';
 import { newClient, sandboxIds, setupCrawl } from './harness.ts';
 
@@ -58,11 +59,10 @@ test.serial('mysql+rabbitmq: a database that refuses connections for 3 s mid-syn
   const hop = await startDatabaseHop(new URL(TEST_DATABASE_URL));
   const database = (env.knex.client.config.connection as { database: string }).database;
   const target = new URL(TEST_DATABASE_URL);
-  // The worker reaches the database through the hop, and its pool (tarn, set on the instance:
-  // createKnex takes no pool timings) lets idle connections go at once, so its statements during
-  // the outage need a new connection, as after a restart.
-  const workerKnex = createKnex({ databaseUrl: `mysql://${target.username}@127.0.0.1:${hop.port}/${database}` });
-  Object.assign(workerKnex.client.pool, { idleTimeoutMillis: 50, reapIntervalMillis: 20 });
+  // The worker reaches the database through the hop, and its pool lets idle connections go at
+  // once, so its statements during the outage need a new connection, as after a restart.
+  const config = knexConfig({ databaseUrl: `mysql://${target.username}@127.0.0.1:${hop.port}/${database}` });
+  const workerKnex = knexFactory({ ...config, pool: { ...config.pool, idleTimeoutMillis: 50, reapIntervalMillis: 20 } });
   t.teardown(async () => {
     await h.stopAll();
     await workerKnex.destroy();
