@@ -226,6 +226,12 @@ export class RateLimiter {
     return { ...this.lane(key).state.rule };
   }
 
+  /** How many calls `key` takes at once (sleeping until their slot or in flight); more wait for a place. */
+  places(key: string): number {
+    this.lane(key);
+    return this.maxConcurrent;
+  }
+
   /** Milliseconds until `key` may send again (0 when it may now). */
   waitMs(key: string): number {
     const s = this.lane(key).state;

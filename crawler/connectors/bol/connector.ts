@@ -191,13 +191,18 @@ async function fetchPage(client: BolClient, ctx: StepContext, page: Checkpoint, 
 }
 
 /**
- * Fetches details concurrently at the limiter's pace. On the first failure nothing new is sent
- * (the limiter drops what waits), requests in flight finish, and what succeeded is kept.
+ * Fetches details at the limiter's pace, with as many calls under way as the detail lane has
+ * places: a call beyond those would only wait for a place, and 50 waiting calls (each a chain of
+ * suspended functions through the client, its retries and the limiter) in each of hundreds of
+ * shops' steps are a large part of a worker's heap and its garbage collection. On the first
+ * failure nothing new is sent (the limiter drops what waits), requests in flight finish, and
+ * what succeeded is kept.
  */
 async function fetchDetails(client: BolClient, limiter: RateLimiter, ids: string[], records: ShipmentRecord[], settled: Set<string>): Promise<void> {
   let firstError: unknown;
-  await Promise.all(
-    ids.map(async (id) => {
+  let next = 0;
+  const runner = async () => {
+    for (let id = ids[next++]; id !== undefined && firstError === undefined; id = ids[next++]) {
       try {
         const record = await client.getShipment(id);
         if (record) records.push(record);
@@ -208,7 +213,8 @@ async function fetchDetails(client: BolClient, limiter: RateLimiter, ids: string
           void limiter.stop();
         }
       }
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ids.length, limiter.places('detail')) }, runner));
   if (firstError !== undefined) throw firstError;
 }
