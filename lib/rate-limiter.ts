@@ -228,7 +228,7 @@ export class RateLimiter {
 
   /** How many calls `key` takes at once (sleeping until their slot or in flight); more wait for a place. */
   places(key: string): number {
-    this.lane(key);
+    this.lane(key); // an unknown key throws here, as in every other method
     return this.maxConcurrent;
   }
 

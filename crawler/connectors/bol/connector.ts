@@ -202,7 +202,8 @@ async function fetchDetails(client: BolClient, limiter: RateLimiter, ids: string
   let firstError: unknown;
   let next = 0;
   const runner = async () => {
-    for (let id = ids[next++]; id !== undefined && firstError === undefined; id = ids[next++]) {
+    while (firstError === undefined && next < ids.length) {
+      const id = ids[next++]!;
       try {
         const record = await client.getShipment(id);
         if (record) records.push(record);
