@@ -12,14 +12,16 @@ import { endOfDayInZone } from '../../../lib/zoned-time.ts';
  * and `trackAndTrace` are documented as present but are missing in real data: all optional.
  */
 
-const id = z.union([z.string().min(1), z.number()]).transform(String);
-const optionalString = z.string().nullish().transform((v) => v ?? null);
+// Shapes only, no transforms: a zod transform (a pipe) costs several times a plain check, and
+// this schema has twenty fields; the mapping below turns ids to strings and absent values to null.
+const id = z.union([z.string().min(1), z.number()]);
+const optionalString = z.string().nullish();
 
 const reducedShipment = z.object({
   shipmentId: id,
-  shipmentDateTime: z.string().nullish(),
+  shipmentDateTime: optionalString,
   shipmentReference: optionalString,
-  order: z.object({ orderId: id }).partial().nullish(),
+  order: z.object({ orderId: id.nullish() }).nullish(),
 });
 
 export type ReducedShipment = { shipmentId: string; shipmentDateTime: string | null };
@@ -29,15 +31,15 @@ const shipmentsPage = z.object({ shipments: z.array(reducedShipment).optional() 
 
 export function parseShipmentsPage(body: unknown): ReducedShipment[] {
   const page = shipmentsPage.parse(body);
-  return (page.shipments ?? []).map((s) => ({ shipmentId: s.shipmentId, shipmentDateTime: s.shipmentDateTime ?? null }));
+  return (page.shipments ?? []).map((s) => ({ shipmentId: String(s.shipmentId), shipmentDateTime: s.shipmentDateTime ?? null }));
 }
 
 const shipmentDetail = z.object({
   shipmentId: id,
-  shipmentDateTime: z.string().nullish(),
+  shipmentDateTime: optionalString,
   shipmentReference: optionalString,
   pickupPoint: z.boolean().nullish(),
-  order: z.object({ orderId: id.nullish(), orderPlacedDateTime: z.string().nullish() }).partial().nullish(),
+  order: z.object({ orderId: id.nullish(), orderPlacedDateTime: optionalString }).nullish(),
   shipmentDetails: z
     .object({
       firstName: optionalString,
@@ -48,21 +50,20 @@ const shipmentDetail = z.object({
       countryCode: optionalString,
       deliveryPhoneNumber: optionalString,
     })
-    .partial()
     .nullish(),
   shipmentItems: z
     .array(
       z.object({
         orderItemId: id,
-        fulfilment: z.object({ method: optionalString, distributionParty: optionalString, latestDeliveryDate: optionalString }).partial().nullish(),
-        offer: z.object({ reference: optionalString }).partial().nullish(),
-        product: z.object({ ean: optionalString, title: optionalString }).partial().nullish(),
+        fulfilment: z.object({ method: optionalString, distributionParty: optionalString, latestDeliveryDate: optionalString }).nullish(),
+        offer: z.object({ reference: optionalString }).nullish(),
+        product: z.object({ ean: optionalString, title: optionalString }).nullish(),
         quantity: z.number().int().nullish(),
         quantityShipped: z.number().int().nullish(),
         unitPrice: z.number().nullish(),
       }),
     )
-    .default([]),
+    .nullish(),
   transport: z
     .object({
       transportId: id.nullish(),
@@ -71,20 +72,20 @@ const shipmentDetail = z.object({
       shippingLabelId: id.nullish(),
       transportEvents: z.array(z.object({ eventCode: z.string(), eventDateTime: z.string() })).nullish(),
     })
-    .partial()
     .nullish(),
 });
 
 export function parseShipmentDetail(body: unknown): ShipmentRecord {
   const s = shipmentDetail.parse(body);
   const receiver = s.shipmentDetails ?? {};
+  const items = s.shipmentItems ?? [];
   const name = [receiver.firstName, receiver.surname].filter((v) => v && v.trim() !== '').join(' ');
   const pickupPointName = receiver.pickupPointName?.trim() || null;
   return {
-    platformId: s.shipmentId,
-    orderId: s.order?.orderId ?? null,
-    reference: s.shipmentReference,
-    fulfilmentMethod: s.shipmentItems[0]?.fulfilment?.method ?? null,
+    platformId: String(s.shipmentId),
+    orderId: stringOrNull(s.order?.orderId),
+    reference: s.shipmentReference ?? null,
+    fulfilmentMethod: items[0]?.fulfilment?.method ?? null,
     shippedAt: toEpochMs(s.shipmentDateTime),
     carrier: s.transport?.transporterCode ?? null,
     trackingNumber: s.transport?.trackAndTrace ?? null,
@@ -97,14 +98,14 @@ export function parseShipmentDetail(body: unknown): ShipmentRecord {
       name: name === '' ? null : name,
     },
     orderPlacedAt: toEpochMs(s.order?.orderPlacedDateTime),
-    promisedDeliveryAt: promisedDeliveryOf(s.shipmentItems.map((i) => i.fulfilment?.latestDeliveryDate ?? null)),
+    promisedDeliveryAt: promisedDeliveryOf(items.map((i) => i.fulfilment?.latestDeliveryDate ?? null)),
     // bol names the pickup point but gives no code of it.
     pickupPoint: s.pickupPoint || pickupPointName ? { code: null, name: pickupPointName } : null,
-    transportId: s.transport?.transportId ?? null,
-    shippingLabelId: s.transport?.shippingLabelId ?? null,
-    distributionParty: s.shipmentItems.find((i) => i.fulfilment?.distributionParty)?.fulfilment?.distributionParty ?? null,
-    items: s.shipmentItems.map((item) => ({
-      key: item.orderItemId,
+    transportId: stringOrNull(s.transport?.transportId),
+    shippingLabelId: stringOrNull(s.transport?.shippingLabelId),
+    distributionParty: items.find((i) => i.fulfilment?.distributionParty)?.fulfilment?.distributionParty ?? null,
+    items: items.map((item) => ({
+      key: String(item.orderItemId),
       ean: item.product?.ean ?? null,
       sku: item.offer?.reference ?? null,
       title: item.product?.title ?? null,
@@ -118,6 +119,10 @@ export function parseShipmentDetail(body: unknown): ShipmentRecord {
       return [{ source: 'bol', status: mapBolEventCode(e.eventCode), rawStatus: e.eventCode, description: null, location: null, occurredAt }];
     }),
   };
+}
+
+function stringOrNull(v: string | number | null | undefined): string | null {
+  return v === null || v === undefined ? null : String(v);
 }
 
 function toEpochMs(v: string | null | undefined): number | null {
