@@ -47,3 +47,24 @@ test('a streamed answer is read as it arrives, from a byte range', async (t) => 
   t.is(answer.status, 206);
   t.is(text, 'range bytes=10-\n');
 });
+
+test('a request is ended by its abort signal while it waits for the answer, and a POST body arrives whole', async (t) => {
+  const { url, server } = await serve((req, res) => {
+    if (req.url === '/slow') return; // never answers
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => res.end(`got ${Buffer.concat(chunks).toString('utf8')}`));
+  });
+  const controller = new AbortController();
+  const started = Date.now();
+  setTimeout(() => controller.abort(), 100);
+  const aborted = await t.throwsAsync(send({ url: `${url}/slow`, timeoutMs: 10_000, signal: controller.signal }));
+  t.true(aborted instanceof NetworkError);
+  t.true(Date.now() - started < 5_000, 'ended by the abort, not by the timeout');
+  const alreadyAborted = await t.throwsAsync(send({ url: `${url}/slow`, signal: AbortSignal.abort() }));
+  t.true(alreadyAborted instanceof NetworkError);
+  const posted = await send({ method: 'POST', url: `${url}/echo`, body: 'é'.repeat(50_000), headers: { 'content-type': 'text/plain' } });
+  server.closeAllConnections();
+  server.close();
+  t.is(posted.body, `got ${'é'.repeat(50_000)}`);
+});
