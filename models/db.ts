@@ -124,6 +124,20 @@ export function isPoolTimeout(err: unknown): boolean {
 }
 
 /**
+ * The connection broke while a statement or the commit was under way (the server restarted or
+ * killed it, the network dropped it): the transaction either rolled back or, when the COMMIT had
+ * reached the server, committed, and the client cannot tell which. Work run again after this must
+ * recognise its own earlier commit.
+ */
+export function isConnectionLost(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  const code = e?.code;
+  if (code === 'PROTOCOL_CONNECTION_LOST' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ER_SERVER_SHUTDOWN' || code === 'ER_CONNECTION_KILLED') return true;
+  // mysql2's answer to a statement sent on a connection that had just closed.
+  return /connection is in closed state/i.test(e?.message ?? '');
+}
+
+/**
  * The database refused or dropped the attempt to connect (down, restarting, failing over): no
  * statement of the work ran, so it may simply be run again once the database is back.
  */

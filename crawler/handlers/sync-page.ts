@@ -10,7 +10,7 @@ import { claimTokenRefresh, loadShopCredentialsAndToken, releaseTokenRefresh, lo
 import { commitSyncRunStep, failSyncRun, findSyncRun, markSyncRunRunning, type SyncRun } from '../../models/sync-runs.ts';
 import { presentSyncRun } from '../../api/present.ts';
 import { recordEvents } from '../../models/domain-events.ts';
-import { isPoolTimeout, retryOnLockConflict, retryWhileUnreachable } from '../../models/db.ts';
+import { isConnectionLost, isPoolTimeout, retryOnLockConflict, retryWhileUnreachable } from '../../models/db.ts';
 import type { Platforms } from '../connectors/platforms.ts';
 import type { PlatformConnector, PlatformSession, PlatformStream, StepFetch, StoredToken, TokenStore } from '../connectors/types.ts';
 import { tokenUsable } from '../connectors/token-margin.ts';
@@ -220,7 +220,7 @@ async function commitAndGoOn(turn: Turn, inHand: StepInHand): Promise<StepInHand
   const goOn = !failure && !done && !fetched.notBeforeMs && Date.now() < turn.endsAt && !ctx.signal.aborted;
   const following = goOn ? fetchFollowingStep(turn, inHand) : undefined;
 
-  const committed = await commitStep(deps, { run, shop, source: turn.source, session, fetched, done, refused, keepClaim: goOn }, log, ctx.signal).catch(async (err: unknown) => {
+  const committed = await commitStep(deps, { run, shop, source: turn.source, session, fetched, done, refused, keepClaim: goOn, claimedAt: turn.claimedAt }, log, ctx.signal).catch(async (err: unknown) => {
     await following?.stop();
     // Requests this step sent are in no saved state now: its retry must wait them out like anyone's.
     ctx.setPayload({ sync_run_id: run.id, step: run.step });
@@ -328,6 +328,8 @@ interface StepCommit {
   refused: Error | undefined;
   /** The run's next step is already sending: the shop's claim stays (its commit clears it). */
   keepClaim: boolean;
+  /** The shop's sending claim this job holds (`shops.sending_since`). */
+  claimedAt: number;
 }
 
 /** A step's commit: undefined when another delivery of this step committed first (this one rolled back). */
@@ -340,13 +342,22 @@ type Committed = { shopActive: boolean } | undefined;
 async function commitStep(deps: SyncPageDeps, step: StepCommit, log: Logger, signal: AbortSignal): Promise<Committed> {
   // A lock conflict with another shop's commit (or a tracking poll's) rolls the whole transaction
   // back, and a pool with no connection free in time or a database restarting runs none of it;
-  // each is run again with the records in hand, so none costs a provider call.
+  // each is run again with the records in hand, so none costs a provider call. So is a connection
+  // lost mid-transaction, which may have committed: the next run then finds its own commit.
+  let lost = false;
   return commitGate(deps.knex).pass(() =>
-    withAnswersInHand(() => commitStepOnce(deps, step), {
-      signal,
-      log,
-      onConflict: (err, attempt) => log.warn({ err: String(err), attempt }, 'sync step commit lost a lock conflict or waited too long for a connection; committing again'),
-    }),
+    withAnswersInHand(
+      () =>
+        commitStepOnce(deps, step, lost).catch((err: unknown) => {
+          if (isConnectionLost(err)) lost = true;
+          throw err;
+        }),
+      {
+        signal,
+        log,
+        onConflict: (err, attempt) => log.warn({ err: String(err), attempt }, 'sync step commit lost a lock conflict, its connection, or waited too long for a connection; committing again'),
+      },
+    ),
   );
 }
 
@@ -373,7 +384,7 @@ const commitGates = new WeakMap<Knex, Gate>();
  */
 const BUSY_DATABASE_RETRY = {
   attempts: 8,
-  alsoRetry: isPoolTimeout,
+  alsoRetry: (err: unknown) => isPoolTimeout(err) || isConnectionLost(err),
   pauseMs: (attempt: number) => Math.round(Math.random() * 50 * attempt),
 };
 
@@ -393,7 +404,7 @@ function withAnswersInHand<T>(work: () => Promise<T>, opts: { signal: AbortSigna
   });
 }
 
-async function commitStepOnce(deps: SyncPageDeps, step: StepCommit): Promise<Committed> {
+async function commitStepOnce(deps: SyncPageDeps, step: StepCommit, afterLostCommit: boolean): Promise<Committed> {
   const { run, shop, session, fetched, refused, done } = step;
   return deps.knex
     .transaction(async (trx) => {
@@ -420,12 +431,26 @@ async function commitStepOnce(deps: SyncPageDeps, step: StepCommit): Promise<Com
       return { shopActive };
     })
     .catch((err: unknown) => {
-      if (err instanceof StaleStep) return undefined;
+      if (err instanceof StaleStep) return afterLostCommit ? ownEarlierCommit(deps.knex, step) : undefined;
       throw err;
     });
 }
 
 class StaleStep extends Error {}
+
+/**
+ * The run is past this step, and an earlier attempt of this commit lost its connection: that
+ * attempt committed if the run stands at the next step and the shop's claim is as this commit
+ * leaves it (still this job's while the next step sends; cleared otherwise). Then the turn goes on
+ * as after any commit. A claim another delivery took over means that one committed the step.
+ */
+async function ownEarlierCommit(knex: Knex, step: StepCommit): Promise<Committed> {
+  const [run, shop] = await Promise.all([findSyncRun(knex, step.run.id), findShop(knex, step.shop.id)]);
+  if (!run || !shop || run.step !== step.run.step + 1) return undefined;
+  const claim = shop.sending_since === null || shop.sending_since === undefined ? null : Number(shop.sending_since);
+  if (claim !== (step.keepClaim ? step.claimedAt : null)) return undefined;
+  return { shopActive: shop.status === 'active' };
+}
 
 export async function failRun(knex: Knex, run: Pick<SyncRun, 'id'>, reason: string): Promise<void> {
   await knex.transaction(async (trx) => {

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import knexFactory from 'knex';
 import { knexConfig } from '../../models/db.ts';
@@ -11,10 +11,17 @@ import { newClient, sandboxIds, setupCrawl } from './harness.ts';
  * database must cost none of them again.
  */
 
-/** A TCP hop to MariaDB that can refuse new connections for a while, as a restarting server does. */
-async function startDatabaseHop(target: URL): Promise<{ port: number; refuseFor(ms: number): Promise<void>; close(): Promise<void> }> {
+/** How a cut commit ends: the COMMIT never reaches the server (rolled back), or it does and its answer never comes back (committed). */
+type CommitCut = 'before-commit' | 'after-commit';
+
+/**
+ * A TCP hop to MariaDB that can refuse new connections for a while, as a restarting server does,
+ * and can break the connection of the next transaction that stores shipments at its COMMIT.
+ */
+async function startDatabaseHop(target: URL): Promise<{ port: number; refuseFor(ms: number): Promise<void>; cutNextStoringCommit(how: CommitCut): Promise<void>; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
+  let cut: { how: CommitCut; done: () => void } | undefined;
   const listen = (port: number) =>
     new Promise<number>((resolve, reject) => {
       server = createServer((client) => {
@@ -24,7 +31,33 @@ async function startDatabaseHop(target: URL): Promise<{ port: number; refuseFor(
           s.on('close', () => sockets.delete(s));
           s.on('error', () => undefined);
         }
-        client.pipe(upstream).pipe(client);
+        // Forwarded by hand, not piped, so a cut can hold back the server's answer to a COMMIT.
+        let storing = false;
+        let cutting = false;
+        client.on('data', (chunk: Buffer) => {
+          if (cutting) return;
+          if (chunk.includes(STORE_SHIPMENTS)) storing = true;
+          if (chunk.includes(COMMIT)) {
+            const armed = storing ? cut : undefined;
+            storing = false;
+            if (armed) {
+              cut = undefined;
+              cutting = true;
+              if (armed.how === 'after-commit') upstream.write(chunk);
+              // After the server has had time to commit (its OK is held back), the connection breaks.
+              setTimeout(() => {
+                upstream.destroy();
+                client.destroy();
+                armed.done();
+              }, armed.how === 'after-commit' ? 300 : 0);
+              return;
+            }
+          }
+          upstream.write(chunk);
+        });
+        upstream.on('data', (chunk: Buffer) => {
+          if (!cutting) client.write(chunk);
+        });
         client.on('close', () => upstream.destroy());
         upstream.on('close', () => client.destroy());
       });
@@ -40,6 +73,7 @@ async function startDatabaseHop(target: URL): Promise<{ port: number; refuseFor(
       await new Promise((r) => setTimeout(r, ms));
       await listen(port);
     },
+    cutNextStoringCommit: (how) => new Promise<void>((done) => (cut = { how, done })),
     async close() {
       for (const s of sockets) s.destroy();
       await stop();
@@ -47,11 +81,16 @@ async function startDatabaseHop(target: URL): Promise<{ port: number; refuseFor(
   };
 }
 
-test.serial('mysql+rabbitmq: a database that refuses connections for 3 s mid-sync costs no provider call: the steps keep what they fetched and commit once it is back', async (t) => {
+/** knex's statements as MariaDB receives them (COM_QUERY packets): a step's shipment upsert, and a COMMIT. */
+const STORE_SHIPMENTS = Buffer.from('insert into `shipments` (');
+const COMMIT = Buffer.from('\x03COMMIT;', 'latin1');
+
+/** A shop's initial sync on a worker that reaches MariaDB through a hop; its pool lets idle connections go at once. */
+async function crawlThroughHop(t: ExecutionContext, seed: number) {
   const mysql = ADAPTER_SETS.find((s) => s.dialect === 'mysql')!;
   const client = newClient();
   const { bol, env, h } = await setupCrawl(t, mysql, {
-    seed: 23,
+    seed,
     shipments: 400,
     clients: [client],
     limits: { list: { capacity: 10, windowMs: 1_000 }, detail: { capacity: 100, windowMs: 1_000 } },
@@ -60,7 +99,7 @@ test.serial('mysql+rabbitmq: a database that refuses connections for 3 s mid-syn
   const database = (env.knex.client.config.connection as { database: string }).database;
   const target = new URL(TEST_DATABASE_URL);
   // The worker reaches the database through the hop, and its pool lets idle connections go at
-  // once, so its statements during the outage need a new connection, as after a restart.
+  // once, so its statements during an outage need a new connection, as after a restart.
   const config = knexConfig({ databaseUrl: `mysql://${target.username}@127.0.0.1:${hop.port}/${database}` });
   const workerKnex = knexFactory({ ...config, pool: { ...config.pool, idleTimeoutMillis: 50, reapIntervalMillis: 20 } });
   t.teardown(async () => {
@@ -68,10 +107,14 @@ test.serial('mysql+rabbitmq: a database that refuses connections for 3 s mid-syn
     await workerKnex.destroy();
     await hop.close();
   });
-
   const shop = await h.addShop(client);
   await h.startWorker({ knex: workerKnex });
   const run = await h.startSync(shop.id, 'initial');
+  return { bol, h, hop, shop, run };
+}
+
+test.serial('mysql+rabbitmq: a database that refuses connections for 3 s mid-sync costs no provider call: the steps keep what they fetched and commit once it is back', async (t) => {
+  const { bol, h, hop, shop, run } = await crawlThroughHop(t, 23);
   await h.waitForRun(run.id, { until: (r) => r.records_upserted > 0 });
   await hop.refuseFor(3_000);
   const done = await h.waitForRun(run.id);
@@ -83,3 +126,20 @@ test.serial('mysql+rabbitmq: a database that refuses connections for 3 s mid-syn
   t.is(stats.tooManyRequests.total, 0);
   t.deepEqual(await h.storedPlatformIds(shop.id), sandboxIds(bol));
 });
+
+for (const how of ['before-commit', 'after-commit'] as const) {
+  test.serial(`mysql+rabbitmq: a step's connection lost at its COMMIT (${how === 'before-commit' ? 'rolled back' : 'committed, its answer lost'}) costs no provider call: the commit runs again with the records in hand or finds its own`, async (t) => {
+    const { bol, h, hop, shop, run } = await crawlThroughHop(t, how === 'before-commit' ? 29 : 31);
+    await h.waitForRun(run.id, { until: (r) => r.records_upserted > 0 });
+    await hop.cutNextStoringCommit(how);
+    const done = await h.waitForRun(run.id);
+
+    t.is(done.status, 'succeeded', done.error ?? '');
+    const stats = bol.stats();
+    t.is(stats.repeated.total, 0, `no page or shipment answered twice: ${JSON.stringify(stats.repeated)}`);
+    t.is(stats.requests.detail, bol.shipments.length, 'one detail call per shipment');
+    t.is(stats.tooManyRequests.total, 0);
+    t.is(done.records_upserted, bol.shipments.length, 'each record counted once');
+    t.deepEqual(await h.storedPlatformIds(shop.id), sandboxIds(bol));
+  });
+}
