@@ -10,7 +10,7 @@ import { claimTokenRefresh, loadShopCredentialsAndToken, releaseTokenRefresh, lo
 import { commitSyncRunStep, failSyncRun, findSyncRun, markSyncRunRunning, type SyncRun } from '../../models/sync-runs.ts';
 import { presentSyncRun } from '../../api/present.ts';
 import { recordEvents } from '../../models/domain-events.ts';
-import { isConnectionLost, isPoolTimeout, retryOnLockConflict, retryWhileUnreachable } from '../../models/db.ts';
+import { withAnswersInHand } from '../answers-in-hand.ts';
 import type { Platforms } from '../connectors/platforms.ts';
 import type { PlatformConnector, PlatformSession, PlatformStream, StepFetch, StoredToken, TokenStore } from '../connectors/types.ts';
 import { tokenUsable } from '../connectors/token-margin.ts';
@@ -186,7 +186,7 @@ async function openAndFetchStep(turn: Turn, run: RunAtStep, opening: SessionOpen
       const nothingStored = run.type === 'initial' && run.records_upserted === 0;
       const known = nothingStored
         ? new Set<string>()
-        : await withAnswersInHand(() => findKnownPlatformIds(knex, run.shop_id, ids, run.type === 'initial' ? run.id : undefined), { signal: opening.signal, log: turn.deps.logger });
+        : await withAnswersInHand(() => findKnownPlatformIds(knex, run.shop_id, ids, run.type === 'initial' ? run.id : undefined), { signal: opening.signal, log: turn.deps.logger, what: 'read of stored ids' });
       for (const id of ids) if (uncommitted.has(id)) known.add(id);
       return known;
     },
@@ -344,20 +344,12 @@ async function commitStep(deps: SyncPageDeps, step: StepCommit, log: Logger, sig
   // back, and a pool with no connection free in time or a database restarting runs none of it;
   // each is run again with the records in hand, so none costs a provider call. So is a connection
   // lost mid-transaction, which may have committed: the next run then finds its own commit.
-  let lost = false;
   return commitGate(deps.knex).pass(() =>
-    withAnswersInHand(
-      () =>
-        commitStepOnce(deps, step, lost).catch((err: unknown) => {
-          if (isConnectionLost(err)) lost = true;
-          throw err;
-        }),
-      {
-        signal,
-        log,
-        onConflict: (err, attempt) => log.warn({ err: String(err), attempt }, 'sync step commit lost a lock conflict, its connection, or waited too long for a connection; committing again'),
-      },
-    ),
+    withAnswersInHand((afterLostConnection) => commitStepOnce(deps, step, afterLostConnection), {
+      signal,
+      log,
+      what: 'sync step commit',
+    }),
   );
 }
 
@@ -377,32 +369,6 @@ function commitGate(knex: Knex): Gate {
   return gate;
 }
 const commitGates = new WeakMap<Knex, Gate>();
-
-/**
- * How a step's database work is run again when the database is busy (a lock conflict, no pool
- * connection in time): 8 runs, with a growing jittered pause, before the step fails (and is fetched again).
- */
-const BUSY_DATABASE_RETRY = {
-  attempts: 8,
-  alsoRetry: (err: unknown) => isPoolTimeout(err) || isConnectionLost(err),
-  pauseMs: (attempt: number) => Math.round(Math.random() * 50 * attempt),
-};
-
-/** How long a step holding provider answers waits for a database it cannot reach (a restart, a fail-over) before it fails. */
-const DATABASE_OUTAGE_MS = 60_000;
-
-/**
- * Database work of a step that holds provider answers (a page's list, its records): run again
- * when the database is busy (BUSY_DATABASE_RETRY) and while it cannot be reached, for up to
- * DATABASE_OUTAGE_MS, so neither costs the calls that got those answers. Shutdown stops the wait.
- */
-function withAnswersInHand<T>(work: () => Promise<T>, opts: { signal: AbortSignal; log: Logger; onConflict?: (err: unknown, attempt: number) => void }): Promise<T> {
-  return retryWhileUnreachable(() => retryOnLockConflict(work, { ...BUSY_DATABASE_RETRY, onConflict: opts.onConflict }), {
-    forMs: DATABASE_OUTAGE_MS,
-    signal: opts.signal,
-    onWait: (err) => opts.log.warn({ err: String(err), for_ms: DATABASE_OUTAGE_MS }, 'the database cannot be reached; the step keeps what it fetched and tries again'),
-  });
-}
 
 async function commitStepOnce(deps: SyncPageDeps, step: StepCommit, afterLostCommit: boolean): Promise<Committed> {
   const { run, shop, session, fetched, refused, done } = step;
