@@ -17,6 +17,7 @@ import type { CarrierPoller, ShipmentPollRules, TrackingRequest, TrackingResult 
 import { carrierConnector, type CarrierSettings } from '../connectors/carriers.ts';
 import { enqueue, type JobPayload } from '../jobs.ts';
 import { readRateState } from '../sync/rate-state.ts';
+import { withAnswersInHand } from '../answers-in-hand.ts';
 import { appendTrackingEvents, storeCarrierDelivery } from '../sync/shipments.ts';
 import { findShipmentStatus } from '../../models/shipments.ts';
 import { dayOf, DAY_MS, isFinal, pollSpacingMs, priorityOf } from '../sync/tracking-polls.ts';
@@ -92,7 +93,7 @@ export async function handleTrackingPoll(deps: TrackingPollDeps, payload: Payloa
   if (callsBefore >= limits.callsPerDay) {
     // The key's daily quota is spent: wait for 00:00 GMT without asking the carrier.
     const waitMs = (today + 1) * DAY_MS - now + 1_000;
-    await commitLink(deps, payload, { now, today, calls: 0, results: [], blockedUntil: now + waitMs });
+    await commitLink(deps, payload, { now, today, calls: 0, results: [], blockedUntil: now + waitMs }, { signal: ctx.signal, log });
     ctx.setPayload(next);
     throw new RateLimitedError(`The ${connectorName} key's ${limits.callsPerDay} calls of today are spent; polls wait for 00:00 GMT.`, waitMs);
   }
@@ -138,7 +139,7 @@ export async function handleTrackingPoll(deps: TrackingPollDeps, payload: Payloa
     blockedUntil,
     rateState: JSON.stringify({ ...rateState, lanes: limiter.snapshot() }),
     idle: failure instanceof AuthError,
-  });
+  }, { signal: ctx.signal, log });
   if (!committed) {
     log.info('step already committed by another delivery; dropping this one');
     return;
@@ -198,23 +199,35 @@ async function pollShipments(poller: CarrierPoller, limiter: RateLimiter, polls:
 
 class StaleStep extends Error {}
 
+/**
+ * The step's carrier answers, the key's counters and the next step, in one transaction; false when
+ * another delivery of this step committed first. The answers cost calls of the key's day, so a busy
+ * or briefly unreachable database, or a connection lost mid-commit, runs the commit again with
+ * them (withAnswersInHand); after a lost connection, a key found at the next step with this
+ * commit's heartbeat is this commit's own.
+ */
 async function commitLink(
   deps: TrackingPollDeps,
   payload: Payload,
   outcome: { now: number; today: number; calls: number; results: PollResult[]; blockedUntil?: number; rateState?: string; idle?: boolean },
+  opts: { signal: AbortSignal; log: Logger },
 ): Promise<boolean> {
   const { now, today } = outcome;
   const rules = carrierConnector(payload.carrier).shipmentPolls;
-  return deps.knex
-    .transaction(async (trx) => {
-      if (!(await advanceTrackingKey(trx, payload.carrier, payload.step, outcome))) throw new StaleStep();
-      for (const r of outcome.results) await storeResult(trx, r, now, today, rules);
-      return true;
-    })
-    .catch((err: unknown) => {
-      if (err instanceof StaleStep) return false;
-      throw err;
-    });
+  const commitOnce = (afterLostConnection: boolean) =>
+    deps.knex
+      .transaction(async (trx) => {
+        if (!(await advanceTrackingKey(trx, payload.carrier, payload.step, outcome))) throw new StaleStep();
+        for (const r of outcome.results) await storeResult(trx, r, now, today, rules);
+        return true;
+      })
+      .catch(async (err: unknown) => {
+        if (!(err instanceof StaleStep)) throw err;
+        if (!afterLostConnection) return false;
+        const key = await findTrackingKey(deps.knex, payload.carrier);
+        return Number(key?.step) === payload.step + 1 && Number(key?.heartbeat_at) === now;
+      });
+  return withAnswersInHand(commitOnce, { ...opts, what: 'tracking step commit' });
 }
 
 async function storeResult(trx: Knex.Transaction, r: PollResult, now: number, today: number, rules: ShipmentPollRules): Promise<void> {

@@ -27,7 +27,7 @@ export interface TrackingRig {
 
 export async function startTrackingRig(
   env: AdapterEnv,
-  opts: { start: number; sandboxPerSecond: number; sandboxPerDay: number; callsPerSecond: number; callsPerDay: number; workers?: number; maxAttempts?: number },
+  opts: { start: number; sandboxPerSecond: number; sandboxPerDay: number; callsPerSecond: number; callsPerDay: number; workers?: number; maxAttempts?: number; workerKnex?: Knex },
 ): Promise<TrackingRig> {
   const sim = new SimTime(opts.start);
   const dhl = await startDhlSandbox({ apiKeys: [{ key: DHL_KEY, perSecond: opts.sandboxPerSecond, perDay: opts.sandboxPerDay }], clock: sim.now });
@@ -35,7 +35,7 @@ export async function startTrackingRig(
   const dhlConfig = { apiUrl: dhl.url, apiKey: DHL_KEY, callsPerSecond: opts.callsPerSecond, callsPerDay: opts.callsPerDay };
   const workers: Worker[] = [];
   for (let i = 0; i < (opts.workers ?? 2); i += 1) {
-    const worker = await startSimWorker(env.knex, queue, sim, {
+    const worker = await startSimWorker(opts.workerKnex ?? env.knex, queue, sim, {
       retryPolicy: { baseDelayMs: 50, maxDelayMs: 200, maxAttempts: opts.maxAttempts ?? 8 },
       carriers: { dhl: dhlConfig },
     });
