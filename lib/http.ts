@@ -84,7 +84,7 @@ function dispatchWhole(req: HttpRequest, method: 'GET' | 'POST'): Promise<HttpAn
     let headers: HttpAnswer['headers'] = {};
     const chunks: Buffer[] = [];
     const opts: Dispatcher.DispatchOptions = { origin: url.origin, path: url.pathname + url.search, method, headers: req.headers, body: req.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
-    getGlobalDispatcher().dispatch(opts, {
+    const handler: Dispatcher.DispatchHandler = {
       onRequestStart(ctl) {
         controller = ctl;
         if (signal?.aborted) ctl.abort(new errors.RequestAbortedError());
@@ -104,7 +104,14 @@ function dispatchWhole(req: HttpRequest, method: 'GET' | 'POST'): Promise<HttpAn
         settle();
         reject(err);
       },
-    });
+    };
+    try {
+      getGlobalDispatcher().dispatch(opts, handler);
+    } catch (err) {
+      // A request undici refuses outright (a bad header): nothing was sent.
+      settle();
+      reject(err);
+    }
   });
 }
 
