@@ -370,7 +370,7 @@ function commitGate(knex: Knex): Gate {
 }
 const commitGates = new WeakMap<Knex, Gate>();
 
-async function commitStepOnce(deps: SyncPageDeps, step: StepCommit, afterLostCommit: boolean): Promise<Committed> {
+async function commitStepOnce(deps: SyncPageDeps, step: StepCommit, afterLostConnection: boolean): Promise<Committed> {
   const { run, shop, session, fetched, refused, done } = step;
   return deps.knex
     .transaction(async (trx) => {
@@ -397,7 +397,7 @@ async function commitStepOnce(deps: SyncPageDeps, step: StepCommit, afterLostCom
       return { shopActive };
     })
     .catch((err: unknown) => {
-      if (err instanceof StaleStep) return afterLostCommit ? ownEarlierCommit(deps.knex, step) : undefined;
+      if (err instanceof StaleStep) return afterLostConnection ? ownEarlierCommit(deps.knex, step) : undefined;
       throw err;
     });
 }
