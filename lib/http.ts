@@ -1,4 +1,4 @@
-import { errors, getGlobalDispatcher, request as undiciRequest, type Dispatcher } from 'undici';
+import { errors, getGlobalDispatcher, type Dispatcher } from 'undici';
 import { NetworkError } from './errors.ts';
 import { providerRateLimited, providerRateRemaining, providerRequestDuration, providerRequests, statusClass } from './metrics.ts';
 
@@ -71,8 +71,6 @@ async function request(req: HttpRequest): Promise<HttpAnswer> {
  * the same timeouts as `dispatch`. An abort of `req.signal` ends it, sent or not.
  */
 function dispatchWhole(req: HttpRequest, method: 'GET' | 'POST'): Promise<HttpAnswer> {
-  const timeoutMs = req.timeoutMs ?? 30_000;
-  const url = new URL(withSearchParams(req.url, req.searchParams));
   const { signal } = req;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new errors.RequestAbortedError());
@@ -83,7 +81,7 @@ function dispatchWhole(req: HttpRequest, method: 'GET' | 'POST'): Promise<HttpAn
     let status = 0;
     let headers: HttpAnswer['headers'] = {};
     const chunks: Buffer[] = [];
-    const opts: Dispatcher.DispatchOptions = { origin: url.origin, path: url.pathname + url.search, method, headers: req.headers, body: req.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
+    const opts = dispatchOptions(req, method);
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(ctl) {
         controller = ctl;
@@ -115,20 +113,16 @@ function dispatchWhole(req: HttpRequest, method: 'GET' | 'POST'): Promise<HttpAn
   });
 }
 
-/**
- * One request on undici's shared keep-alive pool. `timeoutMs` bounds the wait for the answer's
- * headers and each silence while its body arrives.
- */
+/** One streamed request on undici's shared keep-alive pool, with the same options as `dispatchWhole`. */
 function dispatch(req: HttpRequest, method: 'GET' | 'POST'): Promise<Dispatcher.ResponseData> {
+  return getGlobalDispatcher().request({ ...dispatchOptions(req, method), signal: req.signal });
+}
+
+/** Where and how a request goes. `timeoutMs` bounds the wait for the answer's headers and each silence while its body arrives. */
+function dispatchOptions(req: HttpRequest, method: 'GET' | 'POST'): Dispatcher.DispatchOptions {
   const timeoutMs = req.timeoutMs ?? 30_000;
-  return undiciRequest(withSearchParams(req.url, req.searchParams), {
-    method,
-    headers: req.headers,
-    body: req.body,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    signal: req.signal,
-  });
+  const url = new URL(withSearchParams(req.url, req.searchParams));
+  return { origin: url.origin, path: url.pathname + url.search, method, headers: req.headers, body: req.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
 }
 
 function withSearchParams(url: string, searchParams: HttpRequest['searchParams']): string {

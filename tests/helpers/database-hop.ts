@@ -41,6 +41,7 @@ export async function startDatabaseHop(target: URL): Promise<DatabaseHop> {
         client.on('data', (chunk: Buffer) => {
           if (cutting) return;
           if (cut && chunk.includes(cut.statement)) marked = true;
+          if (chunk.includes(ROLLBACK)) marked = false;
           if (chunk.includes(COMMIT)) {
             const armed = marked ? cut : undefined;
             marked = false;
@@ -85,8 +86,9 @@ export async function startDatabaseHop(target: URL): Promise<DatabaseHop> {
   };
 }
 
-/** knex's COMMIT as MariaDB receives it: a COM_QUERY packet. */
+/** knex's COMMIT and ROLLBACK as MariaDB receives them: COM_QUERY packets. */
 const COMMIT = Buffer.from('\x03COMMIT;', 'latin1');
+const ROLLBACK = Buffer.from('\x03ROLLBACK', 'latin1');
 
 /**
  * A pool on `of`'s database that reaches it through the hop and lets idle connections go at once,

@@ -17,11 +17,10 @@ import { endOfDayInZone } from '../../../lib/zoned-time.ts';
 const id = z.union([z.string().min(1), z.number()]);
 const optionalString = z.string().nullish();
 
+// Only what the crawl reads of a list entry: its id and time (the details come from the detail call).
 const reducedShipment = z.object({
   shipmentId: id,
   shipmentDateTime: optionalString,
-  shipmentReference: optionalString,
-  order: z.object({ orderId: id.nullish() }).nullish(),
 });
 
 export type ReducedShipment = { shipmentId: string; shipmentDateTime: string | null };
