@@ -107,7 +107,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   }
   if (deps.weather) {
     const weather = 'client' in deps.weather ? deps.weather.client : createWeatherClient({ clock: now, ...deps.weather });
-    jobs['weather.fetch'] = { schema: JOBS['weather.fetch'], run: (payload) => handleWeatherFetch({ knex: deps.knex, logger: deps.logger, weather, now }, payload) };
+    jobs['weather.fetch'] = { schema: JOBS['weather.fetch'], run: (payload, ctx) => handleWeatherFetch({ knex: deps.knex, logger: deps.logger, weather, now }, payload, ctx) };
   }
   for (const name of ['sync.page', 'tracking.poll']) if (jobs[name]) jobs[name] = { ...jobs[name], paced: true };
   const consumers: Consumer[] = [];

@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
-import { retryOnLockConflict } from '../../models/db.ts';
 import type { Logger } from '../../config/logger.ts';
 import { AuthError, RateLimitedError } from '../../lib/errors.ts';
 import type { WeatherClient } from '../connectors/weather/index.ts';
 import type { JobPayload } from '../jobs.ts';
+import type { JobContext } from '../consume.ts';
+import { withAnswersInHand } from '../answers-in-hand.ts';
 import { claimLocationFetch, findLocation, settleLocationFetch, WEATHER_MIN_INTERVAL_MS, type LocationFetchPatch } from '../../models/locations.ts';
 
 export interface FetchWeatherDeps {
@@ -31,7 +32,7 @@ const UNKNOWN_PLACE_RETRY_MS = 24 * 3_600_000;
  * when the clock picks it up. Retrying through the clock keeps the per-location call rate
  * bounded whatever the provider does.
  */
-export async function handleWeatherFetch(deps: FetchWeatherDeps, payload: JobPayload<'weather.fetch'>): Promise<void> {
+export async function handleWeatherFetch(deps: FetchWeatherDeps, payload: JobPayload<'weather.fetch'>, ctx: Pick<JobContext, 'signal'>): Promise<void> {
   const { knex } = deps;
   const now = deps.now();
   if (!(await claimLocationFetch(knex, payload.location_id, now, FETCH_LEASE_MS))) return;
@@ -39,9 +40,11 @@ export async function handleWeatherFetch(deps: FetchWeatherDeps, payload: JobPay
   const log = deps.logger.child({ location_id: payload.location_id, location: `${location.country} ${location.postal_code}` });
 
   // The provider has been asked: its answer is written even if the write loses a lock conflict
-  // with the clock's plan (a redelivered job would find the location claimed and do nothing, so
-  // the answer would be lost and the place asked again when the claim runs out).
-  const settle = (patch: LocationFetchPatch) => retryOnLockConflict(() => settleLocationFetch(knex, payload.location_id, patch));
+  // with the clock's plan, the database is briefly unreachable or the connection breaks (a
+  // redelivered job would find the location claimed and do nothing, so the answer would be lost
+  // and the place asked again when the claim runs out). The write sets whole values, so running
+  // it again after a connection lost at its commit is harmless whether or not that one landed.
+  const settle = (patch: LocationFetchPatch) => withAnswersInHand(() => settleLocationFetch(knex, payload.location_id, patch), { signal: ctx.signal, log, what: 'weather write' });
 
   let observation;
   try {

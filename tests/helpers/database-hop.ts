@@ -19,13 +19,18 @@ export interface DatabaseHop {
    * ``insert into `shipments` (``) had its connection broken at its COMMIT.
    */
   cutNextCommitOf(statement: string, how: CommitCut): Promise<void>;
+  /**
+   * The same for a statement sent outside a transaction (autocommit: the statement is its own
+   * commit): it never reaches the server, or it does and its answer is lost.
+   */
+  cutNextAutocommit(statement: string, how: CommitCut): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startDatabaseHop(target: URL): Promise<DatabaseHop> {
   const sockets = new Set<Socket>();
   let server: Server | undefined;
-  let cut: { statement: Buffer; how: CommitCut; done: () => void } | undefined;
+  let cut: { statement: Buffer; how: CommitCut; autocommit: boolean; done: () => void } | undefined;
   const listen = (port: number) =>
     new Promise<number>((resolve, reject) => {
       server = createServer((client) => {
@@ -42,7 +47,7 @@ export async function startDatabaseHop(target: URL): Promise<DatabaseHop> {
           if (cutting) return;
           if (cut && chunk.includes(cut.statement)) marked = true;
           if (chunk.includes(ROLLBACK)) marked = false;
-          if (chunk.includes(COMMIT)) {
+          if (chunk.includes(COMMIT) || (marked && cut?.autocommit)) {
             const armed = marked ? cut : undefined;
             marked = false;
             if (armed) {
@@ -78,7 +83,8 @@ export async function startDatabaseHop(target: URL): Promise<DatabaseHop> {
       await new Promise((r) => setTimeout(r, ms));
       await listen(port);
     },
-    cutNextCommitOf: (statement, how) => new Promise<void>((done) => (cut = { statement: Buffer.from(statement), how, done })),
+    cutNextCommitOf: (statement, how) => new Promise<void>((done) => (cut = { statement: Buffer.from(statement), how, autocommit: false, done })),
+    cutNextAutocommit: (statement, how) => new Promise<void>((done) => (cut = { statement: Buffer.from(statement), how, autocommit: true, done })),
     async close() {
       for (const s of sockets) s.destroy();
       await stop();

@@ -7,7 +7,8 @@ import { createSecretBox } from '../../lib/secret-box.ts';
 import type { ShipmentStatus } from '../../models/shipment.ts';
 import { DEFAULT_WEATHER_API_KEY, startWeatherSandbox, type WeatherSandbox } from '../../sandbox/weather/index.ts';
 import { buildSchedules } from '../../scheduler/schedules.ts';
-import { eachAdapterSet, type AdapterEnv } from '../helpers/adapters.ts';
+import { ADAPTER_SETS, eachAdapterSet, TEST_DATABASE_URL, type AdapterEnv } from '../helpers/adapters.ts';
+import { knexThroughHop, startDatabaseHop } from '../helpers/database-hop.ts';
 import { countRows, CountingQueue, HOUR_MS, MINUTE_MS, nextMidnightUtc, SimTime, silentLogger, startSimWorker, testClock } from '../scheduler/sim.ts';
 import { platformsFromEnv } from '../../crawler/connectors/platforms.ts';
 
@@ -23,11 +24,12 @@ interface Rig {
   tickAt(minute: number): Promise<void>;
 }
 
-async function startRig(t: { teardown(fn: () => Promise<void>): void }, env: AdapterEnv, start: number): Promise<Rig> {
+/** `workerKnex`: the worker's own pool (e.g. through a database hop); the clock and the test use env's. */
+async function startRig(t: { teardown(fn: () => Promise<void>): void }, env: AdapterEnv, start: number, workerKnex = env.knex): Promise<Rig> {
   const sim = new SimTime(start);
   const weather = await startWeatherSandbox({ clock: sim.now });
   const queue = new CountingQueue(env.queue);
-  const worker = await startSimWorker(env.knex, queue, sim, {
+  const worker = await startSimWorker(workerKnex, queue, sim, {
     prefetch: 8,
     weather: { weatherApiUrl: weather.url, weatherApiKey: DEFAULT_WEATHER_API_KEY, openMeteoUrl: weather.url, retries: 0 },
   });
@@ -172,3 +174,37 @@ eachAdapterSet((set) => {
     t.true(Math.abs(Date.parse((await detail()).weather!.fetched_at) - (start + 137 * MINUTE_MS)) < MINUTE_MS);
   });
 });
+
+/**
+ * The weather provider's answer costs a call of the key's quota: a connection lost at the write
+ * that stores it (the database restarted, the network dropped it) must not lose it, whether the
+ * write never reached the server or reached it and only its answer was lost. Lost, the location
+ * stayed claimed with no observation and was asked again once the claim ran out.
+ */
+for (const how of ['before-commit', 'after-commit'] as const) {
+  test.serial(`mysql+rabbitmq: a weather write whose connection is lost (${how === 'before-commit' ? 'never arrived' : 'arrived, its answer lost'}) keeps the observation, asked once`, async (t) => {
+    const mysql = ADAPTER_SETS.find((s) => s.dialect === 'mysql')!;
+    const env = await mysql.setup();
+    const hop = await startDatabaseHop(new URL(TEST_DATABASE_URL));
+    const workerKnex = knexThroughHop(hop, env.knex);
+    t.teardown(async () => {
+      await workerKnex.destroy();
+      await hop.close();
+    });
+    const start = nextMidnightUtc() + 9 * HOUR_MS;
+    const rig = await startRig(t, env, start, workerKnex);
+    await insertShipments(env.knex, [{ postal: '3511 LX', status: 'in_transit', city: 'Utrecht' }]);
+
+    const cut = hop.cutNextAutocommit('update `locations` set `temp_c`', how);
+    await rig.tickAt(0);
+    await cut;
+
+    const location = await env.knex('locations').first();
+    t.is(typeof location.temp_c, 'number', 'the observation is stored');
+    t.true(Math.abs(Number(location.fetched_at) - start) < MINUTE_MS, 'fetched in the first minute');
+    t.is(location.fetch_started_at, null, 'the claim is released');
+    t.is(Number(location.next_fetch_at), Number(location.fetched_at) + 2 * HOUR_MS, 'due again in 2 hours');
+    for (const minute of [1, 10, 60]) await rig.tickAt(minute);
+    t.deepEqual([...callsByLocation(rig.weather).values()].map((times) => times.length), [1], 'the provider was asked once');
+  });
+}
