@@ -15,6 +15,8 @@ import { migrateLatest } from '../migrations/index.ts';
 import { SyncRun } from '../models/sync-runs.ts';
 import type { RateRule } from '../lib/rate-limiter.ts';
 import type { BolSandbox } from '../sandbox/bol/index.ts';
+import { pacedPrefix } from '../lib/queue/index.ts';
+import { destroyRabbitTopology } from '../lib/queue/rabbitmq.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -198,4 +200,9 @@ export async function openBenchStore(databaseUrl: string | undefined): Promise<B
       rmSync(tmp, { recursive: true, force: true });
     },
   };
+}
+
+/** Deletes a bench's broker queues under `prefix`: the job queue's two lanes and the delivery queue. */
+export async function destroyBenchTopology(amqpUrl: string, prefix: string): Promise<void> {
+  for (const name of [prefix, pacedPrefix(prefix), `${prefix}.deliveries`]) await destroyRabbitTopology(amqpUrl, name).catch(() => undefined);
 }

@@ -22,9 +22,8 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import mysql from 'mysql2/promise';
-import { destroyRabbitTopology } from '../lib/queue/rabbitmq.ts';
 import { defaultCatalogueFile, generateCatalogue } from './generate-products.ts';
-import { cpuSeconds, createBenchDatabase, freePort, median, peakRssMb, spawnProcfileProcess, stopProcess, waitForHealth } from './harness.ts';
+import { cpuSeconds, createBenchDatabase, destroyBenchTopology, freePort, median, peakRssMb, spawnProcfileProcess, stopProcess, waitForHealth } from './harness.ts';
 
 const rows = Number(process.env.BENCH_ROWS ?? 500_000);
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
@@ -188,8 +187,6 @@ console.log(`  worker peak memory (VmHWM):                           ${workerPea
 const succeeded = rounds.every((r) => r.first.body.status === 'succeeded' && r.second.body.status === 'succeeded');
 
 await Promise.all([stopProcess(worker), stopProcess(webProcess)]);
-await destroyRabbitTopology(amqpUrl, prefix);
-// web and worker also declared the webhook delivery queue (boot/runtime.ts).
-await destroyRabbitTopology(amqpUrl, `${prefix}.deliveries`);
+await destroyBenchTopology(amqpUrl, prefix);
 await db.drop();
 process.exit(succeeded ? 0 : 1);

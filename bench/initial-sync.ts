@@ -20,7 +20,7 @@ import { startBolSandbox } from '../sandbox/bol/index.ts';
 import { envInt } from '../sandbox/env.ts';
 import { createLogger } from '../config/logger.ts';
 import { createQueue } from '../lib/queue/index.ts';
-import { destroyRabbitTopology } from '../lib/queue/rabbitmq.ts';
+import { openJobQueue } from '../crawler/jobs.ts';
 import { createSecretBox } from '../lib/secret-box.ts';
 import { generateSecret } from '../lib/standard-webhooks.ts';
 import { leastTimeMs } from '../lib/rate-limiter.ts';
@@ -28,7 +28,7 @@ import { createWorker } from '../crawler/create-worker.ts';
 import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
 import { saveShopCredentials } from '../models/shop-credentials.ts';
 import { Shop } from '../models/shops.ts';
-import { listPagesNeeded, openBenchStore, parseLimit, waitForRunEnd } from './harness.ts';
+import { destroyBenchTopology, listPagesNeeded, openBenchStore, parseLimit, waitForRunEnd } from './harness.ts';
 import { platformsFromEnv } from '../crawler/connectors/platforms.ts';
 
 const shipments = Number(process.env.BENCH_SHIPMENTS ?? 2000);
@@ -44,7 +44,7 @@ const sandbox = await startBolSandbox({ shipments, limits, latencyMs: Number(pro
 const store = await openBenchStore(databaseUrl);
 const { knex } = store;
 const prefix = `bench.${randomUUID().slice(0, 8)}`;
-const queue = await createQueue({ amqpUrl, prefix });
+const queue = await openJobQueue({ amqpUrl, prefix });
 // As boot/runtime.ts does: webhook deliveries on a queue of their own.
 const deliveryQueue = await createQueue({ amqpUrl, prefix: `${prefix}.deliveries` });
 const secretBox = createSecretBox(Buffer.alloc(32, 9).toString('base64'));
@@ -105,8 +105,7 @@ await receivers?.close();
 await queue.close();
 await deliveryQueue.close();
 if (amqpUrl) {
-  await destroyRabbitTopology(amqpUrl, prefix);
-  await destroyRabbitTopology(amqpUrl, `${prefix}.deliveries`);
+  await destroyBenchTopology(amqpUrl, prefix);
 }
 await store.close();
 await sandbox.close();

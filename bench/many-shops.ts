@@ -32,13 +32,13 @@ import { cpus, loadavg } from 'node:os';
 import amqp from 'amqplib';
 import type { Knex } from 'knex';
 import { startBolSandbox } from '../sandbox/bol/index.ts';
-import { createQueue } from '../lib/queue/index.ts';
-import { destroyRabbitTopology } from '../lib/queue/rabbitmq.ts';
+import { openJobQueue } from '../crawler/jobs.ts';
 import { createSecretBox } from '../lib/secret-box.ts';
 import { leastTimeMs } from '../lib/rate-limiter.ts';
 import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
 import { saveShopCredentials } from '../models/shop-credentials.ts';
-import { cpuSeconds, createBenchDatabase, findLocalProcess, listPagesNeeded, median, parseLimit, peakRssMb, spawnProcfileProcess, stopProcess } from './harness.ts';
+import { pacedPrefix } from '../lib/queue/index.ts';
+import { cpuSeconds, createBenchDatabase, destroyBenchTopology, findLocalProcess, listPagesNeeded, median, parseLimit, peakRssMb, spawnProcfileProcess, stopProcess } from './harness.ts';
 import { benchClockFires, type ClockFigures } from './clock-fires.ts';
 
 const sizes = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : [process.env.BENCH_SHOPS ?? '100']).map(Number);
@@ -123,8 +123,8 @@ async function benchManyShops(shops: number): Promise<SyncFigures> {
   // A benchmark that fails on its way must not leave its worker processes behind.
   const killWorkers = () => workers.forEach((w) => w.exitCode === null && w.kill('SIGKILL'));
   process.once('exit', killWorkers);
-  const queue = await createQueue({ amqpUrl, prefix });
-  await waitForConsumers(`${prefix}.jobs`, workerCount);
+  const queue = await openJobQueue({ amqpUrl, prefix });
+  await waitForConsumers(`${pacedPrefix(prefix)}.jobs`, workerCount);
 
   let dbConnectionsPeak = 0;
   const sampler = setInterval(() => {
@@ -184,8 +184,7 @@ async function benchManyShops(shops: number): Promise<SyncFigures> {
   await Promise.all(workers.map((w) => stopProcess(w)));
   process.removeListener('exit', killWorkers);
   await queue.close();
-  await destroyRabbitTopology(amqpUrl, prefix).catch(() => undefined);
-  await destroyRabbitTopology(amqpUrl, `${prefix}.deliveries`).catch(() => undefined);
+  await destroyBenchTopology(amqpUrl, prefix);
   await db.drop();
   await sandbox.close();
   return figures;

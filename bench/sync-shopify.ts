@@ -17,15 +17,14 @@
 import { randomUUID } from 'node:crypto';
 import { startShopifySandbox } from '../sandbox/shopify/index.ts';
 import { createLogger } from '../config/logger.ts';
-import { createQueue } from '../lib/queue/index.ts';
-import { destroyRabbitTopology } from '../lib/queue/rabbitmq.ts';
+import { openJobQueue } from '../crawler/jobs.ts';
 import { createSecretBox } from '../lib/secret-box.ts';
 import { createWorker, type Worker } from '../crawler/create-worker.ts';
 import { startSyncRun } from '../crawler/sync/start-sync-run.ts';
 import { saveShopCredentials } from '../models/shop-credentials.ts';
 import { Shop } from '../models/shops.ts';
 import type { SyncRun } from '../models/sync-runs.ts';
-import { openBenchStore, waitForRunEnd } from './harness.ts';
+import { destroyBenchTopology, openBenchStore, waitForRunEnd } from './harness.ts';
 import { platformsFromEnv } from '../crawler/connectors/platforms.ts';
 
 const orders = Number(process.env.BENCH_ORDERS ?? 10_000);
@@ -39,7 +38,7 @@ const sandbox = await startShopifySandbox({ orders: 0, latencyMs: Number(process
 const store = await openBenchStore(databaseUrl);
 const { knex } = store;
 const prefix = `bench.${randomUUID().slice(0, 8)}`;
-const queue = await createQueue({ amqpUrl, prefix });
+const queue = await openJobQueue({ amqpUrl, prefix });
 const secretBox = createSecretBox(Buffer.alloc(32, 9).toString('base64'));
 const logger = createLogger({ level: 'warn', name: 'bench' });
 
@@ -113,6 +112,6 @@ const speedup = paging.crawlMs / bulk.crawlMs;
 console.log(`  bulk speed-up over paging:          ${speedup.toFixed(2)}×   (target ≥ 5: ${speedup >= 5 ? 'met' : 'NOT met'})`);
 
 await queue.close();
-if (amqpUrl) await destroyRabbitTopology(amqpUrl, prefix);
+if (amqpUrl) await destroyBenchTopology(amqpUrl, prefix);
 await store.close();
 await sandbox.close();

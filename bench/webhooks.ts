@@ -26,12 +26,12 @@ import type { ShipmentRecord } from '../crawler/connectors/types.ts';
 import { createWorker } from '../crawler/create-worker.ts';
 import { upsertShipments } from '../crawler/sync/shipments.ts';
 import { createQueue } from '../lib/queue/index.ts';
-import { destroyRabbitTopology } from '../lib/queue/rabbitmq.ts';
+import { openJobQueue } from '../crawler/jobs.ts';
 import { createSecretBox } from '../lib/secret-box.ts';
 import { generateSecret } from '../lib/standard-webhooks.ts';
 import { Shop } from '../models/shops.ts';
 import { SyncRun } from '../models/sync-runs.ts';
-import { openBenchStore } from './harness.ts';
+import { destroyBenchTopology, openBenchStore } from './harness.ts';
 import { platformsFromEnv } from '../crawler/connectors/platforms.ts';
 
 const shipments = Number(process.env.BENCH_SHIPMENTS ?? 10_000);
@@ -118,7 +118,7 @@ async function phase(receivers: Receivers | null, count = shipments): Promise<{ 
   const db = await openBenchStore(databaseUrl);
   const { knex } = db;
   const prefix = `bench.${randomUUID().slice(0, 8)}`;
-  const queue = await createQueue({ amqpUrl, prefix });
+  const queue = await openJobQueue({ amqpUrl, prefix });
   // As boot/runtime.ts does: webhook deliveries on a queue of their own.
   const deliveryQueue = await createQueue({ amqpUrl, prefix: `${prefix}.deliveries` });
   const shop = await Shop.query(knex).insertAndFetch({ name: 'Bench shop', platform: 'bol', status: 'active', sync_interval_minutes: 15 });
@@ -160,8 +160,7 @@ async function phase(receivers: Receivers | null, count = shipments): Promise<{ 
   await queue.close();
   await deliveryQueue.close();
   if (amqpUrl) {
-    await destroyRabbitTopology(amqpUrl, prefix).catch(() => {});
-    await destroyRabbitTopology(amqpUrl, `${prefix}.deliveries`).catch(() => {});
+    await destroyBenchTopology(amqpUrl, prefix);
   }
   await db.close();
   return { storeMs, events, fastAllMs };

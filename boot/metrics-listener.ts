@@ -7,11 +7,16 @@ import { errorMapper } from '../api/middleware/errors.ts';
 import type { ApiState } from '../api/context.ts';
 import { scrapeMetrics, watchQueue } from '../lib/metrics.ts';
 import type { Queue } from '../lib/queue/port.ts';
+import { isLanedQueue } from '../lib/queue/lanes.ts';
 import type { Logger } from '../config/logger.ts';
 
-/** Reports the job queue's and the delivery queue's depth at every scrape; returns the undo. */
+/**
+ * Reports the job queue's depth (`jobs`, and `paced` for its paced lane) and the delivery queue's
+ * at every scrape; returns the undo.
+ */
 export function watchQueues(queues: { queue: Queue; deliveryQueue?: Queue }): () => void {
-  const unwatch = [watchQueue('jobs', queues.queue)];
+  const { queue } = queues;
+  const unwatch = isLanedQueue(queue) ? [watchQueue('jobs', queue.lanes.working), watchQueue('paced', queue.lanes.paced)] : [watchQueue('jobs', queue)];
   if (queues.deliveryQueue && queues.deliveryQueue !== queues.queue) unwatch.push(watchQueue('deliveries', queues.deliveryQueue));
   return () => unwatch.forEach((undo) => undo());
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Knex } from 'knex';
 import { createQueue } from '../lib/queue/index.ts';
+import { openJobQueue } from '../crawler/jobs.ts';
 import type { Queue } from '../lib/queue/port.ts';
 import { createSecretBox, type SecretBox } from '../lib/secret-box.ts';
 import type { Config } from '../config/config.ts';
@@ -17,6 +18,7 @@ export interface Runtime {
   config: Config & { apiToken: string; secretsKey: string };
   generatedApiToken: boolean;
   knex: Knex;
+  /** The job queue, on two lanes: paced jobs and the others (crawler/jobs.ts openJobQueue). */
   queue: Queue;
   /**
    * Webhook deliveries travel on a queue of their own: a FIFO queue has no priorities, and a
@@ -41,7 +43,7 @@ export async function openRuntime(config: Config, opts: { name: string; migrate?
   const knex = openKnex(config);
   if (opts.migrate) await migrateLatest(knex);
   const queue =
-    opts.queue ?? (await createQueue({ amqpUrl: config.amqpUrl, prefix: config.queuePrefix, deliveryLimit: config.jobDeliveryLimit, logger: logger.child({ component: 'queue' }) }));
+    opts.queue ?? (await openJobQueue({ amqpUrl: config.amqpUrl, prefix: config.queuePrefix, deliveryLimit: config.jobDeliveryLimit, logger: logger.child({ component: 'queue' }) }));
   const deliveryQueue =
     opts.deliveryQueue === false
       ? undefined

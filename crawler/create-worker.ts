@@ -4,8 +4,9 @@ import { createGate } from '../lib/gate.ts';
 import { connectionsOf, type Connections } from '../boot/connections.ts';
 import { ShutdownError } from '../lib/errors.ts';
 import type { Consumer, Queue } from '../lib/queue/port.ts';
+import { isLanedQueue } from '../lib/queue/lanes.ts';
 import type { Logger } from '../config/logger.ts';
-import { JOBS, type JobPayload } from './jobs.ts';
+import { JOBS, PACED_JOBS, type JobPayload } from './jobs.ts';
 import type { CarrierSettings } from './connectors/carriers.ts';
 import { createConsumeHandler, DEFAULT_RETRY_POLICY, type JobDefinition, type RetryPolicy } from './consume.ts';
 import { failRun, handleSyncPage, type SyncPageDeps } from './handlers/sync-page.ts';
@@ -109,13 +110,17 @@ export function createWorker(deps: WorkerDeps): Worker {
     const weather = 'client' in deps.weather ? deps.weather.client : createWeatherClient({ clock: now, ...deps.weather });
     jobs['weather.fetch'] = { schema: JOBS['weather.fetch'], run: (payload, ctx) => handleWeatherFetch({ knex: deps.knex, logger: deps.logger, weather, now }, payload, ctx) };
   }
-  for (const name of ['sync.page', 'tracking.poll']) if (jobs[name]) jobs[name] = { ...jobs[name], paced: true };
+  for (const name of PACED_JOBS) if (jobs[name]) jobs[name] = { ...jobs[name], paced: true };
   const consumers: Consumer[] = [];
   // Every job in hand listens to the shutdown signal (its requests stop sending): many paced jobs are many listeners.
   setMaxListeners(0, shutdown.signal);
   const consume = async (queue: Queue, handled: Record<string, JobDefinition>, pacedJobs: number) => {
     const handler = createConsumeHandler({ jobs: gateWorkingJobs(handled, deps.prefetch), logger: deps.logger, policy: { ...DEFAULT_RETRY_POLICY, ...deps.retryPolicy }, signal: shutdown.signal });
-    consumers.push(await queue.consume(handler, { prefetch: deps.prefetch + pacedJobs }));
+    if (isLanedQueue(queue)) {
+      // Each lane its own prefetch: paced jobs in hand never keep a working job from being taken.
+      consumers.push(await queue.lanes.paced.consume(handler, { prefetch: pacedJobs || deps.prefetch }));
+      consumers.push(await queue.lanes.working.consume(handler, { prefetch: deps.prefetch }));
+    } else consumers.push(await queue.consume(handler, { prefetch: deps.prefetch + pacedJobs }));
   };
   return {
     async start() {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Queue } from '../lib/queue/port.ts';
+import { createLanedJobQueue, type LanedQueue, type QueueOptions } from '../lib/queue/index.ts';
 import { CARRIER_CONNECTOR_NAMES } from './connectors/carriers.ts';
 
 /**
@@ -73,4 +74,20 @@ export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]>;
 
 export function enqueue<N extends JobName>(queue: Queue, name: N, payload: JobPayload<N>, opts: { delayMs?: number } = {}): Promise<void> {
   return queue.publish(name, JOBS[name].parse(payload), opts);
+}
+
+/**
+ * Jobs that spend their life waiting for a provider's pace (a shop's limits, a carrier key's):
+ * a worker holds many of them at once (WORKER_PACED_JOBS), and they travel on a lane of the job
+ * queue of their own, so the other jobs never queue behind thousands of them.
+ */
+export const PACED_JOBS: ReadonlySet<JobName> = new Set<JobName>(['sync.page', 'tracking.poll']);
+
+export function isPacedJob(name: string): boolean {
+  return PACED_JOBS.has(name as JobName);
+}
+
+/** The job queue every process publishes to and workers consume: on two lanes, paced and working. */
+export function openJobQueue(opts: QueueOptions): Promise<LanedQueue> {
+  return createLanedJobQueue({ ...opts, isPaced: isPacedJob });
 }

@@ -5,7 +5,9 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { createKnex, type Dialect } from '../../models/db.ts';
 import { migrateLatest } from '../../migrations/index.ts';
-import { createQueue } from '../../lib/queue/index.ts';
+import { pacedPrefix } from '../../lib/queue/index.ts';
+import { isLanedQueue } from '../../lib/queue/lanes.ts';
+import { openJobQueue } from '../../crawler/jobs.ts';
 import type { Queue } from '../../lib/queue/port.ts';
 import { destroyRabbitTopology } from '../../lib/queue/rabbitmq.ts';
 
@@ -67,7 +69,7 @@ async function setupMysqlRabbit(opts: { queuePrefix?: string } = {}): Promise<Ad
     dbUrl.pathname = `/${dbName}`;
     knex = createKnex({ databaseUrl: dbUrl.toString() });
     await migrateLatest(knex);
-    queue = await createQueue({ amqpUrl: TEST_AMQP_URL, prefix });
+    queue = await openJobQueue({ amqpUrl: TEST_AMQP_URL, prefix });
     return { knex, queue, dialect: 'mysql', teardown };
   } catch (err) {
     await teardown();
@@ -77,6 +79,11 @@ async function setupMysqlRabbit(opts: { queuePrefix?: string } = {}): Promise<Ad
 
 /** The RabbitMQ adapter can delete what it declared, delay queues included; the helper covers the rest. */
 async function deleteQueueTopology(queue: Queue, prefix: string): Promise<void> {
+  if (isLanedQueue(queue)) {
+    await deleteQueueTopology(queue.lanes.working, prefix);
+    await deleteQueueTopology(queue.lanes.paced, pacedPrefix(prefix));
+    return;
+  }
   const withTopology = queue as Queue & { deleteTopology?: () => Promise<void> };
   if (typeof withTopology.deleteTopology === 'function') await withTopology.deleteTopology();
   else await destroyRabbitTopology(TEST_AMQP_URL, prefix);
@@ -96,7 +103,7 @@ async function setupSqliteInProcess(): Promise<AdapterEnv> {
   };
   try {
     await migrateLatest(knex);
-    queue = await createQueue({});
+    queue = await openJobQueue({});
     return { knex, queue, dialect: 'sqlite', teardown };
   } catch (err) {
     await teardown();

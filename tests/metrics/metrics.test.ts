@@ -119,6 +119,7 @@ eachAdapterSet((set) => {
     t.teardown(() => listener.close());
     await env.queue.publish('sync.page', { sync_run_id: 1, step: 0 }, { delayMs: 60_000 });
     await env.queue.publish('sync.page', { sync_run_id: 2, step: 0 });
+    await env.queue.publish('weather.fetch', { location_id: 1 });
     const url = `http://127.0.0.1:${listener.port}`;
     t.is((await fetch(`${url}/metrics`)).status, 401);
     t.is((await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${apiToken}` } })).status, 200);
@@ -126,8 +127,10 @@ eachAdapterSet((set) => {
     const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
     t.is(res.status, 200);
     const text = await res.text();
-    t.is(sum(text, 'shipsync_queue_jobs', { queue: 'jobs', state: 'delayed' }), 1);
-    t.is(sum(text, 'shipsync_queue_jobs', { queue: 'jobs', state: 'ready' }), 1);
+    t.is(sum(text, 'shipsync_queue_jobs', { queue: 'paced', state: 'delayed' }), 1, 'sync steps are on the paced lane');
+    t.is(sum(text, 'shipsync_queue_jobs', { queue: 'paced', state: 'ready' }), 1);
+    t.is(sum(text, 'shipsync_queue_jobs', { queue: 'jobs', state: 'ready' }), 1, 'the weather job is on the other');
+    t.is(sum(text, 'shipsync_queue_jobs', { queue: 'jobs', state: 'delayed' }), 0);
     t.is(sum(text, 'shipsync_queue_jobs', { queue: 'jobs', state: 'dead' }), 0);
     t.true(text.includes('# TYPE shipsync_jobs_finished_total counter'));
   });
