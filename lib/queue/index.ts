@@ -2,7 +2,7 @@ import type pino from 'pino';
 import { createInProcessQueue } from './in-process.ts';
 import { createLanedQueue, type LanedQueue } from './lanes.ts';
 import type { Queue } from './port.ts';
-import { createRabbitQueue } from './rabbitmq.ts';
+import { createRabbitQueue, DEFAULT_PREFIX } from './rabbitmq.ts';
 
 export type * from './port.ts';
 export type { LanedQueue } from './lanes.ts';
@@ -37,8 +37,6 @@ export async function createLanedJobQueue(opts: QueueOptions & { isPaced: (jobNa
 }
 
 /** The broker prefix of the paced lane of the job queue under `prefix`. */
-export function pacedPrefix(prefix = DEFAULT_QUEUE_PREFIX): string {
+export function pacedPrefix(prefix = DEFAULT_PREFIX): string {
   return `${prefix}.paced`;
 }
-
-const DEFAULT_QUEUE_PREFIX = 'shipsync';

@@ -1,3 +1,4 @@
+import { DEFAULT_PEEK_MAX } from './job.ts';
 import type { ConsumeOptions, Consumer, DeadLetter, Handler, PublishOptions, Queue, QueueDepth } from './port.ts';
 
 /**
@@ -34,7 +35,7 @@ export function createLanedQueue(lanes: { paced: Queue; working: Queue }, isPace
     ping: async () => void (await Promise.all(all.map((q) => q.ping()))),
     countReady: async () => (await Promise.all(all.map((q) => q.countReady()))).reduce((a, b) => a + b, 0),
     depth: async () => sum(await Promise.all(all.map((q) => q.depth()))),
-    async peekDeadLetters(max = 100): Promise<DeadLetter[]> {
+    async peekDeadLetters(max = DEFAULT_PEEK_MAX): Promise<DeadLetter[]> {
       const working = await lanes.working.peekDeadLetters(max);
       return working.length >= max ? working : [...working, ...(await lanes.paced.peekDeadLetters(max - working.length))];
     },

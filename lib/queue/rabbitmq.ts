@@ -63,7 +63,7 @@ export interface RabbitQueue extends Queue {
   deleteTopology(): Promise<void>;
 }
 
-const DEFAULT_PREFIX = 'shipsync';
+export const DEFAULT_PREFIX = 'shipsync';
 const DEFAULT_PUBLISH_TIMEOUT_MS = 30_000;
 const PING_TIMEOUT_MS = 5_000;
 const REPUBLISH_PAUSE_MS = 100;
