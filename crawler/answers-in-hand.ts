@@ -3,7 +3,7 @@ import { isConnectionLost, isPoolTimeout, retryOnLockConflict, retryWhileUnreach
 
 /**
  * Database work of a job that holds provider answers (a sync step's page and records, a tracking
- * step's carrier answers): getting them again costs provider calls and quota, so the work is run
+ * step's carrier answers, a weather observation): getting them again costs provider calls and quota, so the work is run
  * again rather than the job failed
  * - when the database is busy (a lock conflict, no pool connection in time): up to 8 runs, with a
  *   growing jittered pause that lets the winner of a conflict finish;

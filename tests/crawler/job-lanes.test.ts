@@ -3,6 +3,7 @@ import { eachAdapterSet } from '../helpers/adapters.ts';
 import { startDeletion } from '../../crawler/deletions/start-deletion.ts';
 import { SyncRun } from '../../models/sync-runs.ts';
 import { newClient, setupCrawl } from './harness.ts';
+import { waitFor } from '../scheduler/sim.ts';
 
 /**
  * Paced jobs (sync steps) travel on a lane of the job queue of their own: with more shops' steps
@@ -31,12 +32,9 @@ eachAdapterSet((set) => {
     await h.waitForRun(runs[0]!.id, { until: (r) => r.records_upserted > 0 });
     const { deletion } = await startDeletion({ knex: env.knex, queue: env.queue }, { target: 'shop', shopId: leaving.id });
 
-    const deadline = Date.now() + 30_000;
-    let done;
-    while (!(done = await env.knex('deletions').where({ id: deletion.id, status: 'succeeded' }).first()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(async () => Boolean(await env.knex('deletions').where({ id: deletion.id, status: 'succeeded' }).first()), { intervalMs: 50, what: () => 'the deletion to finish' });
     const stillSyncing = await SyncRun.query(env.knex).whereIn('id', runs.map((r) => r.id)).whereNotIn('status', ['succeeded', 'failed']).resultSize();
 
-    t.truthy(done, 'the deletion finished');
     t.is((await env.knex('shops').where({ id: leaving.id })).length, 0, 'the shop is gone');
     t.true(stillSyncing >= SHOPS - 2, `${stillSyncing} of ${SHOPS} syncs were still under way when the deletion finished`);
     for (const run of runs) t.is((await h.waitForRun(run.id)).status, 'succeeded', 'every sync finishes');
