@@ -1,22 +1,12 @@
 import type { Knex } from 'knex';
 import { deleteRowsById, dialectOf } from './db.ts';
+import { isOutcomeEvent, type EventType } from './event-types.ts';
+import { findSubscribersByEventType } from './webhooks.ts';
 
 /**
  * Things that happened, as subscribers hear about them. Written with `recordEvents` inside the
  * transaction of the change itself (the outbox pattern); delivering them is someone else's job.
  */
-export const EVENT_TYPES = [
-  'product.created',
-  'product.updated',
-  'product.deleted',
-  'shipment.created',
-  'shipment.status_changed',
-  'sync.succeeded',
-  'sync.failed',
-  'import.succeeded',
-  'import.failed',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface DomainEvent {
   type: EventType;
@@ -24,7 +14,17 @@ export interface DomainEvent {
   data: Record<string, unknown>;
 }
 
-export async function recordEvents(db: Knex | Knex.Transaction, events: DomainEvent[]): Promise<void> {
+/**
+ * Writes the events some active webhook subscribes to, and every outcome event (see
+ * `isOutcomeEvent`). A change event nobody listens for is not kept: every stored shipment and
+ * product would otherwise leave a row (with the whole record as its body) for the relay to claim
+ * and the pruning to delete, for no reader. A webhook hears of the changes committed after it was
+ * created, as the relay only ever fans out to the webhooks active when it claims an event.
+ */
+export async function recordEvents(db: Knex | Knex.Transaction, all: DomainEvent[]): Promise<void> {
+  if (all.length === 0) return;
+  const subscribed = all.every((e) => isOutcomeEvent(e.type)) ? null : await findSubscribersByEventType(db);
+  const events = subscribed === null ? all : all.filter((e) => isOutcomeEvent(e.type) || subscribed.has(e.type));
   if (events.length === 0) return;
   const now = Date.now();
   // Chunked: a sync page or an import batch can change many shipments at once.

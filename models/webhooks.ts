@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { SecretBox } from '../lib/secret-box.ts';
 import { BaseModel } from './base.ts';
 import { dialectOf, foundOrFail } from './db.ts';
-import { EVENT_TYPES, type EventType } from './domain-events.ts';
+import { EVENT_TYPES, type EventType } from './event-types.ts';
 
 /**
  * Webhooks: subscriber URLs that receive signed event notifications (Standard Webhooks).
@@ -148,7 +148,7 @@ export async function resealWebhookSecrets(knex: Knex, box: SecretBox): Promise<
 }
 
 /** The active webhooks' ids by the event types they subscribe to. */
-export async function findSubscribersByEventType(knex: Knex): Promise<Map<string, number[]>> {
+export async function findSubscribersByEventType(knex: Knex | Knex.Transaction): Promise<Map<string, number[]>> {
   const webhooks: { id: number; events: string }[] = await knex('webhooks').select('id', 'events').where({ active: true });
   const subscribers = new Map<string, number[]>();
   for (const w of webhooks) {

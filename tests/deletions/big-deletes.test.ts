@@ -7,6 +7,7 @@ import { deletionKeyOf, insertDeletion } from '../../models/deletions.ts';
 import { markShopDeleting } from '../../models/shops.ts';
 import { sweepStalledChains } from '../../scheduler/sweep-stalled-chains.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
+import { parkedSubscriber } from '../helpers/subscriber.ts';
 import { openEvents } from '../helpers/sse.ts';
 import { startImportHarness, type ImportHarness } from '../imports/harness.ts';
 
@@ -55,6 +56,7 @@ eachAdapterSet((set) => {
     const h = await startImportHarness(set, { worker: false, deletions: { batchRows: 40, budgetMs: 1 } });
     t.teardown(() => h.close());
     await seedProducts(h.env.knex, 250);
+    await parkedSubscriber(h.env.knex, ['product.deleted']);
 
     const answer = await h.request('DELETE', '/products', { body: { confirm: 'delete all products' } });
     t.is(answer.status, 202, answer.text);

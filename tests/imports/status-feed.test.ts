@@ -1,6 +1,7 @@
 import test from 'ava';
 import { ImportView } from '../../api/import-schemas.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
+import { parkedSubscriber } from '../helpers/subscriber.ts';
 import { fixture, perSetImportHarness, type ImportHarness } from './harness.ts';
 
 /**
@@ -38,6 +39,7 @@ eachAdapterSet((set) => {
 
   test.serial(`${set.name}: the four Zywa files give the right status and timeline for each card`, async (t) => {
     const h = api();
+    await parkedSubscriber(h.env.knex, ['shipment.created', 'shipment.status_changed']);
     for (const { file, event } of FILES) {
       const done = await h.importFile(`type=status_feed&event=${event}&timezone=Asia/Dubai`, fixture(file));
       t.notThrows(() => ImportView.parse(done));

@@ -2,6 +2,7 @@ import test from 'ava';
 import { parse } from 'csv-parse/sync';
 import { ProductList, ProductView } from '../../api/import-schemas.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
+import { parkedSubscriber } from '../helpers/subscriber.ts';
 import { perSetImportHarness, type ImportHarness } from '../imports/harness.ts';
 
 /**
@@ -19,6 +20,7 @@ eachAdapterSet((set) => {
 
   test.serial(`${set.name}: create, read, patch, put and delete a product, each with its event`, async (t) => {
     const h = api();
+    await parkedSubscriber(h.env.knex, ['product.created', 'product.updated', 'product.deleted']);
     const created = await h.request('POST', '/products', { body: { sku: ' Crud-1 ', name: 'Mug', description: 'Blue\nmug' } });
     t.is(created.status, 201, created.text);
     t.notThrows(() => ProductView.parse(created.body));
@@ -124,6 +126,7 @@ eachAdapterSet((set) => {
 
   test.serial(`${set.name}: DELETE /products needs its confirmation and deletes as a job`, async (t) => {
     const h = api();
+    await parkedSubscriber(h.env.knex, ['product.created', 'product.updated', 'product.deleted']);
     const before = Number((await h.env.knex('products').count({ n: '*' }).first())?.n);
     t.true(before > 20);
     const refused = await h.request('DELETE', '/products', { body: {} });

@@ -5,6 +5,7 @@ import { createLogger } from '../../config/logger.ts';
 import { handleTablesPrune } from '../../crawler/handlers/tables-prune.ts';
 import { JOBS, type JobPayload } from '../../crawler/jobs.ts';
 import { recordEvents } from '../../models/domain-events.ts';
+import { parkedSubscriber } from '../helpers/subscriber.ts';
 import { buildSchedules } from '../../scheduler/schedules.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
 
@@ -80,6 +81,7 @@ eachAdapterSet((set) => {
     const pruning = handleTablesPrune({ knex, queue: env.queue, logger, batchRows: 50, budgetMs: 600_000 }, payload, { redelivered: false, attempt: 0, signal: new AbortController().signal, setPayload: () => {} });
 
     // Meanwhile the outbox keeps being written: every insert goes through while old rows remain.
+    await parkedSubscriber(knex, ['shipment.created']);
     const written: number[] = [];
     let insertsWhileOldRemained = 0;
     const oldLeft = async () => Number(((await knex('domain_events').where('created_at', '<', now - 30 * DAY).whereNotNull('dispatched_at').count({ n: '*' }).first()) as { n: number | string }).n);

@@ -9,6 +9,7 @@ import { Shop } from '../../models/shops.ts';
 import { SyncRun } from '../../models/sync-runs.ts';
 import { startBolSandbox } from '../../sandbox/bol/index.ts';
 import { eachAdapterSet } from '../helpers/adapters.ts';
+import { parkedSubscriber } from '../helpers/subscriber.ts';
 import { deliveryHarness, startReceiver, verify } from './helpers.ts';
 
 /**
@@ -93,6 +94,7 @@ eachAdapterSet((set) => {
     const h = await deliveryHarness(set);
     t.teardown(() => h.close());
     const knex = h.api.env.knex;
+    await parkedSubscriber(knex, ['shipment.created', 'shipment.status_changed']);
     const shop = await Shop.query(knex).insertAndFetch({ name: 'Status shop', platform: 'bol', status: 'active', sync_interval_minutes: 15 });
     const run = await SyncRun.query(knex).insertAndFetch({ shop_id: shop.id, stream: 'shipments', type: 'initial', status: 'running', step: 0 });
     const upsert = (records: ShipmentRecord[]) => knex.transaction((trx) => upsertShipments(trx, { shopId: shop.id, runId: run.id, source: 'bol', records }));
@@ -155,6 +157,7 @@ eachAdapterSet((set) => {
     const h = await deliveryHarness(set);
     t.teardown(() => h.close());
     const knex = h.api.env.knex;
+    await parkedSubscriber(knex, ['shipment.created', 'shipment.status_changed']);
     const shop = await Shop.query(knex).insertAndFetch({ name: 'New status shop', platform: 'bol', status: 'active', sync_interval_minutes: 15 });
     const run = await SyncRun.query(knex).insertAndFetch({ shop_id: shop.id, stream: 'shipments', type: 'initial', status: 'running', step: 0 });
     const t0 = Date.UTC(2026, 10, 20, 8);
@@ -177,6 +180,36 @@ eachAdapterSet((set) => {
     await knex.transaction((trx) => refreshCurrentStatus(trx, before.map((r) => r.id)));
     t.deepEqual(await stored(), before);
     t.deepEqual(await outbox(knex, mark), []);
+  });
+
+  test(`${set.name}: a change no active webhook listens for leaves no event, a run's outcome always does, and a new subscriber hears what follows`, async (t) => {
+    const h = await deliveryHarness(set);
+    t.teardown(() => h.close());
+    const knex = h.api.env.knex;
+    const shop = await Shop.query(knex).insertAndFetch({ name: 'Quiet shop', platform: 'bol', status: 'active', sync_interval_minutes: 15 });
+    const run = await SyncRun.query(knex).insertAndFetch({ shop_id: shop.id, stream: 'shipments', type: 'initial', status: 'running', step: 0 });
+    const upsert = (records: ShipmentRecord[]) => knex.transaction((trx) => upsertShipments(trx, { shopId: shop.id, runId: run.id, source: 'bol', records }));
+    const t0 = Date.UTC(2026, 10, 20, 8);
+
+    // No webhook, then one switched off, then one for another type: nobody hears shipment.created.
+    await upsert([record('Q1', [bolEvent('AT_TRANSPORTER', 'in_transit', t0)])]);
+    const off = await parkedSubscriber(knex, ['shipment.created', 'shipment.status_changed']);
+    await knex('webhooks').where({ id: off }).update({ active: false });
+    await parkedSubscriber(knex, ['product.created']);
+    await upsert([record('Q2', [bolEvent('AT_TRANSPORTER', 'in_transit', t0)])]);
+    t.deepEqual(await outbox(knex), [], 'no event for changes nobody subscribes to');
+    t.is(Number((await knex('shipments').whereIn('platform_id', ['Q1', 'Q2']).count({ n: '*' }).first())?.n), 2, 'the shipments are stored all the same');
+
+    // Subscribed to new shipments only: Q3 is announced, Q1's status move is not.
+    await parkedSubscriber(knex, ['shipment.created']);
+    await upsert([record('Q3', [bolEvent('AT_TRANSPORTER', 'in_transit', t0)]), record('Q1', [bolEvent('DELIVERED', 'delivered', t0 + 1_000)])]);
+    t.deepEqual((await outbox(knex)).map((e) => [e.type, e.data.shipment.platform_id]), [['shipment.created', 'Q3']]);
+    t.is((await knex('shipments').where({ platform_id: 'Q1' }).first()).status, 'delivered');
+
+    // A run's end is kept with no subscriber for it: the relay counts finished runs from it.
+    const mark = await lastEventId(knex);
+    await failRun(knex, run, 'stopped');
+    t.deepEqual((await outbox(knex, mark)).map((e) => e.type), ['sync.failed']);
   });
 
   test(`${set.name}: a failed sync run records sync.failed with its reason, once`, async (t) => {
