@@ -7,24 +7,33 @@ import { findSubscribersByEventType } from './webhooks.ts';
  * Things that happened, as subscribers hear about them. Written with `recordEvents` inside the
  * transaction of the change itself (the outbox pattern); delivering them is someone else's job.
  */
-
 export interface DomainEvent {
   type: EventType;
   /** snake_case JSON, as the API speaks. */
   data: Record<string, unknown>;
 }
 
+/** Whether the outbox keeps an event of a type: see `keptEventTypes`. */
+export type KeptEventTypes = (type: EventType) => boolean;
+
 /**
- * Writes the events some active webhook subscribes to, and every outcome event (see
- * `isOutcomeEvent`). A change event nobody listens for is not kept: every stored shipment and
- * product would otherwise leave a row (with the whole record as its body) for the relay to claim
- * and the pruning to delete, for no reader. A webhook hears of the changes committed after it was
- * created, as the relay only ever fans out to the webhooks active when it claims an event.
+ * Which events the outbox keeps now: every outcome event (`isOutcomeEvent`), and each change event
+ * some active webhook subscribes to. A change nobody listens for is not kept: every stored shipment
+ * and product would otherwise leave a row (with the whole record as its body) for the relay to
+ * claim and the pruning to delete, for no reader. A webhook hears of the changes committed after
+ * it was created, as the relay only ever fans out to the webhooks active when it claims an event.
+ * A caller that builds costly bodies asks first and passes the answer to `recordEvents`.
  */
-export async function recordEvents(db: Knex | Knex.Transaction, all: DomainEvent[]): Promise<void> {
+export async function keptEventTypes(db: Knex | Knex.Transaction): Promise<KeptEventTypes> {
+  const subscribers = await findSubscribersByEventType(db);
+  return (type) => isOutcomeEvent(type) || subscribers.has(type);
+}
+
+/** Writes the events the outbox keeps (`kept`, or `keptEventTypes` asked now). */
+export async function recordEvents(db: Knex | Knex.Transaction, all: DomainEvent[], kept?: KeptEventTypes): Promise<void> {
   if (all.length === 0) return;
-  const subscribed = all.every((e) => isOutcomeEvent(e.type)) ? null : await findSubscribersByEventType(db);
-  const events = subscribed === null ? all : all.filter((e) => isOutcomeEvent(e.type) || subscribed.has(e.type));
+  const keep = kept ?? (all.every((e) => isOutcomeEvent(e.type)) ? isOutcomeEvent : await keptEventTypes(db));
+  const events = all.filter((e) => keep(e.type));
   if (events.length === 0) return;
   const now = Date.now();
   // Chunked: a sync page or an import batch can change many shipments at once.

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { presentShipmentEvent, presentTrackingEvent } from '../../api/present.ts';
-import { recordEvents, type DomainEvent } from '../../models/domain-events.ts';
+import { keptEventTypes, recordEvents, type DomainEvent } from '../../models/domain-events.ts';
 import { phoneKey } from '../../models/phone-key.ts';
 import { INITIAL_STATUS } from '../../models/shipment.ts';
 import type { ShipmentItemRecord, ShipmentRecord, TrackingEventRecord } from '../../models/records.ts';
@@ -180,16 +180,19 @@ export async function refreshCurrentStatus(
   const moved = after.filter((r) => !created.has(Number(r.id)) && before.has(Number(r.id)) && before.get(Number(r.id)) !== r.status);
   const announced = [...createdRows, ...after.filter((r) => created.has(Number(r.id)))];
   if (moved.length === 0 && announced.length === 0) return;
-  const causes = await findDecidingEvents(trx, moved.map((r) => Number(r.id)));
-  const events: DomainEvent[] = announced.map((row) => ({ type: 'shipment.created', data: { shipment: presentShipmentEvent(row) } }));
-  for (const row of moved) {
+  // Bodies (and the deciding events' read) only for what some webhook hears.
+  const kept = await keptEventTypes(trx);
+  const changed = kept('shipment.status_changed') ? moved : [];
+  const causes = await findDecidingEvents(trx, changed.map((r) => Number(r.id)));
+  const events: DomainEvent[] = kept('shipment.created') ? announced.map((row) => ({ type: 'shipment.created', data: { shipment: presentShipmentEvent(row) } })) : [];
+  for (const row of changed) {
     const cause = causes.get(Number(row.id));
     events.push({
       type: 'shipment.status_changed',
       data: { shipment: presentShipmentEvent(row), old_status: before.get(Number(row.id)) ?? null, new_status: row.status, tracking_event: cause ? presentTrackingEvent(cause) : null },
     });
   }
-  await recordEvents(trx, events);
+  await recordEvents(trx, events, kept);
 }
 
 /** Each shipment's status before and its event row after the refresh from its stored events. */
