@@ -109,7 +109,7 @@ console.log(
     `left: ${left.join(' / ')} (shipments / items / events); slowest API answer meanwhile ${shop.slowestAnswerMs.toFixed(0)} ms; ratio to ${TARGET_SHIPMENTS_PER_S.toLocaleString('en')}/s: ${(rate(shop) / TARGET_SHIPMENTS_PER_S).toFixed(2)}`,
 );
 console.log(
-  `  DELETE /products    ${catalogue.rows.toLocaleString('en')} products in ${(catalogue.ms / 1000).toFixed(1)} s = ${Math.round(rate(catalogue)).toLocaleString('en')} products/s over ${catalogue.steps} steps (each with its product.deleted event); ` +
+  `  DELETE /products    ${catalogue.rows.toLocaleString('en')} products in ${(catalogue.ms / 1000).toFixed(1)} s = ${Math.round(rate(catalogue)).toLocaleString('en')} products/s over ${catalogue.steps} steps (no webhook subscribes, so no product.deleted events are kept); ` +
     `left: ${productsLeft}; slowest API answer meanwhile ${catalogue.slowestAnswerMs.toFixed(0)} ms; ratio to ${TARGET_PRODUCTS_PER_S.toLocaleString('en')}/s: ${(rate(catalogue) / TARGET_PRODUCTS_PER_S).toFixed(2)}`,
 );
 console.log(`  worker peak RSS: ${workerPeakMb.toFixed(0)} MB`);
