@@ -1,0 +1,94 @@
+/**
+ * The bol sandbox in a process of its own, for benchmarks whose driver does work of its own while
+ * the sandbox serves (starting hundreds of syncs at once): bol's servers are not slowed by our
+ * client's work, and a sandbox sharing the driver's event loop would be. The parent starts it with
+ * `startBolSandboxProcess` and reads its stats over the IPC channel; the child exits when the
+ * channel closes, so a driver that dies leaves no sandbox behind.
+ */
+import { fork } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startBolSandbox, type BolSandboxOptions, type BolSandboxStats } from '../sandbox/bol/index.ts';
+import { listPagesNeeded } from './harness.ts';
+
+type Op = 'stats' | 'resetStats' | 'close';
+type Request = { id: number; op: Op };
+type Answer = { id: number; result?: unknown; error?: string };
+type Ready = { ready: { url: string; listPages: number } };
+
+export interface BolSandboxProcess {
+  url: string;
+  pid: number;
+  /** The list pages a crawl of one client needs (harness.listPagesNeeded). */
+  listPages: number;
+  stats(): Promise<BolSandboxStats>;
+  resetStats(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const self = fileURLToPath(import.meta.url);
+
+export async function startBolSandboxProcess(opts: BolSandboxOptions): Promise<BolSandboxProcess> {
+  const child = fork(self, [], {
+    execArgv: ['--import', 'tsx'],
+    cwd: path.resolve(path.dirname(self), '..'),
+    env: { ...process.env, BENCH_BOL_SANDBOX_OPTIONS: JSON.stringify(opts) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ready = await new Promise<Ready['ready']>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the bol sandbox process exited with ${code} before it listened`)));
+    child.once('message', (m) => resolve((m as Ready).ready));
+  });
+  child.removeAllListeners('exit');
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  child.on('message', (m) => {
+    const a = m as Answer;
+    const p = pending.get(a.id);
+    pending.delete(a.id);
+    if (a.error !== undefined) p?.reject(new Error(a.error));
+    else p?.resolve(a.result);
+  });
+  const ask = (op: Op) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      child.send({ id, op } satisfies Request);
+    });
+  return {
+    url: ready.url,
+    pid: child.pid!,
+    listPages: ready.listPages,
+    stats: () => ask('stats') as Promise<BolSandboxStats>,
+    resetStats: async () => void (await ask('resetStats')),
+    close: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      await ask('close');
+      child.disconnect();
+      await exited;
+    },
+  };
+}
+
+async function serveAsChild(optionsJson: string): Promise<void> {
+  const sandbox = await startBolSandbox(JSON.parse(optionsJson) as BolSandboxOptions);
+  const send = (m: Answer | Ready) => process.send!(m);
+  process.on('message', (m) => {
+    const { id, op } = m as Request;
+    const answer = async (): Promise<unknown> => {
+      if (op === 'stats') return sandbox.stats();
+      if (op === 'resetStats') return sandbox.resetStats();
+      return sandbox.close();
+    };
+    answer().then(
+      (result) => send({ id, result }),
+      (err: unknown) => send({ id, error: String(err) }),
+    );
+  });
+  // The driver is gone (done, or died): so is its sandbox.
+  process.once('disconnect', () => process.exit(0));
+  send({ ready: { url: sandbox.url, listPages: listPagesNeeded(sandbox) } });
+}
+
+const optionsJson = process.env.BENCH_BOL_SANDBOX_OPTIONS;
+if (process.send && optionsJson !== undefined && process.argv[1] === self) await serveAsChild(optionsJson);
