@@ -13,8 +13,11 @@ import { listPagesNeeded } from './harness.ts';
 
 type Op = 'stats' | 'resetStats' | 'close';
 type Request = { id: number; op: Op };
+/** The options go over the channel, not the environment: 2,000 clients' credentials exceed what an env var may hold. */
+type Start = { start: BolSandboxOptions };
 type Answer = { id: number; result?: unknown; error?: string };
 type Ready = { ready: { url: string; listPages: number } };
+type Listening = { listening: true };
 
 export interface BolSandboxProcess {
   url: string;
@@ -32,13 +35,18 @@ export async function startBolSandboxProcess(opts: BolSandboxOptions): Promise<B
   const child = fork(self, [], {
     execArgv: ['--import', 'tsx'],
     cwd: path.resolve(path.dirname(self), '..'),
-    env: { ...process.env, BENCH_BOL_SANDBOX_OPTIONS: JSON.stringify(opts) },
+    env: { ...process.env, BENCH_BOL_SANDBOX_CHILD: '1' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  // A message sent before the child listens is lost: it says when it does, then gets its options.
   const ready = await new Promise<Ready['ready']>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the bol sandbox process exited with ${code} before it listened`)));
-    child.once('message', (m) => resolve((m as Ready).ready));
+    child.on('message', (m) => {
+      if ((m as Listening).listening) child.send({ start: opts } satisfies Start);
+      else resolve((m as Ready).ready);
+    });
   });
+  child.removeAllListeners('message');
   child.removeAllListeners('exit');
   let nextId = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -70,8 +78,11 @@ export async function startBolSandboxProcess(opts: BolSandboxOptions): Promise<B
   };
 }
 
-async function serveAsChild(optionsJson: string): Promise<void> {
-  const sandbox = await startBolSandbox(JSON.parse(optionsJson) as BolSandboxOptions);
+async function serveAsChild(): Promise<void> {
+  const started = new Promise<Start>((resolve) => process.once('message', (m) => resolve(m as Start)));
+  process.send!({ listening: true } satisfies Listening);
+  const { start } = await started;
+  const sandbox = await startBolSandbox(start);
   const send = (m: Answer | Ready) => process.send!(m);
   process.on('message', (m) => {
     const { id, op } = m as Request;
@@ -90,5 +101,4 @@ async function serveAsChild(optionsJson: string): Promise<void> {
   send({ ready: { url: sandbox.url, listPages: listPagesNeeded(sandbox) } });
 }
 
-const optionsJson = process.env.BENCH_BOL_SANDBOX_OPTIONS;
-if (process.send && optionsJson !== undefined && process.argv[1] === self) await serveAsChild(optionsJson);
+if (process.send && process.env.BENCH_BOL_SANDBOX_CHILD === '1' && process.argv[1] === self) await serveAsChild();
