@@ -57,6 +57,11 @@ export async function startBolSandboxProcess(opts: BolSandboxOptions): Promise<B
     if (a.error !== undefined) p?.reject(new Error(a.error));
     else p?.resolve(a.result);
   });
+  // A sandbox that dies answers nothing more: whoever waits hears so instead of waiting for ever.
+  child.once('exit', (code) => {
+    for (const p of pending.values()) p.reject(new Error(`the bol sandbox process exited with ${code}`));
+    pending.clear();
+  });
   const ask = (op: Op) =>
     new Promise<unknown>((resolve, reject) => {
       const id = nextId++;
