@@ -3,7 +3,8 @@
  * the sandbox serves (starting hundreds of syncs at once): bol's servers are not slowed by our
  * client's work, and a sandbox sharing the driver's event loop would be. The parent starts it with
  * `startBolSandboxProcess` and reads its stats over the IPC channel; the child exits when the
- * channel closes, so a driver that dies leaves no sandbox behind.
+ * channel closes, so a driver that dies leaves no sandbox behind. (The standalone sandbox,
+ * sandbox/server.ts, serves the same simulator but has no way to hand its stats to a benchmark.)
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';
@@ -39,15 +40,19 @@ export async function startBolSandboxProcess(opts: BolSandboxOptions): Promise<B
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   // A message sent before the child listens is lost: it says when it does, then gets its options.
+  let onStartMessage: (m: unknown) => void = () => undefined;
+  let onEarlyExit: (code: number | null) => void = () => undefined;
   const ready = await new Promise<Ready['ready']>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the bol sandbox process exited with ${code} before it listened`)));
-    child.on('message', (m) => {
+    onEarlyExit = (code) => reject(new Error(`the bol sandbox process exited with ${code} before it listened`));
+    onStartMessage = (m) => {
       if ((m as Listening).listening) child.send({ start: opts } satisfies Start);
       else resolve((m as Ready).ready);
-    });
+    };
+    child.once('exit', onEarlyExit);
+    child.on('message', onStartMessage);
   });
-  child.removeAllListeners('message');
-  child.removeAllListeners('exit');
+  child.off('message', onStartMessage);
+  child.off('exit', onEarlyExit);
   let nextId = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   child.on('message', (m) => {
